@@ -1,0 +1,23 @@
+"""The JAX twin of `manual`: the loss written once in jax.numpy, every derivative by autodiff.
+
+Same names, signatures and return types as `manual`; results come back as NumPy float64.
+"""
+
+import jax
+
+# float64 everywhere: without this, JAX silently computes in float32.
+jax.config.update("jax_enable_x64", True)
+
+from reference.objective import gradient, hessian, loss  # noqa: E402
+from reference.predict import predict, predict_proba  # noqa: E402
+from reference.sigmoid import sigmoid, softplus  # noqa: E402
+
+__all__ = [
+    "gradient",
+    "hessian",
+    "loss",
+    "predict",
+    "predict_proba",
+    "sigmoid",
+    "softplus",
+]

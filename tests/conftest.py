@@ -1,0 +1,39 @@
+"""Hypothesis profiles, registered on top of its built-in ones.
+
+Under CI=true Hypothesis loads its own `ci` profile (derandomized, no deadline, no database); the
+`project` profile keeps every setting of that parent and only raises the example count. Choose
+another with HYPOTHESIS_PROFILE=thorough (long runs) or =mutation (fast and deterministic).
+"""
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+_parent = settings.get_profile("ci" if os.environ.get("CI") else "default")
+_slow_ok = (HealthCheck.too_slow, HealthCheck.data_too_large)
+
+# deadline=None: JAX compiles once per array shape (~0.2 s), which would trip a deadline.
+settings.register_profile(
+    "project",
+    parent=_parent,
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=_slow_ok,
+)
+settings.register_profile(
+    "thorough",
+    parent=_parent,
+    max_examples=5000,
+    deadline=None,
+    suppress_health_check=_slow_ok,
+)
+settings.register_profile(
+    "mutation",
+    parent=settings.get_profile("ci"),
+    max_examples=50,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=_slow_ok,
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "project"))

@@ -1,0 +1,140 @@
+"""Every Hypothesis strategy of the suite, with its bounds.
+
+A `Problem` is one data set and one point (w, b) at which to evaluate the objective. Hypothesis
+draws the regime (shape, feature scales, logit size, labels, penalty, special columns) and a seed;
+NumPy draws the values from that seed, so that a data set of 300 x 12 costs no more to draw than
+one of 1 x 1. A failing example prints its seed and regime, which reproduce it exactly.
+
+Bounds:
+- shapes: n in [1, 300], d in [1, 12]. Anything that calls `reference` draws from `TWIN_SHAPES`,
+  a short fixed list, because JAX compiles once per array shape.
+- feature scales: each column's scale is 10**k, k in [-4, 4]; values standard normal times it.
+- logits: the typical |z| is drawn from `LOGIT_SCALES`, from 1e-3 to 1e250 (|z| up to ~1e251).
+- labels: 0/1 at random, one class only, all well classified (y = [z > 0], tiny loss and
+  gradient), or soft labels in [0, 1] (with some exact 0s and 1s).
+- special columns: a constant column, a duplicated column.
+- penalty: l2 in {0, 1e-3, 1}. 1-D X whenever d = 1 and the flag says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from hypothesis import strategies as st
+
+TWIN_SHAPES = [(1, 1), (2, 3), (16, 1), (40, 5), (128, 12), (300, 2)]
+SMALL_SHAPES = [(1, 1), (2, 1), (3, 2), (5, 3), (8, 2)]  # for 50-digit arithmetic
+LOGIT_SCALES = [1e-3, 1.0, 5.0, 40.0, 1e3, 1e5, 1e250]
+L2_VALUES = [0.0, 1e-3, 1.0]
+LABEL_KINDS = ["random", "one_class", "well_classified", "soft"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    w: np.ndarray
+    b: float
+    X: np.ndarray  # (n, d), or (n,) when d = 1 and the 1-D form was drawn
+    y: np.ndarray
+    l2: float
+
+    @property
+    def X2(self) -> np.ndarray:
+        """X as (n, d) whatever form was drawn."""
+        return self.X.reshape(self.X.shape[0], -1)
+
+    @property
+    def z(self) -> np.ndarray:
+        return self.X2 @ self.w + self.b
+
+    def __repr__(self) -> str:  # short: the seed and regime are in the strategy's draw log
+        return f"Problem(n={self.X2.shape[0]}, d={self.X2.shape[1]}, b={self.b!r}, l2={self.l2})"
+
+
+def make_problem(
+    n: int,
+    d: int,
+    seed: int,
+    *,
+    col_exponents: list[int],
+    logit_scale: float,
+    labels: str,
+    l2: float,
+    intercept: str = "random",
+    constant_column: bool = False,
+    duplicate_column: bool = False,
+    one_d: bool = False,
+) -> Problem:
+    """Build one Problem from a seed and a regime (see the module docstring for the bounds)."""
+    rng = np.random.default_rng(seed)
+    scales = 10.0 ** np.asarray(col_exponents[:d], dtype=np.float64)
+    X = rng.standard_normal((n, d)) * scales
+    if constant_column:
+        X[:, 0] = scales[0] * (1.0 + rng.random())
+    if duplicate_column and d >= 2:
+        X[:, -1] = X[:, 0]
+    # w so that z = X @ w has a typical size of logit_scale
+    w = rng.standard_normal(d) / (scales * np.sqrt(d)) * logit_scale
+    b = {"zero": 0.0, "random": float(rng.standard_normal() * logit_scale)}[intercept]
+    z = X @ w + b
+    if labels == "random":
+        y = (rng.random(n) < 0.5).astype(np.float64)
+    elif labels == "one_class":
+        y = np.full(n, float(rng.integers(0, 2)))
+    elif labels == "well_classified":
+        y = (z > 0).astype(np.float64)
+    elif labels == "soft":
+        y = rng.random(n)
+        y[rng.random(n) < 0.2] = 0.0
+        y[rng.random(n) < 0.2] = 1.0
+    else:
+        raise ValueError(f"labels must be one of {LABEL_KINDS}, got {labels!r}")
+    if np.max(np.abs(w)) > 1e140:
+        l2 = 0.0  # (l2 / 2) ||w||^2 of weights near 1e250 overflows float64: keep the loss finite
+    return Problem(w=w, b=b, X=X[:, 0] if (one_d and d == 1) else X, y=y, l2=l2)
+
+
+@st.composite
+def problems(
+    draw: st.DrawFn,
+    shapes: list[tuple[int, int]] | None = None,
+    *,
+    label_kinds: list[str] = LABEL_KINDS,
+    logit_scales: list[float] = LOGIT_SCALES,
+    l2_values: list[float] = L2_VALUES,
+) -> Problem:
+    """A Problem; shapes from `shapes` if given (anything calling JAX), else n in [1, 300], d in
+    [1, 12]."""
+    if shapes is None:
+        n = draw(st.integers(1, 300))
+        d = draw(st.integers(1, 12))
+    else:
+        n, d = draw(st.sampled_from(shapes))
+    return make_problem(
+        n,
+        d,
+        draw(st.integers(0, 2**32 - 1)),
+        col_exponents=draw(st.lists(st.integers(-4, 4), min_size=d, max_size=d)),
+        logit_scale=draw(st.sampled_from(logit_scales)),
+        labels=draw(st.sampled_from(label_kinds)),
+        l2=draw(st.sampled_from(l2_values)),
+        intercept=draw(st.sampled_from(["random", "zero"])),
+        constant_column=draw(st.booleans()),
+        duplicate_column=draw(st.booleans()),
+        one_d=draw(st.booleans()),
+    )
+
+
+def hard_label_problems(shapes: list[tuple[int, int]] | None = None) -> st.SearchStrategy[Problem]:
+    """Problems with 0/1 labels only (what `fit` accepts)."""
+    return problems(shapes, label_kinds=["random", "one_class", "well_classified"])
+
+
+def directions(d: int) -> st.SearchStrategy[np.ndarray]:
+    """A unit direction in (w, b)-space, (d + 1,), from a drawn seed."""
+
+    def unit(seed: int) -> np.ndarray:
+        v = np.random.default_rng(seed).standard_normal(d + 1)
+        return v / np.linalg.norm(v)
+
+    return st.integers(0, 2**32 - 1).map(unit)

@@ -1,0 +1,99 @@
+"""Bad input gets a clear error naming the argument, what was expected and what was given: never a
+bare NumPy error, a NaN or a silent success. Both twins share the checks."""
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+import manual
+import reference
+
+X = np.array([[0.0, 1.0], [1.0, 0.5], [2.0, -1.0]])
+y = np.array([0.0, 1.0, 1.0])
+w = np.array([0.3, -0.2])
+b = 0.1
+nan_X = X.copy()
+nan_X[1, 0] = np.nan
+inf_X = X.copy()
+inf_X[2, 1] = -np.inf
+
+# (what is wrong, keyword changes to (w, b, X, y, l2), error type, words the message must contain)
+OBJECTIVE_CASES: list[tuple[str, dict[str, Any], type[Exception], list[str]]] = [
+    ("NaN in X", {"X": nan_X}, ValueError, ["X", "finite", "NaN"]),
+    ("inf in X", {"X": inf_X}, ValueError, ["X", "finite", "infinite"]),
+    ("3-D X", {"X": X[None]}, ValueError, ["X", "shape", "(1, 3, 2)"]),
+    ("empty X", {"X": np.empty((0, 2)), "y": np.empty(0)}, ValueError, ["X", "empty"]),
+    ("no features", {"X": np.empty((3, 0))}, ValueError, ["X", "empty"]),
+    ("ragged X", {"X": [[1.0, 2.0], [3.0]]}, ValueError, ["X", "rectangular"]),
+    ("complex X", {"X": X + 1j}, TypeError, ["X", "real", "complex"]),
+    ("strings in X", {"X": [["a", "b"]] * 3}, TypeError, ["X", "real"]),
+    ("X is None", {"X": None}, TypeError, ["X", "NoneType"]),
+    ("short y", {"y": y[:2]}, ValueError, ["y", "shape", "(3,)", "(2,)"]),
+    ("2-D y", {"y": y[:, None]}, ValueError, ["y", "shape", "(3, 1)"]),
+    ("label 2", {"y": np.array([0.0, 2.0, 1.0])}, ValueError, ["y", "[0, 1]", "2.0"]),
+    ("label -1", {"y": np.array([0.0, -1.0, 1.0])}, ValueError, ["y", "[0, 1]", "-1.0"]),
+    ("NaN label", {"y": np.array([0.0, np.nan, 1.0])}, ValueError, ["y", "NaN"]),
+    ("w too long", {"w": np.zeros(3)}, ValueError, ["w", "(2,)", "(3,)"]),
+    ("w 2-D", {"w": np.zeros((2, 1))}, ValueError, ["w", "(2,)", "(2, 1)"]),
+    ("inf in w", {"w": np.array([np.inf, 0.0])}, ValueError, ["w", "infinite"]),
+    ("b NaN", {"b": np.nan}, ValueError, ["b", "NaN"]),
+    ("b array", {"b": np.zeros(2)}, ValueError, ["b", "scalar", "(2,)"]),
+    ("b string", {"b": "0.1"}, TypeError, ["b", "real number", "str"]),
+    ("b complex", {"b": 1 + 2j}, TypeError, ["b", "real number", "complex"]),
+    ("b None", {"b": None}, TypeError, ["b", "real number"]),
+    ("negative l2", {"l2": -1.0}, ValueError, ["l2", "[0.0, inf)", "-1.0"]),
+    ("NaN l2", {"l2": np.nan}, ValueError, ["l2", "NaN"]),
+    ("l2 bool", {"l2": True}, TypeError, ["l2", "real number", "bool"]),
+    ("logits overflow", {"X": X * 1e200, "w": w * 1e200}, ValueError, ["X", "w", "b", "overflow"]),
+]
+
+
+def _call(fn: Any, changes: dict[str, Any]) -> Any:
+    args = {"w": w, "b": b, "X": X, "y": y, "l2": 0.0} | changes
+    return fn(args["w"], args["b"], args["X"], args["y"], args["l2"])
+
+
+@pytest.mark.parametrize("twin", [manual, reference], ids=["manual", "reference"])
+@pytest.mark.parametrize("name", ["loss", "gradient", "hessian"])
+@pytest.mark.parametrize(
+    ("case", "changes", "kind", "words"), OBJECTIVE_CASES, ids=[c[0] for c in OBJECTIVE_CASES]
+)
+def test_objective_refuses_bad_input(
+    twin: Any, name: str, case: str, changes: dict, kind: type, words: list[str]
+) -> None:
+    with pytest.raises(kind) as info:
+        _call(getattr(twin, name), changes)
+    message = str(info.value)
+    for word in words:
+        assert word in message, f"{word!r} missing from: {message}"
+
+
+@pytest.mark.parametrize("twin", [manual, reference], ids=["manual", "reference"])
+def test_loss_refuses_a_penalty_that_overflows(twin: Any) -> None:
+    with pytest.raises(ValueError, match=r"w and l2 give a penalty .* overflows float64"):
+        twin.loss(np.array([1e200, 0.0]), b, X * 1e-100, y, 1.0)
+
+
+@pytest.mark.parametrize("twin", [manual, reference], ids=["manual", "reference"])
+def test_predictions_and_sigmoid_refuse_bad_input(twin: Any) -> None:
+    with pytest.raises(ValueError, match=r"threshold must lie in \[0.0, 1.0\]; got 1.5"):
+        twin.predict(X, w, b, threshold=1.5)
+    with pytest.raises(ValueError, match=r"threshold.*NaN"):
+        twin.predict(X, w, b, threshold=np.nan)
+    with pytest.raises(ValueError, match=r"w must have shape \(d,\) = \(2,\).*\(3,\)"):
+        twin.predict_proba(X, np.zeros(3), b)
+    with pytest.raises(ValueError, match="X must be finite"):
+        twin.predict_proba(nan_X, w, b)
+    with pytest.raises(ValueError, match="z must be finite"):
+        twin.sigmoid([0.0, np.nan])
+    with pytest.raises(TypeError, match=r"z must .*real numbers"):
+        twin.sigmoid("zero")
+
+
+def test_good_input_of_other_kinds_is_accepted() -> None:
+    """Lists, ints, bools for labels, a 1-D X and a scalar w for one feature all work."""
+    value = manual.loss([0.5], 0, [[1], [2], [3]], [False, True, True])
+    assert value == manual.loss(np.array([0.5]), 0.0, X[:, :1] * 0 + [[1], [2], [3]], y)
+    assert manual.loss(0.5, 0.0, np.array([1.0, 2.0, 3.0]), y) == value
+    assert manual.predict(np.array([1.0, -1.0]), 2.0, 0.0).tolist() == [1, 0]
