@@ -1,18 +1,29 @@
 """Logistic regression in NumPy with every derivative derived by hand.
 
-Pure functions of (w, b, X, y); see CONTRACT in the README for the symbols and shapes.
+Pure functions of (w, b, X, y): X (n, d), y (n,), w (d,), b a float, z = X @ w + b,
+p = sigmoid(z), L(w, b) = mean_i [ log(1 + exp(z_i)) - y_i z_i ] + (l2 / 2) ||w||^2.
 """
 
+from manual.fit import FitResult, fit, lipschitz
 from manual.objective import gradient, hessian, loss
 from manual.predict import predict, predict_proba
 from manual.sigmoid import sigmoid, softplus
+from manual.statistics import standard_errors
+from manual.warnings import ConvergenceWarning, LogregWarning, SeparationWarning
 
 __all__ = [
+    "ConvergenceWarning",
+    "FitResult",
+    "LogregWarning",
+    "SeparationWarning",
+    "fit",
     "gradient",
     "hessian",
+    "lipschitz",
     "loss",
     "predict",
     "predict_proba",
     "sigmoid",
     "softplus",
+    "standard_errors",
 ]

@@ -95,7 +95,7 @@ def as_labels(y: Any, n: int, *, soft: bool) -> Array:
         i = int(np.argmax(outside))
         raise ValueError(
             f"y must hold {expected}; got {int(outside.sum())} value(s) outside, "
-            f"first y[{i}] = {arr[i]!r}"
+            f"first y[{i}] = {float(arr[i])!r}"
         )
     return arr
 

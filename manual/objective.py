@@ -69,43 +69,23 @@ def _penalty(w: Array, l2: float) -> float:
     return check_loss(0.5 * l2 * m * m * float(np.dot(v, v)), w, l2)
 
 
-def loss(w: Any, b: Any, X: Any, y: Any, l2: Any = 0.0) -> float:
-    """L(w, b) = mean_i [ log(1 + exp(z_i)) - y_i z_i ] + (l2 / 2) ||w||^2, z = X @ w + b.
-
-    Mean binary cross-entropy from the logits, plus an L2 penalty on w (never on b). y may hold
-    soft labels in [0, 1]. Returns a float, within a few ulps of the exact value given z, for every
-    finite z (no overflow at |z| = 1e300; tiny losses such as 1e-20 keep all their digits).
-    """
-    w, b, X, y, l2 = as_problem(w, b, X, y, l2)
-    z = _logits(w, b, X)
+def _loss_at(z: Array, w: Array, y: Array, l2: float) -> float:
+    """L given the logits z."""
     return _mean(_per_sample_loss(z, y)) + _penalty(w, l2)
 
 
-def gradient(w: Any, b: Any, X: Any, y: Any, l2: Any = 0.0) -> tuple[Array, float]:
-    """(dL/dw, dL/db) = (X.T @ (p - y) / n + l2 * w,  mean(p - y)),  p = sigmoid(X @ w + b).
-
-    Returns `(grad_w, grad_b)`: a float64 array of shape (d,) and a float.
-    """
-    w, b, X, y, l2 = as_problem(w, b, X, y, l2)
+def _gradient_at(z: Array, w: Array, X: Array, y: Array, l2: float) -> tuple[Array, float]:
+    """(dL/dw, dL/db) given the logits z."""
     n = X.shape[0]
-    z = _logits(w, b, X)
     # dL/dz_i = (p_i - y_i) / n
     r = _residual(z, y) / n
     # dL/dw = X.T @ dL/dz + l2 * w ;  dL/db = sum_i dL/dz_i
-    grad_w = X.T @ r + l2 * w
-    grad_b = float(np.sum(r))
-    return grad_w, grad_b
+    return X.T @ r + l2 * w, float(np.sum(r))
 
 
-def hessian(w: Any, b: Any, X: Any, y: Any, l2: Any = 0.0) -> Array:
-    """H = X1.T @ diag(p (1 - p)) @ X1 / n + l2 * diag(1, ..., 1, 0),  X1 = [X, 1].
-
-    Returns a float64 array of shape (d + 1, d + 1), parameters ordered (w_1, ..., w_d, b),
-    exactly symmetric and positive semi-definite. It does not depend on y.
-    """
-    w, b, X, y, l2 = as_problem(w, b, X, y, l2)
+def _hessian_at(z: Array, X: Array, l2: float) -> Array:
+    """H given the logits z."""
     n, d = X.shape
-    z = _logits(w, b, X)
     # d2L/dz_i2 = p_i (1 - p_i) / n >= 0
     s = _sigmoid_prime(z) / n
     # hess = (X, 1)' @ diag(s) @ (X, 1) = B.T @ B with B = sqrt(s) * (X, 1): a Gram matrix, so
@@ -117,3 +97,54 @@ def hessian(w: Any, b: Any, X: Any, y: Any, l2: Any = 0.0) -> Array:
     # the penalty (l2 / 2) ||w||^2 adds l2 to the w-block's diagonal, nothing for b
     H[np.arange(d), np.arange(d)] += l2
     return H
+
+
+def loss(w: Any, b: Any, X: Any, y: Any, l2: Any = 0.0) -> float:
+    """L(w, b) = mean_i [ log(1 + exp(z_i)) - y_i z_i ] + (l2 / 2) ||w||^2, z = X @ w + b.
+
+    Mean binary cross-entropy from the logits, plus an L2 penalty on w (never on b). y may hold
+    soft labels in [0, 1]. Returns a float, within a few ulps of the exact value given z, for every
+    finite z (no overflow at |z| = 1e300; tiny losses such as 1e-20 keep all their digits).
+    """
+    w, b, X, y, l2 = as_problem(w, b, X, y, l2)
+    return _loss_at(_logits(w, b, X), w, y, l2)
+
+
+def gradient(w: Any, b: Any, X: Any, y: Any, l2: Any = 0.0) -> tuple[Array, float]:
+    """(dL/dw, dL/db) = (X.T @ (p - y) / n + l2 * w,  mean(p - y)),  p = sigmoid(X @ w + b).
+
+    Returns `(grad_w, grad_b)`: a float64 array of shape (d,) and a float.
+    """
+    w, b, X, y, l2 = as_problem(w, b, X, y, l2)
+    return _gradient_at(_logits(w, b, X), w, X, y, l2)
+
+
+def hessian(w: Any, b: Any, X: Any, y: Any, l2: Any = 0.0) -> Array:
+    """H = X1.T @ diag(p (1 - p)) @ X1 / n + l2 * diag(1, ..., 1, 0),  X1 = [X, 1].
+
+    Returns a float64 array of shape (d + 1, d + 1), parameters ordered (w_1, ..., w_d, b),
+    exactly symmetric and positive semi-definite. It does not depend on y.
+    """
+    w, b, X, y, l2 = as_problem(w, b, X, y, l2)
+    return _hessian_at(_logits(w, b, X), X, l2)
+
+
+class Objective:
+    """L, its gradient and Hessian on one checked data set (X, y, l2), as functions of (w, b).
+
+    What the solvers call, so that the arguments are checked once per fit, not once per step.
+    """
+
+    def __init__(self, X: Array, y: Array, l2: float) -> None:
+        self.X, self.y, self.l2 = X, y, l2
+
+    def loss(self, w: Array, b: float) -> float:
+        return _loss_at(_logits(w, b, self.X), w, self.y, self.l2)
+
+    def loss_and_gradient(self, w: Array, b: float) -> tuple[float, Array, float]:
+        z = _logits(w, b, self.X)  # one pass over X for z, one for X.T @ r
+        gw, gb = _gradient_at(z, w, self.X, self.y, self.l2)
+        return _loss_at(z, w, self.y, self.l2), gw, gb
+
+    def hessian(self, w: Array, b: float) -> Array:
+        return _hessian_at(_logits(w, b, self.X), self.X, self.l2)

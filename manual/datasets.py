@@ -1,0 +1,106 @@
+"""Built-in data sets and a CSV reader with clear errors (NumPy only)."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from manual._checks import Array
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """X (n, d), y (n,) of 0/1, the feature names and the target's name."""
+
+    X: Array
+    y: Array
+    feature_names: list[str]
+    target_name: str
+    description: str
+
+
+def toy_one_feature(n: int = 100, seed: int = 0) -> Dataset:
+    """The one-feature toy set: hours studied x ~ Uniform(0, 10), passed ~ Bernoulli(p), with
+    p = sigmoid(1.5 (x - 5)); drawn with numpy.random.default_rng(seed)."""
+    rng = np.random.default_rng(seed)
+    x = np.sort(rng.uniform(0.0, 10.0, n))
+    p = 1.0 / (1.0 + np.exp(-1.5 * (x - 5.0)))
+    y = (rng.random(n) < p).astype(np.float64)
+    return Dataset(
+        X=x.reshape(n, 1),
+        y=y,
+        feature_names=["hours"],
+        target_name="passed",
+        description=f"one-feature toy set (n={n}, seed={seed}, true w=1.5, b=-7.5)",
+    )
+
+
+def standardize(X: Array) -> Array:
+    """Each column to mean 0 and standard deviation 1 (a constant column to 0)."""
+    sd = X.std(axis=0)
+    return (X - X.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
+
+
+def breast_cancer(*, standardized: bool = True) -> Dataset:
+    """Breast Cancer Wisconsin (Diagnostic), 569 x 30, target 1 = benign (see data/README.md).
+    Features standardized to mean 0 and sd 1 unless `standardized=False`."""
+    data = load_csv(DATA_DIR / "breast_cancer.csv", target="benign")
+    X = standardize(data.X) if standardized else data.X
+    note = ", features standardized" if standardized else ""
+    return Dataset(
+        X,
+        data.y,
+        data.feature_names,
+        data.target_name,
+        f"Breast Cancer Wisconsin (Diagnostic), 569 x 30{note}",
+    )
+
+
+def load_csv(path: str | Path, target: str | None = None) -> Dataset:
+    """Read a CSV with a header row: numeric features and a 0/1 target column (default: last).
+
+    Raises ValueError with one line saying what is wrong: a missing file, an empty file, a
+    missing target column, a non-numeric or empty cell (with its row and column), ragged rows,
+    or labels other than 0/1.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"--data: no such file: {path}")
+    with path.open(newline="") as fh:
+        rows = [row for row in csv.reader(fh) if row]
+    if len(rows) < 2:
+        raise ValueError(f"{path}: expected a header row and at least one data row")
+    header = [h.strip() for h in rows[0]]
+    if target is None:
+        target = header[-1]
+    if target not in header:
+        raise ValueError(f"{path}: no target column {target!r}; columns are {', '.join(header)}")
+    t = header.index(target)
+    values = np.empty((len(rows) - 1, len(header)))
+    for i, row in enumerate(rows[1:], start=2):
+        if len(row) != len(header):
+            raise ValueError(f"{path}: line {i} has {len(row)} cells, the header {len(header)}")
+        for j, cell in enumerate(row):
+            try:
+                values[i - 2, j] = float(cell)
+            except ValueError:
+                raise ValueError(
+                    f"{path}: line {i}, column {header[j]!r}: {cell!r} is not a number"
+                ) from None
+    if not np.isfinite(values).all():
+        i, j = np.argwhere(~np.isfinite(values))[0]
+        raise ValueError(f"{path}: line {i + 2}, column {header[j]!r} is not finite")
+    y = values[:, t]
+    bad = (y != 0) & (y != 1)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise ValueError(
+            f"{path}: target {target!r} must hold labels 0 or 1; line {i + 2} has {y[i]:g}"
+        )
+    names = [h for k, h in enumerate(header) if k != t]
+    return Dataset(np.delete(values, t, axis=1), y, names, target, f"{path.name}, target {target}")

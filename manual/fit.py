@@ -1,0 +1,308 @@
+"""Training: full-batch gradient descent and Newton's method, with the same stopping rule.
+
+    gd:      w <- w - lr * dL/dw,   b <- b - lr * dL/db
+    newton:  (w, b) <- (w, b) - t H^-1 g,  t = 1, 1/2, 1/4, ... until the loss decreases
+    stop:    when ||g||inf = max(|dL/dw|, |dL/db|) <= tol (tol = 0: exactly max_iter steps)
+
+The driver here is shared with `reference.fit`, which hands it the JAX twin's derivatives, so that
+the two twins follow identical update rules and differ only in how the derivatives are computed.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from manual._checks import (
+    Array,
+    as_count,
+    as_features,
+    as_labels,
+    as_scalar,
+    as_weights,
+)
+from manual.objective import Objective
+from manual.warnings import ConvergenceWarning, SeparationWarning
+
+SOLVERS = ("gd", "newton")
+# Armijo's sufficient decrease for the Newton line search: L(theta - t d) <= L - C t g.d + slack.
+ARMIJO_C = 1e-4
+# the slack: a few ulps of the loss, below which two losses cannot be told apart; without it the
+# line search stalls at the optimum, where every step changes the loss by less than its rounding
+LOSS_SLACK_ULPS = 4
+MAX_HALVINGS = 60
+
+
+class Model(Protocol):
+    """What the driver needs: the objective and its derivatives at (w, b) on one data set."""
+
+    def loss(self, w: Array, b: float) -> float: ...
+    def loss_and_gradient(self, w: Array, b: float) -> tuple[float, Array, float]: ...
+    def hessian(self, w: Array, b: float) -> Array: ...
+
+    X: Array
+    y: Array
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """What `fit` returns.
+
+    w, b        the final parameters, (d,) and float
+    losses      the loss at every iterate, the start included: (n_iter + 1,)
+    grad_norms  max(|dL/dw|, |dL/db|) at every iterate: (n_iter + 1,)
+    n_iter      steps taken
+    converged   whether the gradient norm reached tol
+    separable   whether the run proved the data linearly separable (l2 = 0 only)
+    solver, lr  the solver, and the step size used by "gd" (None for "newton")
+    """
+
+    w: Array
+    b: float
+    losses: Array
+    grad_norms: Array
+    n_iter: int
+    converged: bool
+    separable: bool
+    solver: str
+    lr: float | None
+
+
+def lipschitz(X: Any, l2: Any = 0.0) -> float:
+    """L_smooth = lambda_max(X1.T @ X1) / (4 n) + l2, X1 = [X, 1]: a bound on the largest eigenvalue
+    of the Hessian anywhere (p (1 - p) <= 1/4), so that gradient descent with lr <= 1 / L_smooth
+    never increases the loss."""
+    X = as_features(X)
+    l2 = as_scalar("l2", l2, low=0.0)
+    n = X.shape[0]
+    X1 = np.column_stack([X, np.ones(n)])
+    return float(np.linalg.eigvalsh(X1.T @ X1 / (4 * n))[-1]) + l2
+
+
+def _newton_direction(H: Array, g: Array) -> Array:
+    """d = H^+ g, the minimum-norm solution of H d = g.
+
+    H is positive semi-definite but can be singular (l2 = 0 with a constant or duplicated column,
+    or points so far from the boundary that p (1 - p) underflows): eigenvalues below rounding
+    level, (d + 1) EPS lambda_max, are treated as zero, and the step stays in the span of the rest.
+    """
+    lam, V = np.linalg.eigh(H)
+    cutoff = H.shape[0] * np.finfo(np.float64).eps * max(float(lam[-1]), 0.0)
+    keep = lam > cutoff
+    if not keep.any():
+        return np.zeros_like(g)
+    Vk = V[:, keep]
+    return Vk @ ((Vk.T @ g) / lam[keep])
+
+
+def _safe_loss(model: Model, w: Array, b: float) -> float:
+    """The loss, or inf where a trial step sends the logits past float64."""
+    try:
+        return model.loss(w, b)
+    except ValueError:
+        return math.inf
+
+
+def _grad_norm(gw: Array, gb: float) -> float:
+    return max(float(np.max(np.abs(gw), initial=0.0)), abs(gb))
+
+
+def run(
+    model: Model,
+    n: int,
+    *,
+    solver: str,
+    lr: float,
+    max_iter: int,
+    tol: float,
+    l2: float,
+    w0: Array,
+    b0: float,
+) -> FitResult:
+    """The solver loop on checked arguments; records the loss and gradient norm at each iterate."""
+    w, b = w0.copy(), float(b0)
+    f, gw, gb = model.loss_and_gradient(w, b)
+    losses, grad_norms = [f], [_grad_norm(gw, gb)]
+    stalled = False
+    for _ in range(max_iter):
+        if tol > 0 and grad_norms[-1] <= tol:
+            break
+        if solver == "gd":
+            w, b = w - lr * gw, b - lr * gb
+        else:
+            g = np.append(gw, gb)
+            step = _newton_direction(model.hessian(w, b), g)
+            decrease = float(g @ step)  # > 0: step is a descent direction (H^+ is PSD)
+            slack = LOSS_SLACK_ULPS * np.finfo(np.float64).eps * abs(f)
+            t = 1.0
+            for _ in range(MAX_HALVINGS):
+                w_t, b_t = w - t * step[:-1], b - t * float(step[-1])
+                if _safe_loss(model, w_t, b_t) <= f - ARMIJO_C * t * decrease + slack:
+                    break
+                t *= 0.5
+            else:
+                stalled = True  # no step lowers the loss beyond its rounding: nothing left to do
+                break
+            w, b = w_t, b_t
+        f, gw, gb = model.loss_and_gradient(w, b)
+        losses.append(f)
+        grad_norms.append(_grad_norm(gw, gb))
+
+    losses_a, norms_a = np.array(losses), np.array(grad_norms)
+    converged = bool(norms_a[-1] <= tol)
+    separable = l2 == 0.0 and (
+        _separates(model, w, b, losses_a, n)
+        or (not converged and _newton_probe_separates(model, w, b, f, n))
+    )
+    if separable:
+        warnings.warn(
+            "the data are linearly separable: some (w, b) puts every sample on its own side, so "
+            "the loss goes to 0 as ||w|| grows and the maximum-likelihood weights do not exist. "
+            "The weights returned are finite only because the run stopped (at tol or max_iter); "
+            "add a penalty l2 > 0 for a unique finite optimum.",
+            SeparationWarning,
+            stacklevel=3,
+        )
+    elif not converged and tol > 0:
+        warnings.warn(
+            _advice(solver, lr, losses_a, norms_a, tol, stalled), ConvergenceWarning, stacklevel=3
+        )
+    return FitResult(
+        w=w,
+        b=b,
+        losses=losses_a,
+        grad_norms=norms_a,
+        n_iter=len(losses) - 1,
+        converged=converged,
+        separable=separable,
+        solver=solver,
+        lr=lr if solver == "gd" else None,
+    )
+
+
+def _separates(model: Model, w: Array, b: float, losses: Array, n: int) -> bool:
+    """A certificate that (w, b) or an earlier iterate puts every sample strictly on its side.
+
+    - a loss below log(2) / n makes every l_i < log 2, i.e. every point on its own side;
+    - or the final (w, b) does: (2 y_i - 1) z_i beyond the rounding of z_i, (d + 1) EPS (|X_i| @
+      |w| + |b|). Any margin counts, however thin: a gap between the classes is not needed.
+    """
+    if losses.min() < math.log(2.0) / n * (1 - 1e-12):
+        return True
+    X, y = model.X, model.y
+    z = X @ w + b
+    rounding = (X.shape[1] + 1) * np.finfo(np.float64).eps * (np.abs(X) @ np.abs(w) + abs(b))
+    return bool(np.all((2 * y - 1) * z > rounding))
+
+
+def _newton_probe_separates(model: Model, w: Array, b: float, f: float, n: int) -> bool:
+    """After a run that did not converge, up to 50 damped Newton steps from where it stopped: on
+    separable data they drive the loss towards 0 (and past log(2) / n) within a few steps."""
+    losses = [f]
+    for _ in range(50):
+        f, gw, gb = model.loss_and_gradient(w, b)
+        losses.append(f)
+        step = _newton_direction(model.hessian(w, b), np.append(gw, gb))
+        t = 1.0
+        while t > 2**-30 and _safe_loss(model, w - t * step[:-1], b - t * float(step[-1])) > f:
+            t *= 0.5
+        w, b = w - t * step[:-1], b - t * float(step[-1])
+        if _separates(model, w, b, np.array(losses), n):
+            return True
+    return False
+
+
+def _advice(solver: str, lr: float, losses: Array, norms: Array, tol: float, stalled: bool) -> str:
+    head = (
+        f"{solver} stopped after {len(losses) - 1} steps with gradient norm {norms[-1]:.3e} "
+        f"> tol = {tol:.3e}: "
+    )
+    if stalled:
+        return head + (
+            "no Newton step lowers the loss beyond its rounding; the optimum is reached to "
+            "float64 precision, so tol is below what this data set allows"
+        )
+    if solver == "newton":
+        return head + "raise max_iter, or scale the features to comparable ranges"
+    if np.any(np.diff(losses) > 0):
+        return head + (
+            f"the loss rose on some steps, so lr = {lr:.3g} is too large: try lr <= 1 / L "
+            "(fit's default, see manual.lipschitz), or scale the features"
+        )
+    return head + (
+        f"the loss still falls slowly: raise max_iter, try a larger lr than {lr:.3g} (up to "
+        "2 / L), scale the features to comparable ranges, or use solver='newton'"
+    )
+
+
+def check_fit_arguments(
+    X: Any,
+    y: Any,
+    *,
+    solver: Any,
+    lr: Any,
+    max_iter: Any,
+    tol: Any,
+    l2: Any,
+    w0: Any,
+    b0: Any,
+) -> tuple[Array, Array, str, float | None, int, float, float, Array, float]:
+    """Check fit's arguments once: returns (X, y, solver, lr, max_iter, tol, l2, w0, b0)."""
+    X = as_features(X)
+    n, d = X.shape
+    y = as_labels(y, n, soft=False)
+    if solver not in SOLVERS:
+        raise ValueError(f"solver must be one of {SOLVERS}, got {solver!r}")
+    lr_ = None if lr is None else as_scalar("lr", lr, low=0.0, low_open=True)
+    return (
+        X,
+        y,
+        solver,
+        lr_,
+        as_count("max_iter", max_iter),
+        as_scalar("tol", tol, low=0.0),
+        as_scalar("l2", l2, low=0.0),
+        np.zeros(d) if w0 is None else as_weights(w0, d).copy(),
+        as_scalar("b0", b0),
+    )
+
+
+def fit(
+    X: Any,
+    y: Any,
+    *,
+    solver: str = "gd",
+    lr: float | None = None,
+    max_iter: int = 1000,
+    tol: float = 1e-8,
+    l2: float = 0.0,
+    w0: Any = None,
+    b0: float = 0.0,
+) -> FitResult:
+    """Minimize L(w, b) = mean BCE + (l2 / 2) ||w||^2 by gradient descent or Newton's method.
+
+    X (n, d) or (n,), y (n,) of 0/1. solver "gd": w <- w - lr * grad (lr=None: 1 / L with L from
+    `lipschitz`, which never increases the loss); "newton": damped Newton steps. Stops when
+    max(|dL/dw|, |dL/db|) <= tol, or after max_iter steps (tol = 0: exactly max_iter steps).
+    Starts from w0 (default zeros) and b0. Warns `ConvergenceWarning` when max_iter ends the run
+    first and `SeparationWarning` when the data are linearly separable (l2 = 0).
+    """
+    X, y, solver, lr_, max_iter, tol, l2, w0, b0 = check_fit_arguments(
+        X, y, solver=solver, lr=lr, max_iter=max_iter, tol=tol, l2=l2, w0=w0, b0=b0
+    )
+    step = (1.0 / lipschitz(X, l2)) if lr_ is None else lr_
+    return run(
+        Objective(X, y, l2),
+        X.shape[0],
+        solver=solver,
+        lr=step,
+        max_iter=max_iter,
+        tol=tol,
+        l2=l2,
+        w0=w0,
+        b0=b0,
+    )

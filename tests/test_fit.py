@@ -1,0 +1,197 @@
+"""Training: both twins follow the same trajectory; GD descends; Newton reaches the optimum that GD
+and the JAX twin reach; separation and non-convergence are reported. Oracles: test_oracles.py."""
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import manual
+import reference
+from tests.strategies import TWIN_SHAPES, Problem, hard_label_problems, problems
+from tests.tolerances import EPS, TWIN_RTOL, assert_within, twin_gradient_scale, twin_loss_scale
+
+# data sets whose optimum is interesting but whose steps are not degenerate: features within two
+# orders of magnitude, logits up to 40
+train_problems = problems(
+    [s for s in TWIN_SHAPES if s[0] >= 16],
+    label_kinds=["random", "well_classified"],
+    logit_scales=[0.1, 1.0, 5.0, 40.0],
+)
+
+# Trajectory tolerance. GD with lr <= 2/L on a convex L-smooth loss is non-expansive:
+# ||T(a) - T(b)|| <= ||a - b||, so a difference of e per step between the twins' gradients (their
+# rounding, TWIN_RTOL times the gradient scale) grows at most linearly: after K steps the iterates
+# differ by <= K lr e. The losses then differ by their own rounding plus ||g|| times that.
+TRAJECTORY_STEPS = 1000
+
+
+def _with(P: Problem, w: np.ndarray, b: float) -> Problem:
+    return Problem(w=w, b=b, X=P.X, y=P.y, l2=P.l2)
+
+
+@settings(max_examples=30)  # each example is 1000 steps of both twins
+@given(train_problems)
+def test_gd_trajectories_of_the_twins_agree(P: Problem) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", manual.LogregWarning)
+        m = manual.fit(P.X, P.y, solver="gd", max_iter=TRAJECTORY_STEPS, tol=0.0, l2=P.l2)
+        r = reference.fit(P.X, P.y, solver="gd", max_iter=TRAJECTORY_STEPS, tol=0.0, l2=P.l2)
+    assert m.n_iter == r.n_iter == TRAJECTORY_STEPS
+    assert m.losses.shape == m.grad_norms.shape == (TRAJECTORY_STEPS + 1,)
+    assert m.lr is not None and m.lr == r.lr
+    zero = _with(P, np.zeros_like(P.w), 0.0)
+    end = _with(P, m.w, m.b)
+    per_step = TWIN_RTOL * np.maximum(twin_gradient_scale(zero), twin_gradient_scale(end))
+    drift = TRAJECTORY_STEPS * m.lr * per_step  # bound on |theta_manual - theta_reference|
+    assert_within("final (w, b)", np.append(m.w, m.b), np.append(r.w, r.b), drift)
+    gmax = float(np.max(m.grad_norms)) * (P.X2.shape[1] + 1)
+    loss_bound = TWIN_RTOL * max(twin_loss_scale(zero), twin_loss_scale(end)) + gmax * drift.max()
+    assert_within("losses", m.losses, r.losses, loss_bound)
+    # and, in the words of the contract, to 1e-10 relative where the numbers are not tiny
+    assert np.all(np.abs(m.losses - r.losses) <= 1e-10 * np.abs(r.losses) + loss_bound)
+
+
+@given(hard_label_problems())
+def test_gd_with_lr_below_one_over_L_never_increases_the_loss(P: Problem) -> None:
+    """Descent lemma: L(theta - g / L) <= L(theta) - ||g||^2 / (2 L); rounding allowed on top."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", manual.LogregWarning)
+        res = manual.fit(P.X, P.y, solver="gd", max_iter=50, tol=0.0, l2=P.l2)
+    rounding = (P.X2.shape[1] + 8) * EPS * twin_loss_scale(P)
+    assert np.all(np.diff(res.losses) <= rounding + (P.X2.shape[1] + 8) * EPS * res.losses[:-1])
+    assert res.losses[-1] <= res.losses[0]
+
+
+def _nonseparable(n: int, d: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d))
+    w = rng.standard_normal(d)
+    y = (rng.random(n) < manual.sigmoid(X @ w + 0.5)).astype(float)
+    return X, y
+
+
+@settings(max_examples=30)
+@given(
+    st.sampled_from([(40, 1), (128, 3), (300, 5)]),
+    st.integers(0, 2**32 - 1),
+    st.sampled_from([1e-3, 0.1]),
+)
+def test_newton_reaches_the_gd_optimum_and_the_twins_newton(
+    shape: tuple[int, int], seed: int, l2: float
+) -> None:
+    X, y = _nonseparable(shape[0], shape[1], seed)
+    newton = manual.fit(X, y, solver="newton", tol=1e-10, l2=l2)
+    twin = reference.fit(X, y, solver="newton", tol=1e-10, l2=l2)
+    gd = manual.fit(X, y, solver="gd", tol=1e-9, max_iter=200_000, l2=l2)
+    assert newton.converged and twin.converged and gd.converged
+    assert newton.n_iter <= 30
+    # strong convexity: ||theta - theta*|| <= ||g|| sqrt(d + 1) / lambda_min(H), the gradient
+    # being <= tol entrywise; factor 2 for the Hessian's change between the two points
+    H = manual.hessian(newton.w, newton.b, X, y, l2)
+    lam_min = float(np.linalg.eigvalsh(H)[0])
+    radius = 2 * np.sqrt(shape[1] + 1) * (1e-9 + 1e-10) / lam_min
+    theta = np.append(newton.w, newton.b)
+    assert_within("GD optimum", np.append(gd.w, gd.b), theta, radius)
+    assert_within("the twin's Newton optimum", np.append(twin.w, twin.b), theta, radius)
+
+
+def test_tol_zero_runs_exactly_max_iter_and_records_every_iterate() -> None:
+    X, y = _nonseparable(50, 2, 0)
+    for solver in ("gd", "newton"):
+        res = manual.fit(X, y, solver=solver, tol=0.0, max_iter=7)
+        assert res.n_iter == 7 and len(res.losses) == len(res.grad_norms) == 8
+        assert res.losses[0] == manual.loss(np.zeros(2), 0.0, X, y)
+        gw, gb = manual.gradient(res.w, res.b, X, y)
+        assert res.grad_norms[-1] == max(np.abs(gw).max(), abs(gb))
+        assert res.losses[-1] == manual.loss(res.w, res.b, X, y)
+
+
+def test_gd_update_rule_is_the_contracts() -> None:
+    X, y = _nonseparable(30, 2, 1)
+    w0, b0, lr = np.array([0.3, -0.1]), 0.2, 0.05
+    res = manual.fit(X, y, solver="gd", lr=lr, max_iter=1, tol=0.0, w0=w0, b0=b0)
+    gw, gb = manual.gradient(w0, b0, X, y)
+    assert np.array_equal(res.w, w0 - lr * gw) and res.b == b0 - lr * gb
+    assert np.array_equal(w0, [0.3, -0.1])  # the start is not changed in place
+
+
+def test_newton_stops_cleanly_on_singular_hessians() -> None:
+    """l2 = 0 with a constant and a duplicated column: H is singular, Newton still converges."""
+    X, y = _nonseparable(200, 3, 2)
+    X = np.column_stack([X, X[:, 0], np.full(200, 3.0)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", manual.LogregWarning)
+        res = manual.fit(X, y, solver="newton", tol=1e-10)
+    assert res.converged and res.n_iter <= 30
+    ref = manual.fit(X[:, :3], y, solver="newton", tol=1e-10)
+    assert abs(res.losses[-1] - ref.losses[-1]) <= 8 * EPS * ref.losses[-1]
+
+
+@pytest.mark.parametrize("solver", ["gd", "newton"])
+@pytest.mark.parametrize("gap", [1.0, 1e-6, 0.0])
+def test_separable_data_are_detected_with_and_without_a_gap(solver: str, gap: float) -> None:
+    """Two classes on either side of x = 0, `gap` apart (0: they touch at one point apart by 1e-3
+    of the spread); one class only is separable too."""
+    rng = np.random.default_rng(3)
+    x = np.concatenate([-rng.uniform(0, 1, 40) - gap / 2, rng.uniform(0, 1, 40) + gap / 2])
+    X = np.column_stack([x, rng.standard_normal(80)])
+    y = (x > 0).astype(float)
+    with pytest.warns(manual.SeparationWarning, match="linearly separable"):
+        res = manual.fit(X, y, solver=solver, max_iter=2000)
+    assert res.separable and np.all(np.isfinite(res.w)) and np.isfinite(res.b)
+    with pytest.warns(manual.SeparationWarning):
+        reference.fit(X, y, solver=solver, max_iter=2000)
+    with pytest.warns(manual.SeparationWarning):
+        manual.fit(X, np.ones(80), solver=solver)
+    with warnings.catch_warnings():  # a penalty makes the optimum finite: no warning
+        warnings.simplefilter("error", manual.LogregWarning)
+        assert not manual.fit(X, y, solver=solver, l2=0.1, max_iter=5000).separable
+
+
+def test_overlapping_classes_are_not_called_separable() -> None:
+    X, y = _nonseparable(300, 3, 4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", manual.LogregWarning)
+        assert not manual.fit(X, y, solver="newton", tol=1e-10).separable
+
+
+def test_non_convergence_warns_with_the_gradient_norm_and_advice() -> None:
+    X, y = _nonseparable(100, 2, 5)
+    X[:, 1] *= 100.0  # badly scaled
+    with pytest.warns(manual.ConvergenceWarning, match=r"gradient norm .* > tol .*scale"):
+        res = manual.fit(X, y, solver="gd", max_iter=20)
+    assert not res.converged
+    with pytest.warns(manual.ConvergenceWarning, match="the loss rose .* too large"):
+        manual.fit(X, y, solver="gd", lr=1.0, max_iter=20)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "kind", "words"),
+    [
+        ({"solver": "sgd"}, ValueError, "solver must be one of ('gd', 'newton'), got 'sgd'"),
+        ({"lr": 0.0}, ValueError, "lr must lie in (0.0, inf); got 0.0"),
+        ({"lr": -1.0}, ValueError, "lr must lie in (0.0, inf); got -1.0"),
+        ({"lr": np.nan}, ValueError, "lr must be finite"),
+        ({"max_iter": 1e7}, TypeError, "max_iter must be an int, got float"),
+        ({"max_iter": -1}, ValueError, "max_iter must be an int >= 0; got -1"),
+        ({"tol": -1e-3}, ValueError, "tol must lie in [0.0, inf)"),
+        ({"l2": -1.0}, ValueError, "l2 must lie in [0.0, inf)"),
+        ({"w0": np.zeros(3)}, ValueError, "w must have shape (d,) = (2,)"),
+        ({"b0": "0"}, TypeError, "b0 must be a real number"),
+    ],
+)
+def test_fit_refuses_bad_arguments(kwargs: dict, kind: type, words: str) -> None:
+    X, y = _nonseparable(20, 2, 6)
+    for twin in (manual, reference):
+        with pytest.raises(kind) as info:
+            twin.fit(X, y, **kwargs)
+        assert words in str(info.value)
+
+
+def test_fit_asks_for_hard_labels() -> None:
+    X, _ = _nonseparable(20, 2, 6)
+    with pytest.raises(ValueError, match=r"y must hold labels 0 or 1; .* y\[0\] = 0.5"):
+        manual.fit(X, np.full(20, 0.5))
