@@ -25,18 +25,19 @@ class Dataset:
 
 
 def toy_one_feature(n: int = 100, seed: int = 0) -> Dataset:
-    """The one-feature toy set: hours studied x ~ Uniform(0, 10), passed ~ Bernoulli(p), with
-    p = sigmoid(1.5 (x - 5)); drawn with numpy.random.default_rng(seed)."""
+    """The one-feature toy set: x ~ Uniform(-4, 4), y ~ Bernoulli(sigmoid(1.5 x - 0.5)), drawn
+    with numpy.random.default_rng(seed), sorted by x. The classes overlap, so the maximum-likelihood
+    (w, b) exists, near the true (1.5, -0.5)."""
     rng = np.random.default_rng(seed)
-    x = np.sort(rng.uniform(0.0, 10.0, n))
-    p = 1.0 / (1.0 + np.exp(-1.5 * (x - 5.0)))
+    x = np.sort(rng.uniform(-4.0, 4.0, n))
+    p = 1.0 / (1.0 + np.exp(-(1.5 * x - 0.5)))  # |z| <= 6.5: the textbook sigmoid is safe here
     y = (rng.random(n) < p).astype(np.float64)
     return Dataset(
         X=x.reshape(n, 1),
         y=y,
-        feature_names=["hours"],
-        target_name="passed",
-        description=f"one-feature toy set (n={n}, seed={seed}, true w=1.5, b=-7.5)",
+        feature_names=["x"],
+        target_name="y",
+        description=f"one-feature toy set (n={n}, seed={seed}, true w=1.5, b=-0.5)",
     )
 
 
@@ -71,10 +72,16 @@ def load_csv(path: str | Path, target: str | None = None) -> Dataset:
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"--data: no such file: {path}")
-    with path.open(newline="") as fh:
-        rows = [row for row in csv.reader(fh) if row]
-    if len(rows) < 2:
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            reader = csv.reader(fh)
+            numbered = [(reader.line_num, row) for row in reader if row]
+    except (OSError, UnicodeDecodeError, csv.Error) as err:
+        raise ValueError(f"{path}: cannot be read as a UTF-8 CSV file ({err})") from None
+    if len(numbered) < 2:
         raise ValueError(f"{path}: expected a header row and at least one data row")
+    lines = [i for i, _ in numbered]
+    rows = [row for _, row in numbered]
     header = [h.strip() for h in rows[0]]
     if target is None:
         target = header[-1]
@@ -82,25 +89,27 @@ def load_csv(path: str | Path, target: str | None = None) -> Dataset:
         raise ValueError(f"{path}: no target column {target!r}; columns are {', '.join(header)}")
     t = header.index(target)
     values = np.empty((len(rows) - 1, len(header)))
-    for i, row in enumerate(rows[1:], start=2):
+    for k, row in enumerate(rows[1:]):
         if len(row) != len(header):
-            raise ValueError(f"{path}: line {i} has {len(row)} cells, the header {len(header)}")
+            raise ValueError(
+                f"{path}: line {lines[k + 1]} has {len(row)} cells, the header {len(header)}"
+            )
         for j, cell in enumerate(row):
             try:
-                values[i - 2, j] = float(cell)
+                values[k, j] = float(cell)
             except ValueError:
                 raise ValueError(
-                    f"{path}: line {i}, column {header[j]!r}: {cell!r} is not a number"
+                    f"{path}: line {lines[k + 1]}, column {header[j]!r}: {cell!r} is not a number"
                 ) from None
     if not np.isfinite(values).all():
-        i, j = np.argwhere(~np.isfinite(values))[0]
-        raise ValueError(f"{path}: line {i + 2}, column {header[j]!r} is not finite")
+        k, j = np.argwhere(~np.isfinite(values))[0]
+        raise ValueError(f"{path}: line {lines[k + 1]}, column {header[j]!r} is not finite")
     y = values[:, t]
     bad = (y != 0) & (y != 1)
     if bad.any():
-        i = int(np.argmax(bad))
+        k = int(np.argmax(bad))
         raise ValueError(
-            f"{path}: target {target!r} must hold labels 0 or 1; line {i + 2} has {y[i]:g}"
+            f"{path}: target {target!r} must hold labels 0 or 1; line {lines[k + 1]} has {y[k]:g}"
         )
     names = [h for k, h in enumerate(header) if k != t]
     return Dataset(np.delete(values, t, axis=1), y, names, target, f"{path.name}, target {target}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -35,6 +36,11 @@ ARMIJO_C = 1e-4
 # line search stalls at the optimum, where every step changes the loss by less than its rounding
 LOSS_SLACK_ULPS = 4
 MAX_HALVINGS = 60
+
+
+# callback(k, w, b, loss, grad_w, grad_b) at every iterate k = 0, 1, ..., n_iter: for printing or
+# recording in scripts (the library itself never prints). It must not change w.
+Callback = Callable[[int, Array, float, float, Array, float], None]
 
 
 class Model(Protocol):
@@ -122,13 +128,16 @@ def run(
     l2: float,
     w0: Array,
     b0: float,
+    callback: Callback | None = None,
 ) -> FitResult:
     """The solver loop on checked arguments; records the loss and gradient norm at each iterate."""
     w, b = w0.copy(), float(b0)
     f, gw, gb = model.loss_and_gradient(w, b)
     losses, grad_norms = [f], [_grad_norm(gw, gb)]
+    if callback is not None:
+        callback(0, w, b, f, gw, gb)
     stalled = False
-    for _ in range(max_iter):
+    for k in range(1, max_iter + 1):
         if tol > 0 and grad_norms[-1] <= tol:
             break
         if solver == "gd":
@@ -151,6 +160,8 @@ def run(
         f, gw, gb = model.loss_and_gradient(w, b)
         losses.append(f)
         grad_norms.append(_grad_norm(gw, gb))
+        if callback is not None:
+            callback(k, w, b, f, gw, gb)
 
     losses_a, norms_a = np.array(losses), np.array(grad_norms)
     converged = bool(norms_a[-1] <= tol)
@@ -282,13 +293,15 @@ def fit(
     l2: float = 0.0,
     w0: Any = None,
     b0: float = 0.0,
+    callback: Callback | None = None,
 ) -> FitResult:
     """Minimize L(w, b) = mean BCE + (l2 / 2) ||w||^2 by gradient descent or Newton's method.
 
     X (n, d) or (n,), y (n,) of 0/1. solver "gd": w <- w - lr * grad (lr=None: 1 / L with L from
     `lipschitz`, which never increases the loss); "newton": damped Newton steps. Stops when
     max(|dL/dw|, |dL/db|) <= tol, or after max_iter steps (tol = 0: exactly max_iter steps).
-    Starts from w0 (default zeros) and b0. Warns `ConvergenceWarning` when max_iter ends the run
+    Starts from w0 (default zeros) and b0; calls callback(k, w, b, loss, grad_w, grad_b) at every
+    iterate if given. Warns `ConvergenceWarning` when max_iter ends the run
     first and `SeparationWarning` when the data are linearly separable (l2 = 0).
     """
     X, y, solver, lr_, max_iter, tol, l2, w0, b0 = check_fit_arguments(
@@ -305,4 +318,5 @@ def fit(
         l2=l2,
         w0=w0,
         b0=b0,
+        callback=callback,
     )

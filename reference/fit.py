@@ -9,7 +9,7 @@ import jax
 import numpy as np
 
 from manual._checks import Array
-from manual.fit import FitResult, check_fit_arguments, lipschitz, run
+from manual.fit import Callback, FitResult, check_fit_arguments, lipschitz, run
 from reference.objective import _loss, _loss_theta
 
 _loss_jit = jax.jit(_loss)
@@ -49,6 +49,7 @@ def fit(
     l2: float = 0.0,
     w0: Any = None,
     b0: float = 0.0,
+    callback: Callback | None = None,
 ) -> FitResult:
     """`manual.fit` with the derivatives from autodiff; same arguments, same FitResult."""
     X, y, solver, lr_, max_iter, tol, l2, w0, b0 = check_fit_arguments(
@@ -65,4 +66,5 @@ def fit(
         l2=l2,
         w0=w0,
         b0=b0,
+        callback=callback,
     )
