@@ -5,6 +5,7 @@ p = sigmoid(z), L(w, b) = mean_i [ log(1 + exp(z_i)) - y_i z_i ] + (l2 / 2) ||w|
 """
 
 from manual.fit import FitResult, fit, lipschitz
+from manual.gradcheck import GradientCheckReport, GradientCheckWarning, check_gradient
 from manual.objective import gradient, hessian, loss
 from manual.predict import predict, predict_proba
 from manual.sigmoid import sigmoid, softplus
@@ -14,8 +15,11 @@ from manual.warnings import ConvergenceWarning, LogregWarning, SeparationWarning
 __all__ = [
     "ConvergenceWarning",
     "FitResult",
+    "GradientCheckReport",
+    "GradientCheckWarning",
     "LogregWarning",
     "SeparationWarning",
+    "check_gradient",
     "fit",
     "gradient",
     "hessian",

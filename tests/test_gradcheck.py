@@ -1,0 +1,184 @@
+"""check_gradient: no false alarm on the correct gradient anywhere (at the optimum too), every
+mistake of the gallery flagged; the JAX twin flags them too; finite differences have the slopes
+that theory says."""
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import manual
+import reference
+from manual.gradcheck import SAFETY, finite_difference
+from manual.mistakes import GALLERY, Mistake, flat
+from tests.strategies import Problem, problems
+from tests.tolerances import TWIN_RTOL, twin_gradient_scale
+
+MISTAKE_IDS = [m.name for m in GALLERY]
+# mistakes that show only in the far tail of the sigmoid, on points classified right by > 37
+TAIL_ONLY = {"flushed_sigmoid"}
+
+
+def _theta(P: Problem) -> np.ndarray:
+    return np.append(P.w, P.b)
+
+
+def _data(seed: int, n: int = 120, d: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d)) * [1.0, 3.0, 0.3][:d]
+    y = (rng.random(n) < manual.sigmoid(X @ rng.standard_normal(d) + 0.2)).astype(float)
+    return X, y
+
+
+def _far_data(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every point classified right by a logit margin > 40: the tail of the sigmoid is all there
+    is, and the loss is ~1e-18."""
+    rng = np.random.default_rng(seed)
+    w = np.array([60.0, -50.0, 40.0])
+    X = rng.uniform(-1, 1, (400, 3))
+    X = X[np.abs(X @ w) > 40][:60]
+    return X, (X @ w > 0).astype(float), np.append(w, 0.0)
+
+
+@given(problems())
+def test_correct_gradient_passes_everywhere(P: Problem) -> None:
+    f, g = flat(P.X, P.y, P.l2)
+    report = manual.check_gradient(f, g, _theta(P))
+    assert report.passed, report.summary()
+
+
+@settings(max_examples=40)
+@given(st.integers(0, 2**32 - 1), st.sampled_from([0.0, 0.05]), st.sampled_from(["gd", "newton"]))
+def test_correct_gradient_passes_at_the_optimum(seed: int, l2: float, solver: str) -> None:
+    X, y = _data(seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", manual.LogregWarning)
+        res = manual.fit(X, y, solver=solver, l2=l2, tol=1e-10, max_iter=20_000)
+    f, g = flat(X, y, l2)
+    report = manual.check_gradient(f, g, np.append(res.w, res.b))
+    assert report.passed, report.summary()
+    # where the classic relative error is useless: both sides are ~0
+    assert report.rel_error > 1e-7 or res.grad_norms[-1] > 1e-9
+
+
+@pytest.mark.parametrize("mistake", GALLERY, ids=MISTAKE_IDS)
+@settings(max_examples=20)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_every_mistake_is_flagged_at_random_points(mistake: Mistake, seed: int) -> None:
+    if mistake.name in TAIL_ONLY:
+        X, y, theta = _far_data(seed)
+        theta = theta * np.random.default_rng(seed).uniform(0.8, 1.2, 4)
+        l2 = 0.0
+    else:
+        X, y = _data(seed)
+        theta = np.random.default_rng(seed + 1).standard_normal(4)
+        l2 = 0.05  # the penalty's mistakes need a penalty
+    f, g = flat(X, y, l2, mistake.gradient)
+    report = manual.check_gradient(f, g, theta)
+    assert not report.passed, f"{mistake.name} not flagged: {report.summary()}"
+
+
+@pytest.mark.parametrize("mistake", GALLERY, ids=MISTAKE_IDS)
+def test_every_mistake_is_flagged_near_the_optimum(mistake: Mistake) -> None:
+    """At the optimum of the right loss, found by GD to tol = 1e-8 (l2 > 0, for the penalty's
+    mistakes). At an exact optimum with l2 = 0 (gradient ~1e-16) a mistake that only scales, flips
+    or permutes the gradient is invisible to any check: see the README."""
+    if mistake.name in TAIL_ONLY:
+        X, y, theta = _far_data(0)
+        l2 = 0.0
+    else:
+        X, y = _data(1)
+        l2 = 0.05
+        res = manual.fit(X, y, solver="gd", l2=l2, tol=1e-8, max_iter=100_000)
+        theta = np.append(res.w, res.b)
+    f, g = flat(X, y, l2, mistake.gradient)
+    assert not manual.check_gradient(f, g, theta).passed
+
+
+@pytest.mark.parametrize("mistake", GALLERY, ids=MISTAKE_IDS)
+def test_the_jax_twin_flags_every_mistake(mistake: Mistake) -> None:
+    if mistake.name in TAIL_ONLY:
+        # Autodiff's p - y loses the tail where y = 1 (it rounds 1 - 1 to 0), so the twin can
+        # judge a tail mistake only where it is itself accurate: label 0 and z < -40, where its
+        # sigmoid(z) keeps ~31 ulps. There, relatively, the flushed tail (0) is all wrong.
+        X, y, theta = _far_data(0)
+        X, y = X[y == 0], y[y == 0]
+        wrong = np.append(*mistake.gradient(theta[:-1], 0.0, X, y, 0.0))
+        right = np.append(*reference.gradient(theta[:-1], 0.0, X, y, 0.0))
+        assert np.max(np.abs(wrong - right)) > 1e-6 * np.max(np.abs(right))
+        return
+    X, y = _data(2)
+    theta, l2 = np.array([0.5, -1.0, 2.0, 0.3]), 0.05
+    P = Problem(w=theta[:-1], b=float(theta[-1]), X=X, y=y, l2=l2)
+    wrong = np.append(*mistake.gradient(P.w, P.b, X, y, l2))
+    right = np.append(*reference.gradient(P.w, P.b, X, y, l2))
+    assert np.any(np.abs(wrong - right) > TWIN_RTOL * twin_gradient_scale(P))
+
+
+def test_float32_theta_and_output_warn_and_theta_is_never_changed() -> None:
+    X, y = _data(3)
+    f, g = flat(X, y)
+    theta = np.array([0.1, 0.2, 0.3, 0.4])
+    before = theta.copy()
+    manual.check_gradient(f, g, theta)
+    assert np.array_equal(theta, before)
+    with pytest.warns(manual.GradientCheckWarning, match="theta is float32"):
+        manual.check_gradient(f, g, theta.astype(np.float32))
+    with pytest.warns(manual.GradientCheckWarning, match="f returned float32"):
+        manual.check_gradient(lambda t: np.float32(f(t)), g, theta)
+
+    def mutating_f(t: np.ndarray) -> float:
+        value = f(t)
+        t[:] = 0.0
+        return value
+
+    manual.check_gradient(mutating_f, g, theta)
+    assert np.array_equal(theta, before)
+
+
+def test_directions_mode_uses_a_fixed_number_of_calls() -> None:
+    X, y = _data(4, d=3)
+    f, g = flat(X, y)
+    calls = []
+
+    def counted(t: np.ndarray) -> float:
+        calls.append(1)
+        return f(t)
+
+    report = manual.check_gradient(counted, g, np.zeros(4), mode="directions", n_directions=2)
+    assert report.passed and report.analytic.shape == (2,) and len(calls) == 1 + 2 * 8
+    f_bad, g_bad = flat(X, y, 0.0, GALLERY[0].gradient)
+    assert not manual.check_gradient(f_bad, g_bad, np.zeros(4), mode="directions").passed
+
+
+def test_report_fields_and_bad_arguments() -> None:
+    X, y = _data(5)
+    f, g = flat(X, y)
+    r = manual.check_gradient(f, g, np.zeros(4), order=2)
+    assert r.order == 2 and r.numeric.shape == r.fd_error.shape == r.step.shape == (4,)
+    assert r.passed and r.ratio <= SAFETY and isinstance(r.rel_error, float)
+    with pytest.raises(ValueError, match="theta must be finite"):
+        manual.check_gradient(f, g, np.array([np.nan, 0, 0, 0]))
+    with pytest.raises(ValueError, match=r"grad_f\(theta\) must have shape \(4,\)"):
+        manual.check_gradient(f, lambda t: np.zeros(3), np.zeros(4))
+    with pytest.raises(ValueError, match="order must be 2 or 4"):
+        manual.check_gradient(f, g, np.zeros(4), order=3)
+    with pytest.raises(TypeError, match="callables"):
+        manual.check_gradient(f, None, np.zeros(4))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("scheme", "slope"), [("forward", 1), ("central", 2), ("richardson", 4)])
+def test_truncation_slopes_match_theory(scheme: str, slope: int) -> None:
+    """In the truncation regime (rounding far below), the error of a scheme of order p falls by
+    10^p per decade of h: log10 slope p within 0.1."""
+    X, y = _data(6)
+    f, g = flat(X, y)
+    theta = np.array([0.4, -0.3, 1.2, 0.1])
+    v = np.array([1.0, 2.0, -1.0, 0.5]) / np.sqrt(6.25)
+    exact = float(g(theta) @ v)
+    hs = {"forward": [1e-2, 1e-3], "central": [1e-1, 1e-2], "richardson": [2e-1, 4e-2]}[scheme]
+    e1, e2 = (abs(finite_difference(f, theta, v, h, scheme) - exact) for h in hs)
+    measured = np.log(e1 / e2) / np.log(hs[0] / hs[1])
+    assert abs(measured - slope) < 0.1, measured
