@@ -100,7 +100,19 @@ def _value(f: Callable[[Array], Any], theta: Array, warned: list[bool]) -> float
 # D(2h) - D(h) shrink by ~4 per halving of h, as c h^2 does (or are rounding noise); outside
 # (3, 5.5) the step is shrunk by 8 and tried again.
 ASYMPTOTIC_RATIO = (3.0, 5.5)
+R_RATIO = (8.0, 32.0)  # the same for Richardson's R(2h) - R(h) = 15 c4 h^4: ~16 per halving
 MAX_SHRINKS = 12
+
+
+def _noise(f: Callable[[Array], Any], point: Array, seed: int, warned: list[bool]) -> float:
+    """The rounding noise of f near theta, measured (More and Wild's ECnoise): the 6th difference
+    of f at 7 points a hair apart (1e-8 relative) cancels every smooth term and leaves noise
+    times sqrt(C(12, 6)) = sqrt(924). f's rounding can far exceed eps |f|: a loss of ~200 from
+    logits that cancel from 1e5 carries their rounding, ~1e-11, not eps * 200 = 4e-14."""
+    v = np.random.default_rng(seed).standard_normal(point.size)
+    v *= 1e-8 * max(float(np.max(np.abs(point))), 1.0) / np.linalg.norm(v)
+    values = np.array([_value(f, point + k * v, warned) for k in range(-3, 4)])
+    return float(abs(np.diff(values, 6)[0]) / np.sqrt(924.0))
 
 
 def _derivative(
@@ -111,6 +123,7 @@ def _derivative(
     f0: float,
     order: int,
     f_accuracy: float,
+    f_noise: float,
     warned: list[bool],
 ) -> tuple[float, float, float]:
     """(derivative along v, its estimated error, the step used), shrinking h until the
@@ -127,16 +140,27 @@ def _derivative(
 
         d1, d2, d4, d8 = central(h), central(2 * h), central(4 * h), central(8 * h)
         amplification = 1.0 if order == 2 else 1.5  # (4 eps|f|/h + eps|f|/2h) / 3 for R
-        rounding = amplification * f_accuracy * max(sizes) / h
+        f_error = max(f_accuracy * max(sizes), 3 * f_noise)  # f's rounding: stated or measured
+        rounding = amplification * f_error / h
         a, b, c = d2 - d1, d4 - d2, d8 - d4  # 3 c h^2, 12 c h^2, 48 c h^2 asymptotically
-        noise = 4 * f_accuracy * max(sizes) / h  # what rounding alone can put in a
+        noise = 4 * f_error / h  # what rounding alone can put in a, b or c
         lo, hi = ASYMPTOTIC_RATIO
-        if abs(a) <= noise or (a != 0 and b != 0 and lo < b / a < hi and lo < c / b < hi):
+        d_ok = max(abs(a), abs(b), abs(c)) <= noise or (
+            a != 0 and b != 0 and lo < b / a < hi and lo < c / b < hi
+        )
+        # Richardson's values R(h), R(2h), R(4h) must converge too: their differences grow by ~16
+        r1, r2, r3 = (4 * d1 - d2) / 3, (4 * d2 - d4) / 3, (4 * d4 - d8) / 3
+        e1, e2 = r2 - r1, r3 - r2
+        r_ok = (
+            order == 2
+            or max(abs(e1), abs(e2)) <= 2 * noise
+            or (e1 != 0 and R_RATIO[0] < e2 / e1 < R_RATIO[1])
+        )
+        if d_ok and r_ok:
             break
         h /= 8
     if order == 2:
         return d1, abs(a) / 3 + rounding, h  # D(2h) - D(h) = 3 c h^2
-    r1, r2 = (4 * d1 - d2) / 3, (4 * d2 - d4) / 3
     return r1, abs(r2 - r1) / 15 + rounding, h  # R(2h) - R(h) = 15 c4 h^4
 
 
@@ -163,8 +187,8 @@ def check_gradient(
     differences; either from 8 calls of f per derivative (steps h, 2h, 4h, 8h), more where h must
     shrink to reach the regime where Taylor's error terms hold.
     step: h relative to max(|theta_i|, 1) (default eps^(1/5) = 7e-4 for order 4, eps^(1/3) = 6e-6
-    for order 2). f_accuracy: f's relative rounding (default 4 eps; raise it for an f that sums
-    terms much larger than itself). passed is True when every |analytic - numeric| <= safety
+    for order 2). f_accuracy: f's relative rounding (default 4 eps); the noise of f is also
+    measured near theta (7 calls), and the larger of the two is used. passed is True when every |analytic - numeric| <= safety
     times the estimated error (default 10). theta is never changed; GradientCheckWarning says when
     theta or f's output is not float64.
     """
@@ -198,6 +222,7 @@ def check_gradient(
             f"grad_f(theta) must have shape {point.shape} like theta; got {analytic_full.shape}"
         )
     f0 = _value(f, point, warned)
+    f_noise = _noise(f, point, seed, warned)
 
     if mode == "coordinates":
         V = np.eye(point.size)
@@ -211,7 +236,9 @@ def check_gradient(
     numeric = np.empty(len(V))
     fd_error = np.empty(len(V))
     for i, (v, hi) in enumerate(zip(V, h, strict=True)):
-        numeric[i], fd_error[i], h[i] = _derivative(f, point, v, hi, f0, order, f_accuracy, warned)
+        numeric[i], fd_error[i], h[i] = _derivative(
+            f, point, v, hi, f0, order, f_accuracy, f_noise, warned
+        )
     analytic = V @ analytic_full if mode == "directions" else analytic_full
 
     diff = np.abs(analytic - numeric)

@@ -14,13 +14,15 @@ from typing import Any
 import numpy as np
 
 from manual._checks import Array, as_problem
-from manual.objective import _loss_at, _logits, _residual
+from manual.objective import _logits, _loss_at, _residual
 from manual.objective import gradient as correct_gradient
 
 Gradient = Callable[[Any, Any, Any, Any, Any], tuple[Array, float]]
 
 
-def _parts(w: Any, b: Any, X: Any, y: Any, l2: Any) -> tuple[Array, float, Array, Array, float, Array]:
+def _parts(
+    w: Any, b: Any, X: Any, y: Any, l2: Any
+) -> tuple[Array, float, Array, Array, float, Array]:
     w, b, X, y, l2 = as_problem(w, b, X, y, l2)
     return w, b, X, y, l2, _residual(_logits(w, b, X), y)
 
@@ -109,11 +111,13 @@ GALLERY: list[Mistake] = [
 ]
 
 
-def flat(X: Any, y: Any, l2: float = 0.0, gradient: Gradient = correct_gradient) -> tuple[
-    Callable[[Array], float], Callable[[Array], Array]
-]:
+def flat(
+    X: Any, y: Any, l2: float = 0.0, gradient: Gradient = correct_gradient
+) -> tuple[Callable[[Array], float], Callable[[Array], Array]]:
     """(f, grad_f) on theta = (w_1, ..., w_d, b) for `check_gradient`: f(theta) = L(w, b)."""
-    w0, b0, X, y, l2 = as_problem(np.zeros(np.asarray(X).reshape(len(y), -1).shape[1]), 0.0, X, y, l2)
+    w0, b0, X, y, l2 = as_problem(
+        np.zeros(np.asarray(X).reshape(len(y), -1).shape[1]), 0.0, X, y, l2
+    )
 
     def f(theta: Array) -> float:
         w, b = theta[:-1], float(theta[-1])

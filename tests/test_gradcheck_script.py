@@ -1,0 +1,28 @@
+"""scripts/gradcheck.py: the power table and its plots."""
+
+import importlib.util
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "gradcheck.py"
+
+
+def test_power_table_and_plots(tmp_path: Path, capsys) -> None:
+    spec = importlib.util.spec_from_file_location("gradcheck_script", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    result = script.table()
+    for point, rows in result.items():
+        assert not rows["correct"]["ours"][0], f"false alarm at {point}"
+    random_point = result["random point"]
+    for name, cells in random_point.items():
+        if name not in ("correct", "flushed_sigmoid"):
+            assert cells["ours"][0], f"{name} missed at a random point"
+    assert result["far (margins > 40)"]["flushed_sigmoid"]["ours"][0]
+    # the classic fixed threshold false-alarms at the optimum; ours does not
+    assert result["optimum (GD, tol 1e-8)"]["correct"]["naive 1e-7"][0]
+    assert script.main(["--plots", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "== random point" in out and "plots:" in out
+    for name in ("step_size.png", "power_table.png"):
+        assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
