@@ -40,7 +40,8 @@ def bias_sign_flipped(w: Any, b: Any, X: Any, y: Any, l2: Any = 0.0) -> tuple[Ar
 
 
 def extra_sigmoid_prime(w: Any, b: Any, X: Any, y: Any, l2: Any = 0.0) -> tuple[Array, float]:
-    """Kept the squared-error habit dL/dz = (p - y) p (1 - p): with cross-entropy, sigmoid' cancels."""
+    """Kept the squared-error habit dL/dz = (p - y) p (1 - p); with cross-entropy, sigmoid'
+    cancels."""
     w, b, X, y, l2, r = _parts(w, b, X, y, l2)
     p = 1.0 / (1.0 + np.exp(-np.clip(_logits(w, b, X), -700, 700)))
     rs = r * p * (1.0 - p) / len(y)
@@ -115,9 +116,8 @@ def flat(
     X: Any, y: Any, l2: float = 0.0, gradient: Gradient = correct_gradient
 ) -> tuple[Callable[[Array], float], Callable[[Array], Array]]:
     """(f, grad_f) on theta = (w_1, ..., w_d, b) for `check_gradient`: f(theta) = L(w, b)."""
-    w0, b0, X, y, l2 = as_problem(
-        np.zeros(np.asarray(X).reshape(len(y), -1).shape[1]), 0.0, X, y, l2
-    )
+    d = np.asarray(X).reshape(len(y), -1).shape[1]
+    _, _, X, y, l2 = as_problem(np.zeros(d), 0.0, X, y, l2)
 
     def f(theta: Array) -> float:
         w, b = theta[:-1], float(theta[-1])
