@@ -189,8 +189,8 @@ def check_gradient(
     step: h relative to max(|theta_i|, 1) (default eps^(1/5) = 7e-4 for order 4, eps^(1/3) = 6e-6
     for order 2). f_accuracy: f's relative rounding (default 4 eps); the noise of f is also
     measured near theta (7 calls), and the larger of the two is used. passed is True when every
-    |analytic - numeric| <= safety times the estimated error (default 10). theta is never changed; GradientCheckWarning says when
-    theta or f's output is not float64.
+    |analytic - numeric| <= safety times the estimated error (default 10). theta is never
+    changed; GradientCheckWarning says when theta or f's output is not float64.
     """
     if not callable(f) or not callable(grad_f):
         raise TypeError("f and grad_f must be callables mapping a flat vector to a float / vector")
