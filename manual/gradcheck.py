@@ -98,21 +98,66 @@ def _value(f: Callable[[Array], Any], theta: Array, warned: list[bool]) -> float
 
 # A step is in the asymptotic regime when the differences D(8h) - D(4h), D(4h) - D(2h) and
 # D(2h) - D(h) shrink by ~4 per halving of h, as c h^2 does (or are rounding noise); outside
-# (3, 5.5) the step is shrunk by 8 and tried again.
-ASYMPTOTIC_RATIO = (3.0, 5.5)
-R_RATIO = (8.0, 32.0)  # the same for Richardson's R(2h) - R(h) = 15 c4 h^4: ~16 per halving
+# (3.5, 4.6) the step is shrunk by 8 and tried again.
+ASYMPTOTIC_RATIO = (3.5, 4.6)
+R_RATIO = (13.0, 19.7)  # the same for Richardson's R(2h) - R(h) = 15 c4 h^4: ~16 per halving
 MAX_SHRINKS = 12
 
 
 def _noise(f: Callable[[Array], Any], point: Array, seed: int, warned: list[bool]) -> float:
     """The rounding noise of f near theta, measured (More and Wild's ECnoise): the 6th difference
-    of f at 7 points a hair apart (1e-8 relative) cancels every smooth term and leaves noise
+    of f at 7 points a hair apart (1e-11 relative: well inside any bend of f, well above theta's
+    own ulps) cancels every smooth term and leaves noise
     times sqrt(C(12, 6)) = sqrt(924). f's rounding can far exceed eps |f|: a loss of ~200 from
     logits that cancel from 1e5 carries their rounding, ~1e-11, not eps * 200 = 4e-14."""
     v = np.random.default_rng(seed).standard_normal(point.size)
-    v *= 1e-8 * max(float(np.max(np.abs(point))), 1.0) / np.linalg.norm(v)
+    v *= 1e-11 * max(float(np.max(np.abs(point))), 1.0) / np.linalg.norm(v)
     values = np.array([_value(f, point + k * v, warned) for k in range(-3, 4)])
     return float(abs(np.diff(values, 6)[0]) / np.sqrt(924.0))
+
+
+def _level(
+    f: Callable[[Array], Any],
+    point: Array,
+    v: Array,
+    h: float,
+    f0: float,
+    order: int,
+    f_accuracy: float,
+    f_noise: float,
+    warned: list[bool],
+) -> tuple[float, float, bool]:
+    """At one step h: (derivative, its estimated error, whether the differences at h, 2h, 4h, 8h
+    behave as Taylor says)."""
+    sizes = [abs(f0)]
+
+    def central(t: float) -> float:
+        """D(t) = (f(theta + t v) - f(theta - t v)) / 2t"""
+        fp, fm = _value(f, point + t * v, warned), _value(f, point - t * v, warned)
+        sizes.extend((abs(fp), abs(fm)))
+        return (fp - fm) / (2 * t)
+
+    d1, d2, d4, d8 = central(h), central(2 * h), central(4 * h), central(8 * h)
+    amplification = 1.0 if order == 2 else 1.5  # (4 eps|f|/h + eps|f|/2h) / 3 for R
+    f_error = max(f_accuracy * max(sizes), 3 * f_noise)  # f's rounding: stated or measured
+    rounding = amplification * f_error / h
+    a, b, c = d2 - d1, d4 - d2, d8 - d4  # 3 c h^2, 12 c h^2, 48 c h^2 asymptotically
+    noise = 4 * f_error / h  # what rounding alone can put in a, b or c
+    lo, hi = ASYMPTOTIC_RATIO
+    d_ok = max(abs(a), abs(b), abs(c)) <= noise or (
+        a != 0 and b != 0 and lo < b / a < hi and lo < c / b < hi
+    )
+    # Richardson's values R(h), R(2h), R(4h) must converge too: their differences grow by ~16
+    r1, r2, r3 = (4 * d1 - d2) / 3, (4 * d2 - d4) / 3, (4 * d4 - d8) / 3
+    e1, e2 = r2 - r1, r3 - r2
+    r_ok = (
+        order == 2
+        or max(abs(e1), abs(e2)) <= 2 * noise
+        or (e1 != 0 and R_RATIO[0] < e2 / e1 < R_RATIO[1])
+    )
+    if order == 2:
+        return d1, abs(a) / 3 + rounding, d_ok and r_ok  # D(2h) - D(h) = 3 c h^2
+    return r1, abs(e1) / 15 + rounding, d_ok and r_ok  # R(2h) - R(h) = 15 c4 h^4
 
 
 def _derivative(
@@ -126,42 +171,21 @@ def _derivative(
     f_noise: float,
     warned: list[bool],
 ) -> tuple[float, float, float]:
-    """(derivative along v, its estimated error, the step used), shrinking h until the
-    differences behave as Taylor says (a step too large for the scale on which f bends would make
-    the error estimate meaningless)."""
+    """(derivative along v, its estimated error, the step used).
+
+    A step too large for the scale on which f bends makes any error estimate meaningless, so the
+    step shrinks by 8 until (a) the differences at h, 2h, 4h, 8h grow as Taylor says, and (b) the
+    derivative at h/8 agrees with the one at h within their estimated errors. The error reported
+    is the larger of the estimate at h and the disagreement with h/8: measured, not assumed.
+    """
+    previous = _level(f, point, v, h, f0, order, f_accuracy, f_noise, warned)
     for _ in range(MAX_SHRINKS):
-        sizes = [abs(f0)]
-
-        def central(t: float, sizes: list[float] = sizes) -> float:
-            """D(t) = (f(theta + t v) - f(theta - t v)) / 2t"""
-            fp, fm = _value(f, point + t * v, warned), _value(f, point - t * v, warned)
-            sizes.extend((abs(fp), abs(fm)))
-            return (fp - fm) / (2 * t)
-
-        d1, d2, d4, d8 = central(h), central(2 * h), central(4 * h), central(8 * h)
-        amplification = 1.0 if order == 2 else 1.5  # (4 eps|f|/h + eps|f|/2h) / 3 for R
-        f_error = max(f_accuracy * max(sizes), 3 * f_noise)  # f's rounding: stated or measured
-        rounding = amplification * f_error / h
-        a, b, c = d2 - d1, d4 - d2, d8 - d4  # 3 c h^2, 12 c h^2, 48 c h^2 asymptotically
-        noise = 4 * f_error / h  # what rounding alone can put in a, b or c
-        lo, hi = ASYMPTOTIC_RATIO
-        d_ok = max(abs(a), abs(b), abs(c)) <= noise or (
-            a != 0 and b != 0 and lo < b / a < hi and lo < c / b < hi
-        )
-        # Richardson's values R(h), R(2h), R(4h) must converge too: their differences grow by ~16
-        r1, r2, r3 = (4 * d1 - d2) / 3, (4 * d2 - d4) / 3, (4 * d4 - d8) / 3
-        e1, e2 = r2 - r1, r3 - r2
-        r_ok = (
-            order == 2
-            or max(abs(e1), abs(e2)) <= 2 * noise
-            or (e1 != 0 and R_RATIO[0] < e2 / e1 < R_RATIO[1])
-        )
-        if d_ok and r_ok:
-            break
-        h /= 8
-    if order == 2:
-        return d1, abs(a) / 3 + rounding, h  # D(2h) - D(h) = 3 c h^2
-    return r1, abs(r2 - r1) / 15 + rounding, h  # R(2h) - R(h) = 15 c4 h^4
+        current = _level(f, point, v, h / 8, f0, order, f_accuracy, f_noise, warned)
+        gap = abs(current[0] - previous[0])
+        if previous[2] and gap <= current[1] + previous[1]:
+            return previous[0], max(previous[1], gap), h
+        previous, h = current, h / 8
+    return previous[0], previous[1], h
 
 
 def check_gradient(
@@ -184,8 +208,8 @@ def check_gradient(
     directions v (seeded), comparing grad_f(theta) @ v with the derivative along v, a fixed
     number of calls of f whatever len(theta).
     order 4 (default): Richardson-extrapolated central differences; order 2: plain central
-    differences; either from 8 calls of f per derivative (steps h, 2h, 4h, 8h), more where h must
-    shrink to reach the regime where Taylor's error terms hold.
+    differences; either from 16 calls of f per derivative (steps h, 2h, 4h, 8h and h/8 times
+    those), more where h must shrink to reach the regime where Taylor's error terms hold.
     step: h relative to max(|theta_i|, 1) (default eps^(1/5) = 7e-4 for order 4, eps^(1/3) = 6e-6
     for order 2). f_accuracy: f's relative rounding (default 4 eps); the noise of f is also
     measured near theta (7 calls), and the larger of the two is used. passed is True when every

@@ -73,7 +73,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         type=int,
         default=None,
         metavar="K",
-        help="print the loss every K iterations (default: about 10 lines)",
+        help="print the loss every K iterations (default: 100 for gd, 1 for newton)",
     )
     out.add_argument("--threshold", type=float, default=0.5, help="predict 1 where p >= it")
     out.add_argument("--plots", metavar="DIR", help="save loss.png and probabilities.png here")
@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         if args.every is not None and args.every < 1:
             raise ValueError(f"--every must be >= 1, got {args.every}")
-        every = args.every or max(1, max_iter // 10)
+        every = args.every or (100 if args.solver == "gd" else 1)
         n, d = data.X.shape
         print(
             f"data: {data.description}: {n} samples, {d} feature(s), "

@@ -148,7 +148,7 @@ def test_directions_mode_uses_a_fixed_number_of_calls() -> None:
         return f(t)
 
     report = manual.check_gradient(counted, g, np.zeros(4), mode="directions", n_directions=2)
-    assert report.passed and report.analytic.shape == (2,) and len(calls) == 1 + 7 + 2 * 8
+    assert report.passed and report.analytic.shape == (2,) and len(calls) == 1 + 7 + 2 * 16
     f_bad, g_bad = flat(X, y, 0.0, GALLERY[0].gradient)
     assert not manual.check_gradient(f_bad, g_bad, np.zeros(4), mode="directions").passed
 

@@ -1,0 +1,111 @@
+"""The checkable claims of DERIVATION.md, one test a step."""
+
+import itertools
+import math
+import warnings
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+import manual
+from manual.objective import _per_sample_loss, _residual
+from manual.sigmoid import _sigmoid_prime
+from tests.strategies import Problem, directions, hard_label_problems, problems
+from tests.tolerances import EPS
+
+moderate_z = st.floats(-30.0, 30.0)
+
+
+@given(moderate_z)
+def test_sigmoid_derivative_is_s_times_one_minus_s(z: float) -> None:
+    """s'(z) = s (1 - s): against a central difference, whose error is below h^2 max|s'''| / 6 +
+    eps / h (|s'''| <= 1/8, s within a few ulps of its value)."""
+    h = 1e-5
+    numeric = (manual.sigmoid(z + h) - manual.sigmoid(z - h)) / (2 * h)
+    bound = h * h / 8 / 6 + 4 * EPS / h
+    assert abs(float(_sigmoid_prime(np.array([z]))[0]) - float(numeric)) <= bound
+    s = float(manual.sigmoid(z))
+    assert abs(float(_sigmoid_prime(np.array([z]))[0]) - s * (1 - s)) <= 4 * EPS * max(s, 1e-300)
+
+
+@given(moderate_z, st.floats(0.0, 1.0))
+def test_cross_entropy_is_the_negative_log_likelihood(z: float, y: float) -> None:
+    """l = -[y log p + (1 - y) log(1 - p)] = softplus(z) - y z, where p and 1 - p are far from 0
+    (|z| <= 30): the two forms agree to the rounding of the logs, ~|log p| eps."""
+    p = float(manual.sigmoid(z))
+    q = float(manual.sigmoid(-z))  # 1 - p
+    nll = -(y * math.log(p) + (1 - y) * math.log(q))
+    l = float(_per_sample_loss(np.array([z]), np.array([y]))[0])
+    assert abs(l - nll) <= 8 * EPS * (abs(math.log(p)) + abs(math.log(q)) + abs(z))
+
+
+@given(moderate_z, st.floats(0.0, 1.0))
+def test_dl_dz_is_p_minus_y(z: float, y: float) -> None:
+    """d/dz [softplus(z) - y z] = sigmoid(z) - y: central difference, |l'''| = |s''| <= 0.0963."""
+    h = 1e-5
+    l = lambda t: float(_per_sample_loss(np.array([t]), np.array([y]))[0])  # noqa: E731
+    numeric = (l(z + h) - l(z - h)) / (2 * h)
+    bound = h * h * 0.0963 / 6 + 8 * EPS * (abs(z) + 1) / h
+    assert abs(float(_residual(np.array([z]), np.array([y]))[0]) - numeric) <= bound
+
+
+@given(
+    problems().flatmap(lambda P: st.tuples(st.just(P), directions(P.X2.shape[1]))), st.floats(0, 1)
+)
+def test_the_loss_is_convex_along_every_segment(Pv: tuple[Problem, np.ndarray], t: float) -> None:
+    """H is PSD, so L((1 - t) a + t c) <= (1 - t) L(a) + t L(c), up to the rounding of three
+    losses, each within (d + 8) eps of its scale."""
+    P, v = Pv
+    a = np.append(P.w, P.b)
+    c = a + v * (1.0 + np.max(np.abs(a)))
+
+    def L(theta: np.ndarray) -> float:
+        return manual.loss(theta[:-1], float(theta[-1]), P.X, P.y, P.l2)
+
+    mid = L((1 - t) * a + t * c)
+    chord = (1 - t) * L(a) + t * L(c)
+    scale = (
+        max(abs(L(a)), abs(L(c)), abs(mid))
+        + float(np.mean(np.abs(P.X2) @ np.abs(c[:-1])))
+        + abs(c[-1])
+    )
+    assert mid <= chord + (P.X2.shape[1] + 8) * EPS * 4 * scale
+
+
+@given(problems())
+def test_lipschitz_bound_holds_at_every_point(P: Problem) -> None:
+    """p (1 - p) <= 1/4, so lambda_max(H) <= lambda_max(X1.T X1) / (4 n) + l2 = L_smooth."""
+    H = manual.hessian(P.w, P.b, P.X, P.y, P.l2)
+    L = manual.lipschitz(P.X, P.l2)
+    lam = float(np.linalg.eigvalsh(H)[-1])
+    assert lam <= L * (1 + 16 * (P.X2.shape[1] + 1) * EPS)
+
+
+@given(hard_label_problems())
+def test_newton_step_minimizes_the_quadratic_model(P: Problem) -> None:
+    """d = H^-1 g solves H d = g: the quadratic model's gradient g - H d vanishes (relative to
+    ||g|| + ||H|| ||d||, times the condition number's rounding)."""
+    H = manual.hessian(P.w, P.b, P.X, P.y, P.l2 + 1e-3)  # + 1e-3: H invertible
+    g = np.append(*manual.gradient(P.w, P.b, P.X, P.y, P.l2 + 1e-3))
+    from manual.fit import _newton_direction
+
+    d = _newton_direction(H, g)
+    residual = g - H @ d
+    cond = np.linalg.cond(H)
+    if cond < 1e10:
+        tol = 1e3 * EPS * cond * (np.linalg.norm(g) + np.linalg.norm(H, 2) * np.linalg.norm(d))
+        assert np.linalg.norm(residual) <= tol
+
+
+def test_separable_data_have_no_maximum_likelihood_weights() -> None:
+    """Along a separating direction the loss falls to 0 as the weights grow: no finite minimum."""
+    x = np.array([-2.0, -1.0, 1.0, 2.0])
+    y = (x > 0).astype(float)
+    losses = [manual.loss([t], 0.0, x, y) for t in (1.0, 10.0, 100.0, 700.0)]
+    assert all(a > b > 0 or b == 0 for a, b in itertools.pairwise(losses))
+    assert losses[-1] < 1e-300
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", manual.SeparationWarning)
+        res = manual.fit(x, y, solver="newton", max_iter=50)
+    assert res.separable and res.w[0] > 10
