@@ -32,7 +32,7 @@ def _with(P: Problem, w: np.ndarray, b: float) -> Problem:
     return Problem(w=w, b=b, X=P.X, y=P.y, l2=P.l2)
 
 
-@settings(max_examples=30)  # each example is 1000 steps of both twins
+@settings(max_examples=20)  # each example is 1000 steps of both twins
 @given(train_problems)
 def test_gd_trajectories_of_the_twins_agree(P: Problem) -> None:
     with warnings.catch_warnings():
