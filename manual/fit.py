@@ -282,6 +282,39 @@ def check_fit_arguments(
     )
 
 
+def fit_model(
+    make_model: Callable[[Array, Array, float], Model],
+    X: Any,
+    y: Any,
+    *,
+    solver: Any,
+    lr: Any,
+    max_iter: Any,
+    tol: Any,
+    l2: Any,
+    w0: Any,
+    b0: Any,
+    callback: Callback | None,
+) -> FitResult:
+    """Check fit's arguments once, build the model of the objective on (X, y, l2), and run."""
+    X, y, solver, lr_, max_iter, tol, l2, w0, b0 = check_fit_arguments(
+        X, y, solver=solver, lr=lr, max_iter=max_iter, tol=tol, l2=l2, w0=w0, b0=b0
+    )
+    step = (1.0 / lipschitz(X, l2)) if lr_ is None else lr_
+    return run(
+        make_model(X, y, l2),
+        X.shape[0],
+        solver=solver,
+        lr=step,
+        max_iter=max_iter,
+        tol=tol,
+        l2=l2,
+        w0=w0,
+        b0=b0,
+        callback=callback,
+    )
+
+
 def fit(
     X: Any,
     y: Any,
@@ -304,15 +337,12 @@ def fit(
     iterate if given. Warns `ConvergenceWarning` when max_iter ends the run
     first and `SeparationWarning` when the data are linearly separable (l2 = 0).
     """
-    X, y, solver, lr_, max_iter, tol, l2, w0, b0 = check_fit_arguments(
-        X, y, solver=solver, lr=lr, max_iter=max_iter, tol=tol, l2=l2, w0=w0, b0=b0
-    )
-    step = (1.0 / lipschitz(X, l2)) if lr_ is None else lr_
-    return run(
-        Objective(X, y, l2),
-        X.shape[0],
+    return fit_model(
+        Objective,
+        X,
+        y,
         solver=solver,
-        lr=step,
+        lr=lr,
         max_iter=max_iter,
         tol=tol,
         l2=l2,

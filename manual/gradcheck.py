@@ -116,76 +116,70 @@ def _noise(f: Callable[[Array], Any], point: Array, seed: int, warned: list[bool
     return float(abs(np.diff(values, 6)[0]) / np.sqrt(924.0))
 
 
-def _level(
-    f: Callable[[Array], Any],
-    point: Array,
-    v: Array,
-    h: float,
-    f0: float,
-    order: int,
-    f_accuracy: float,
-    f_noise: float,
-    warned: list[bool],
-) -> tuple[float, float, bool]:
-    """At one step h: (derivative, its estimated error, whether the differences at h, 2h, 4h, 8h
-    behave as Taylor says)."""
-    sizes = [abs(f0)]
+@dataclass
+class _Differencer:
+    """Finite differences of f around one point, with what is known of f's rounding."""
 
-    def central(t: float) -> float:
-        """D(t) = (f(theta + t v) - f(theta - t v)) / 2t"""
-        fp, fm = _value(f, point + t * v, warned), _value(f, point - t * v, warned)
-        sizes.extend((abs(fp), abs(fm)))
-        return (fp - fm) / (2 * t)
+    f: Callable[[Array], Any]
+    point: Array
+    f0: float
+    order: int
+    f_accuracy: float
+    f_noise: float
+    warned: list[bool]
 
-    d1, d2, d4, d8 = central(h), central(2 * h), central(4 * h), central(8 * h)
-    amplification = 1.0 if order == 2 else 1.5  # (4 eps|f|/h + eps|f|/2h) / 3 for R
-    f_error = max(f_accuracy * max(sizes), 3 * f_noise)  # f's rounding: stated or measured
-    rounding = amplification * f_error / h
-    a, b, c = d2 - d1, d4 - d2, d8 - d4  # 3 c h^2, 12 c h^2, 48 c h^2 asymptotically
-    noise = 4 * f_error / h  # what rounding alone can put in a, b or c
-    lo, hi = ASYMPTOTIC_RATIO
-    d_ok = max(abs(a), abs(b), abs(c)) <= noise or (
-        a != 0 and b != 0 and lo < b / a < hi and lo < c / b < hi
-    )
-    # Richardson's values R(h), R(2h), R(4h) must converge too: their differences grow by ~16
-    r1, r2, r3 = (4 * d1 - d2) / 3, (4 * d2 - d4) / 3, (4 * d4 - d8) / 3
-    e1, e2 = r2 - r1, r3 - r2
-    r_ok = (
-        order == 2
-        or max(abs(e1), abs(e2)) <= 2 * noise
-        or (e1 != 0 and R_RATIO[0] < e2 / e1 < R_RATIO[1])
-    )
-    if order == 2:
-        return d1, abs(a) / 3 + rounding, d_ok and r_ok  # D(2h) - D(h) = 3 c h^2
-    return r1, abs(e1) / 15 + rounding, d_ok and r_ok  # R(2h) - R(h) = 15 c4 h^4
+    def level(self, v: Array, h: float) -> tuple[float, float, bool]:
+        """At one step h: (derivative along v, its estimated error, whether the differences at
+        h, 2h, 4h, 8h behave as Taylor says)."""
+        sizes = [abs(self.f0)]
 
+        def central(t: float) -> float:
+            """D(t) = (f(theta + t v) - f(theta - t v)) / 2t"""
+            fp = _value(self.f, self.point + t * v, self.warned)
+            fm = _value(self.f, self.point - t * v, self.warned)
+            sizes.extend((abs(fp), abs(fm)))
+            return (fp - fm) / (2 * t)
 
-def _derivative(
-    f: Callable[[Array], Any],
-    point: Array,
-    v: Array,
-    h: float,
-    f0: float,
-    order: int,
-    f_accuracy: float,
-    f_noise: float,
-    warned: list[bool],
-) -> tuple[float, float, float]:
-    """(derivative along v, its estimated error, the step used).
+        d1, d2, d4, d8 = central(h), central(2 * h), central(4 * h), central(8 * h)
+        amplification = 1.0 if self.order == 2 else 1.5  # (4 eps|f|/h + eps|f|/2h) / 3 for R
+        # f's rounding: as stated (f_accuracy |f|) or as measured, whichever is larger
+        f_error = max(self.f_accuracy * max(sizes), 3 * self.f_noise)
+        rounding = amplification * f_error / h
+        a, b, c = d2 - d1, d4 - d2, d8 - d4  # 3 c h^2, 12 c h^2, 48 c h^2 asymptotically
+        noise = 4 * f_error / h  # what rounding alone can put in a, b or c
+        lo, hi = ASYMPTOTIC_RATIO
+        d_ok = max(abs(a), abs(b), abs(c)) <= noise or (
+            a != 0 and b != 0 and lo < b / a < hi and lo < c / b < hi
+        )
+        # Richardson's R(h), R(2h), R(4h) must converge too: their differences grow by ~16
+        r1, r2, r3 = (4 * d1 - d2) / 3, (4 * d2 - d4) / 3, (4 * d4 - d8) / 3
+        e1, e2 = r2 - r1, r3 - r2
+        r_ok = (
+            self.order == 2
+            or max(abs(e1), abs(e2)) <= 2 * noise
+            or (e1 != 0 and R_RATIO[0] < e2 / e1 < R_RATIO[1])
+        )
+        if self.order == 2:
+            return d1, abs(a) / 3 + rounding, d_ok and r_ok  # D(2h) - D(h) = 3 c h^2
+        return r1, abs(e1) / 15 + rounding, d_ok and r_ok  # R(2h) - R(h) = 15 c4 h^4
 
-    A step too large for the scale on which f bends makes any error estimate meaningless, so the
-    step shrinks by 8 until (a) the differences at h, 2h, 4h, 8h grow as Taylor says, and (b) the
-    derivative at h/8 agrees with the one at h within their estimated errors. The error reported
-    is the larger of the estimate at h and the disagreement with h/8: measured, not assumed.
-    """
-    previous = _level(f, point, v, h, f0, order, f_accuracy, f_noise, warned)
-    for _ in range(MAX_SHRINKS):
-        current = _level(f, point, v, h / 8, f0, order, f_accuracy, f_noise, warned)
-        gap = abs(current[0] - previous[0])
-        if previous[2] and gap <= current[1] + previous[1]:
-            return previous[0], max(previous[1], gap), h
-        previous, h = current, h / 8
-    return previous[0], previous[1], h
+    def derivative(self, v: Array, h: float) -> tuple[float, float, float]:
+        """(derivative along v, its estimated error, the step used).
+
+        A step too large for the scale on which f bends makes any error estimate meaningless, so
+        the step shrinks by 8 until (a) the differences at h, 2h, 4h, 8h grow as Taylor says, and
+        (b) the derivative at h/8 agrees with the one at h within their estimated errors. The
+        error reported is the larger of the estimate at h and that disagreement: measured, not
+        assumed.
+        """
+        previous = self.level(v, h)
+        for _ in range(MAX_SHRINKS):
+            current = self.level(v, h / 8)
+            gap = abs(current[0] - previous[0])
+            if previous[2] and gap <= current[1] + previous[1]:
+                return previous[0], max(previous[1], gap), h
+            previous, h = current, h / 8
+        return previous[0], previous[1], h
 
 
 def check_gradient(
@@ -246,7 +240,9 @@ def check_gradient(
             f"grad_f(theta) must have shape {point.shape} like theta; got {analytic_full.shape}"
         )
     f0 = _value(f, point, warned)
-    f_noise = _noise(f, point, seed, warned)
+    differencer = _Differencer(
+        f, point, f0, order, f_accuracy, _noise(f, point, seed, warned), warned
+    )
 
     if mode == "coordinates":
         V = np.eye(point.size)
@@ -260,9 +256,7 @@ def check_gradient(
     numeric = np.empty(len(V))
     fd_error = np.empty(len(V))
     for i, (v, hi) in enumerate(zip(V, h, strict=True)):
-        numeric[i], fd_error[i], h[i] = _derivative(
-            f, point, v, hi, f0, order, f_accuracy, f_noise, warned
-        )
+        numeric[i], fd_error[i], h[i] = differencer.derivative(v, hi)
     analytic = V @ analytic_full if mode == "directions" else analytic_full
 
     diff = np.abs(analytic - numeric)

@@ -9,7 +9,7 @@ import jax
 import numpy as np
 
 from manual._checks import Array
-from manual.fit import Callback, FitResult, check_fit_arguments, lipschitz, run
+from manual.fit import Callback, FitResult, fit_model
 from reference.objective import _loss, _loss_theta
 
 _loss_jit = jax.jit(_loss)
@@ -52,15 +52,12 @@ def fit(
     callback: Callback | None = None,
 ) -> FitResult:
     """`manual.fit` with the derivatives from autodiff; same arguments, same FitResult."""
-    X, y, solver, lr_, max_iter, tol, l2, w0, b0 = check_fit_arguments(
-        X, y, solver=solver, lr=lr, max_iter=max_iter, tol=tol, l2=l2, w0=w0, b0=b0
-    )
-    step = (1.0 / lipschitz(X, l2)) if lr_ is None else lr_
-    return run(
-        _Objective(X, y, l2),
-        X.shape[0],
+    return fit_model(
+        _Objective,
+        X,
+        y,
         solver=solver,
-        lr=step,
+        lr=lr,
         max_iter=max_iter,
         tol=tol,
         l2=l2,

@@ -163,8 +163,10 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", manual.ConvergenceWarning)  # 3000 steps get close, not to tol
     gd = manual.fit(cancer.X, cancer.y, solver="gd", l2=1e-3, max_iter=3000, tol=1e-8)
 acc = np.mean(manual.predict(cancer.X, gd.w, gd.b) == cancer.y)
-print(f"GD, l2 = 1e-3: {gd.n_iter} steps, loss {gd.losses[-1]:.10f}, "
-      f"|grad| {gd.grad_norms[-1]:.1e}, accuracy {acc:.4f}")
+print(
+    f"GD, l2 = 1e-3: {gd.n_iter} steps, loss {gd.losses[-1]:.10f}, "
+    f"|grad| {gd.grad_norms[-1]:.1e}, accuracy {acc:.4f}"
+)
 
 # %% [markdown]
 # ## 10. Newton's method: the same optimum in a handful of steps
