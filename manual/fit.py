@@ -26,7 +26,7 @@ from manual._checks import (
     as_scalar,
     as_weights,
 )
-from manual.objective import Objective
+from manual.blocked import Objective
 from manual.warnings import ConvergenceWarning, SeparationWarning
 
 SOLVERS = ("gd", "newton")
@@ -85,8 +85,13 @@ def lipschitz(X: Any, l2: Any = 0.0) -> float:
     X = as_features(X)
     l2 = as_scalar("l2", l2, low=0.0)
     n = X.shape[0]
-    X1 = np.column_stack([X, np.ones(n)])
-    return float(np.linalg.eigvalsh(X1.T @ X1 / (4 * n))[-1]) + l2
+    # X1.T @ X1 = [[X.T X, X.T 1], [1.T X, n]], without copying X into X1
+    d = X.shape[1]
+    G = np.empty((d + 1, d + 1))
+    G[:d, :d] = X.T @ X
+    G[:d, d] = G[d, :d] = X.sum(axis=0)
+    G[d, d] = n
+    return float(np.linalg.eigvalsh(G / (4 * n))[-1]) + l2
 
 
 def _newton_direction(H: Array, g: Array) -> Array:
@@ -96,6 +101,14 @@ def _newton_direction(H: Array, g: Array) -> Array:
     or points so far from the boundary that p (1 - p) underflows): eigenvalues below rounding
     level, (d + 1) EPS lambda_max, are treated as zero, and the step stays in the span of the rest.
     """
+    try:
+        # the common case, H positive definite: a Cholesky solve, 3x cheaper than eigh
+        L = np.linalg.cholesky(H)
+        step = np.linalg.solve(L.T, np.linalg.solve(L, g))
+        if np.all(np.isfinite(step)) and np.linalg.cond(L) < 1e7:
+            return step
+    except np.linalg.LinAlgError:
+        pass
     lam, V = np.linalg.eigh(H)
     cutoff = H.shape[0] * np.finfo(np.float64).eps * max(float(lam[-1]), 0.0)
     keep = lam > cutoff
@@ -300,7 +313,7 @@ def fit_model(
     X, y, solver, lr_, max_iter, tol, l2, w0, b0 = check_fit_arguments(
         X, y, solver=solver, lr=lr, max_iter=max_iter, tol=tol, l2=l2, w0=w0, b0=b0
     )
-    step = (1.0 / lipschitz(X, l2)) if lr_ is None else lr_
+    step = (1.0 / lipschitz(X, l2)) if lr_ is None and solver == "gd" else (lr_ or 0.0)
     return run(
         make_model(X, y, l2),
         X.shape[0],

@@ -127,24 +127,3 @@ def hessian(w: Any, b: Any, X: Any, y: Any, l2: Any = 0.0) -> Array:
     """
     w, b, X, y, l2 = as_problem(w, b, X, y, l2)
     return _hessian_at(_logits(w, b, X), X, l2)
-
-
-class Objective:
-    """L, its gradient and Hessian on one checked data set (X, y, l2), as functions of (w, b).
-
-    What the solvers call, so that the arguments are checked once per fit, not once per step.
-    """
-
-    def __init__(self, X: Array, y: Array, l2: float) -> None:
-        self.X, self.y, self.l2 = X, y, l2
-
-    def loss(self, w: Array, b: float) -> float:
-        return _loss_at(_logits(w, b, self.X), w, self.y, self.l2)
-
-    def loss_and_gradient(self, w: Array, b: float) -> tuple[float, Array, float]:
-        z = _logits(w, b, self.X)  # one pass over X for z, one for X.T @ r
-        gw, gb = _gradient_at(z, w, self.X, self.y, self.l2)
-        return _loss_at(z, w, self.y, self.l2), gw, gb
-
-    def hessian(self, w: Array, b: float) -> Array:
-        return _hessian_at(_logits(w, b, self.X), self.X, self.l2)

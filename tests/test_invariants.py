@@ -165,3 +165,26 @@ def test_hessian_is_the_derivative_of_gradient(Pv: tuple[Problem, np.ndarray]) -
         + (d + 1) * EPS * np.abs(manual.hessian(*_args(P))) @ np.abs(v)
     )
     assert_within("Hessian-vector product", Hv, fd, 2 * bound)
+
+
+@given(any_problems, st.sampled_from([1, 3, 64, 4096]))
+def test_the_solvers_blocked_objective_equals_the_public_functions(P: Problem, rows: int) -> None:
+    """manual.blocked.Objective regroups the same exact forms block by block of rows: only the
+    order of the sums differs."""
+    from manual.blocked import Objective
+
+    if P.l2 and np.max(np.abs(P.w)) > 1e140:
+        return
+    obj = Objective(P.X2, P.y, P.l2, rows=rows)
+    f, gw, gb = obj.loss_and_gradient(P.w, P.b)
+    assert f == obj.loss(P.w, P.b)
+    assert_within("loss", f, manual.loss(*_args(P)), SUM_ORDER_RTOL * twin_loss_scale(P))
+    assert_within(
+        "gradient",
+        np.append(gw, gb),
+        np.append(*manual.gradient(*_args(P))),
+        SUM_ORDER_RTOL * twin_gradient_scale(P),
+    )
+    H = obj.hessian(P.w, P.b)
+    assert np.array_equal(H, H.T)
+    assert_within("hessian", H, manual.hessian(*_args(P)), twin_hessian_bound(P))

@@ -1,0 +1,174 @@
+"""Speed, measured side by side in one run: medians and ratios, never absolute promises.
+
+    uv run scripts/bench.py            # the full run (a few minutes, ~4 GB of memory)
+    uv run scripts/bench.py --quick    # small sizes, seconds
+
+Gradient descent, one iteration (loss and gradient), against one read of X (X @ v, the bound):
+  naive NumPy    the textbook code: p = 1 / (1 + exp(-z)), log(p), log(1 - p), X.T @ (p - y) / n
+  manual GD      manual.fit's objective (manual/blocked.py): one pass per block of rows
+  JAX jit        reference's jax.value_and_grad, jitted
+Newton to ||g||inf <= 1e-10, against scikit-learn's LogisticRegression(C=1, tol=1e-10) with lbfgs
+and newton-cholesky, on the breast-cancer data and on a synthetic (n, d) set.
+
+The thread pools are fixed before anything starts (OpenBLAS, OpenMP and XLA would otherwise each
+start their own and oversubscribe the cores); the script prints what it set. Methods are run
+round-robin, so that a slow moment of the machine hits all of them alike.
+"""
+
+from __future__ import annotations
+
+import os
+
+THREADS = os.cpu_count() or 1
+os.environ.setdefault(
+    "XLA_FLAGS",
+    f"--xla_cpu_multi_thread_eigen=true intra_op_parallelism_threads={THREADS}",
+)
+
+import argparse
+import platform
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from threadpoolctl import threadpool_info, threadpool_limits
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import jax
+import jax.numpy as jnp
+from sklearn.linear_model import LogisticRegression
+
+import manual
+import reference  # noqa: F401  (switches on float64 in JAX)
+from manual.blocked import Objective
+from manual.datasets import breast_cancer
+from reference.objective import _loss
+
+
+def median_times(methods: dict[str, Callable[[], object]], repeats: int) -> dict[str, float]:
+    """Median wall time of each method, run round-robin `repeats` times after one warm-up."""
+    for fn in methods.values():
+        fn()
+    times: dict[str, list[float]] = {name: [] for name in methods}
+    for _ in range(repeats):
+        for name, fn in methods.items():
+            t0 = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t0)
+    return {name: float(np.median(ts)) for name, ts in times.items()}
+
+
+def synthetic(n: int, d: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d))
+    w = rng.standard_normal(d) / np.sqrt(d)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(X @ w + 0.2)))).astype(np.float64)
+    return X, y
+
+
+def gd_iteration(n: int, d: int, repeats: int) -> list[tuple[str, float]]:
+    X, y = synthetic(n, d)
+    w, b = np.full(d, 0.01), 0.1
+    v = np.ones(d)
+
+    def naive() -> tuple[float, np.ndarray, float]:
+        z = X @ w + b
+        p = 1.0 / (1.0 + np.exp(-z))
+        loss = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+        r = p - y
+        return float(loss), X.T @ r / n, float(np.mean(r))
+
+    objective = Objective(X, y, 0.0)
+    Xj, yj = jnp.asarray(X), jnp.asarray(y)
+    step = jax.jit(jax.value_and_grad(_loss, argnums=(0, 1)))
+    wj, bj = jnp.asarray(w), jnp.float64(b)
+
+    def jax_step() -> object:
+        value, grads = step(wj, bj, Xj, yj, 0.0)
+        return jax.block_until_ready((value, grads))
+
+    times = median_times(
+        {
+            "one read of X (X @ v)": lambda: X @ v,
+            "naive NumPy iteration": naive,
+            "manual GD iteration": lambda: objective.loss_and_gradient(w, b),
+            "JAX jit value_and_grad": jax_step,
+        },
+        repeats,
+    )
+    return list(times.items())
+
+
+def newton_fits(X: np.ndarray, y: np.ndarray, repeats: int) -> list[tuple[str, float]]:
+    n = X.shape[0]
+    C = 1.0
+
+    def ours() -> object:
+        res = manual.fit(X, y, solver="newton", tol=1e-10, l2=1.0 / (C * n))
+        assert res.converged
+        return res
+
+    def sk(solver: str) -> Callable[[], object]:
+        return lambda: LogisticRegression(C=C, solver=solver, tol=1e-10, max_iter=10_000).fit(X, y)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        times = median_times(
+            {
+                "manual Newton": ours,
+                "sklearn lbfgs": sk("lbfgs"),
+                "sklearn newton-cholesky": sk("newton-cholesky"),
+            },
+            repeats,
+        )
+    return list(times.items())
+
+
+def print_table(title: str, rows: list[tuple[str, float]], base: str) -> None:
+    ref = dict(rows)[base]
+    print(f"\n{title}")
+    print(f"  {'method':<28} {'median':>10} {'ratio':>8}")
+    for name, t in rows:
+        print(f"  {name:<28} {t * 1e3:>8.2f}ms {t / ref:>7.2f}x")
+    print(f"  (ratio: to '{base}')")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="bench.py", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="small sizes, a few seconds")
+    args = ap.parse_args(argv)
+    n_big = 100_000 if args.quick else 1_000_000
+    repeats = 3 if args.quick else 7
+    print(
+        f"machine: {platform.machine()}, {THREADS} cores, Python {platform.python_version()}, "
+        f"NumPy {np.__version__}, JAX {jax.__version__}"
+    )
+    with threadpool_limits(limits=THREADS):
+        pools = {f"{p['internal_api']}": p["num_threads"] for p in threadpool_info()}
+        print(f"thread pools set to {THREADS}: {pools}; XLA_FLAGS={os.environ['XLA_FLAGS']}")
+        for d in (32, 128):
+            rows = gd_iteration(n_big, d, repeats)
+            print_table(
+                f"GD, one iteration, (n, d) = ({n_big}, {d})", rows, "one read of X (X @ v)"
+            )
+        data = breast_cancer()
+        print_table(
+            "Newton to 1e-10, breast cancer (569 x 30), C = 1",
+            newton_fits(data.X, data.y, repeats * 3),
+            "manual Newton",
+        )
+        X, y = synthetic(n_big, 50, seed=1)
+        print_table(
+            f"Newton to 1e-10, synthetic ({n_big}, 50), C = 1",
+            newton_fits(X, y, max(1, repeats // 2)),
+            "manual Newton",
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
