@@ -17,6 +17,8 @@ All terms of l_i are >= 0 and nothing else cancels, so the accuracy of `manual.o
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 from manual._checks import Array, check_logits
@@ -43,7 +45,9 @@ class Objective:
         self._z, self._e, self._u, self._v = (np.empty(m) for _ in range(4))
         self._mask = np.empty(m, dtype=bool)
 
-    def _blocks(self, w: Array, b: float):  # type: ignore[no-untyped-def]
+    def _blocks(
+        self, w: Array, b: float
+    ) -> Iterator[tuple[Array, Array, Array, Array, Array, Array]]:
         """For each block: (Xb, yb, 1 - yb, z, e = exp(-|z|), z >= 0), in the buffers."""
         X, rows = self.X, self.rows
         for start in range(0, X.shape[0], rows):
