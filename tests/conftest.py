@@ -37,3 +37,10 @@ settings.register_profile(
     suppress_health_check=_slow_ok,
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "project"))
+
+# LOGREG_INJECT=name replaces one public function of `manual` by a wrong derivation for the whole
+# session (tests/injections.py); tests/test_injected_mistakes.py checks that the suite then fails.
+if os.environ.get("LOGREG_INJECT"):
+    from tests.injections import apply
+
+    apply(os.environ["LOGREG_INJECT"])

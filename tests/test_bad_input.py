@@ -97,3 +97,13 @@ def test_good_input_of_other_kinds_is_accepted() -> None:
     assert value == manual.loss(np.array([0.5]), 0.0, X[:, :1] * 0 + [[1], [2], [3]], y)
     assert manual.loss(0.5, 0.0, np.array([1.0, 2.0, 3.0]), y) == value
     assert manual.predict(np.array([1.0, -1.0]), 2.0, 0.0).tolist() == [1, 0]
+
+
+def test_predict_breaks_ties_towards_1() -> None:
+    """predict is 1 where p >= threshold: at z = 0 exactly, p = 0.5 and the label is 1."""
+    X = np.array([[0.0], [-1e-3], [1.0], [40.0]])
+    for twin in (manual, reference):
+        assert twin.predict(X, np.array([1.0]), 0.0).tolist() == [1, 0, 1, 1]
+        # p rounds to 1 beyond z ~ 37, so threshold 1 labels only those
+        assert twin.predict(X, np.array([1.0]), 0.0, threshold=1.0).tolist() == [0, 0, 0, 1]
+        assert twin.predict(X, np.array([1.0]), 0.0, threshold=0.0).tolist() == [1, 1, 1, 1]
