@@ -22,6 +22,10 @@ class Dataset:
     feature_names: list[str]
     target_name: str
     description: str
+    # where the features were standardized: the original columns' means and scales, so that
+    # weights can be mapped back (w_raw = w / sd, b_raw = b - sum(w * mean / sd))
+    mean: Array | None = None
+    sd: Array | None = None
 
 
 def toy_one_feature(n: int = 100, seed: int = 0) -> Dataset:
@@ -43,8 +47,25 @@ def toy_one_feature(n: int = 100, seed: int = 0) -> Dataset:
 
 def standardize(X: Array) -> Array:
     """Each column to mean 0 and standard deviation 1 (a constant column to 0)."""
+    return (X - X.mean(axis=0)) / _scale(X)
+
+
+def _scale(X: Array) -> Array:
     sd = X.std(axis=0)
-    return (X - X.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
+    return np.where(sd > 0, sd, 1.0)
+
+
+def standardized(data: Dataset) -> Dataset:
+    """The same data with standardized features, remembering the means and scales."""
+    return Dataset(
+        standardize(data.X),
+        data.y,
+        data.feature_names,
+        data.target_name,
+        data.description + ", features standardized",
+        data.X.mean(axis=0),
+        _scale(data.X),
+    )
 
 
 def breast_cancer(*, standardized: bool = True) -> Dataset:

@@ -24,7 +24,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import manual
-from manual.datasets import Dataset, breast_cancer, load_csv, standardize, toy_one_feature
+from manual.datasets import Dataset, breast_cancer, load_csv, standardized, toy_one_feature
 
 DATASETS: dict[str, Callable[[], Dataset]] = {
     "toy": toy_one_feature,
@@ -49,7 +49,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     src.add_argument("--data", metavar="CSV", help="a CSV file with a header row")
     src.add_argument("--target", metavar="COLUMN", help="the 0/1 label column (default: last)")
     src.add_argument(
-        "--standardize", action="store_true", help="scale each feature of --data to mean 0, sd 1"
+        "--raw",
+        action="store_true",
+        help="fit on the features of --data as they are (default: standardized to mean 0, sd 1 "
+        "for the fit, which predicts the same at l2 = 0 and lets gradient descent converge; the "
+        "weights are also shown in the CSV's units)",
     )
     opt = ap.add_argument_group("training")
     opt.add_argument("--solver", choices=["gd", "newton"], default="gd")
@@ -85,21 +89,13 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 def load(args: argparse.Namespace) -> Dataset:
     if args.data is None:
-        if args.target is not None or args.standardize:
-            raise ValueError("--target and --standardize go with --data")
+        if args.target is not None or args.raw:
+            raise ValueError("--target and --raw go with --data")
         return DATASETS[args.dataset]()
     data = load_csv(args.data, args.target)
     if data.X.shape[1] == 0:
         raise ValueError(f"{args.data}: no feature columns besides the target {data.target_name!r}")
-    if args.standardize:
-        data = Dataset(
-            standardize(data.X),
-            data.y,
-            data.feature_names,
-            data.target_name,
-            data.description + ", features standardized",
-        )
-    return data
+    return data if args.raw else standardized(data)
 
 
 class Printer:
@@ -257,6 +253,13 @@ def print_weights(data: Dataset, res: manual.FitResult) -> None:
     for j in shown:
         print(f"  {data.feature_names[j]:<{width}} {res.w[j]: .6f}")
     print(f"  {'intercept':<{width}} {res.b: .6f}")
+    if data.mean is not None and data.sd is not None:
+        w_raw = res.w / data.sd
+        b_raw = res.b - float(np.sum(res.w * data.mean / data.sd))
+        print("the same weights in the CSV's units (w / sd, b - sum(w mean / sd)):")
+        for j in shown:
+            print(f"  {data.feature_names[j]:<{width}} {w_raw[j]: .6g}")
+        print(f"  {'intercept':<{width}} {b_raw: .6g}")
 
 
 if __name__ == "__main__":

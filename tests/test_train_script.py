@@ -71,6 +71,13 @@ def test_csv_run_with_newton_and_plots(tmp_path: Path, capsys) -> None:
     sk = LogisticRegression(C=np.inf, solver="newton-cholesky", tol=1e-12).fit(Xf, y)
     right = int(np.sum(sk.predict(Xf) == y))
     assert _accuracy_line(out) == f"accuracy at threshold 0.5: {right / 200:.4f} ({right} of 200)"
+    # fitted on standardized features, reported in the CSV's units: sklearn's raw coefficients
+    raw = out.split("the same weights in the CSV's units")[1].splitlines()[1:5]
+    printed = {line.split()[0]: float(line.split()[1]) for line in raw}
+    for name, want in zip(
+        ["f1", "f2", "noise", "intercept"], [*sk.coef_[0], sk.intercept_[0]], strict=True
+    ):
+        assert abs(printed[name] - want) <= 1e-5 * max(abs(want), 1.0), (name, printed, want)
     for name in ("loss.png", "probabilities.png"):
         png = (tmp_path / "plots" / name).read_bytes()
         assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
