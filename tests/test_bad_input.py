@@ -107,3 +107,15 @@ def test_predict_breaks_ties_towards_1() -> None:
         # p rounds to 1 beyond z ~ 37, so threshold 1 labels only those
         assert twin.predict(X, np.array([1.0]), 0.0, threshold=1.0).tolist() == [0, 0, 0, 1]
         assert twin.predict(X, np.array([1.0]), 0.0, threshold=0.0).tolist() == [1, 1, 1, 1]
+
+
+def test_softplus_and_standard_errors_refuse_bad_input() -> None:
+    for twin in (manual, reference):
+        with pytest.raises(ValueError, match="z must be finite"):
+            twin.softplus([1.0, np.inf])
+        with pytest.raises(TypeError, match=r"z must hold real numbers"):
+            twin.softplus(np.array([1j]))
+    with pytest.raises(ValueError, match=r"y must hold labels 0 or 1; .* y\[0\] = 0.5"):
+        manual.standard_errors(w, b, X, np.array([0.5, 1.0, 0.0]))
+    with pytest.raises(ValueError, match=r"^X, w and b give a singular Fisher information"):
+        manual.standard_errors(w, b, np.column_stack([X[:, 0], X[:, 0]]), y)
