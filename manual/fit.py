@@ -82,8 +82,11 @@ def lipschitz(X: Any, l2: Any = 0.0) -> float:
     """L_smooth = lambda_max(X1.T @ X1) / (4 n) + l2, X1 = [X, 1]: a bound on the largest eigenvalue
     of the Hessian anywhere (p (1 - p) <= 1/4), so that gradient descent with lr <= 1 / L_smooth
     never increases the loss."""
-    X = as_features(X)
-    l2 = as_scalar("l2", l2, low=0.0)
+    return _lipschitz(as_features(X), as_scalar("l2", l2, low=0.0))
+
+
+def _lipschitz(X: Array, l2: float) -> float:
+    """`lipschitz` on checked arguments."""
     n = X.shape[0]
     # X1.T @ X1 = [[X.T X, X.T 1], [1.T X, n]], without copying X into X1
     d = X.shape[1]
@@ -126,6 +129,24 @@ def _safe_loss(model: Model, w: Array, b: float) -> float:
         return math.inf
 
 
+def _newton_step(
+    model: Model, w: Array, b: float, f: float, gw: Array, gb: float
+) -> tuple[Array, float] | None:
+    """(w, b) - t H^+ g with t = 1, 1/2, 1/4, ... the first to pass Armijo's test, or None where
+    no step lowers the loss beyond its rounding."""
+    g = np.append(gw, gb)
+    step = _newton_direction(model.hessian(w, b), g)
+    decrease = float(g @ step)  # > 0: step is a descent direction (H^+ is PSD)
+    slack = LOSS_SLACK_ULPS * np.finfo(np.float64).eps * abs(f)
+    t = 1.0
+    for _ in range(MAX_HALVINGS):
+        w_t, b_t = w - t * step[:-1], b - t * float(step[-1])
+        if _safe_loss(model, w_t, b_t) <= f - ARMIJO_C * t * decrease + slack:
+            return w_t, b_t
+        t *= 0.5
+    return None
+
+
 def _grad_norm(gw: Array, gb: float) -> float:
     return max(float(np.max(np.abs(gw), initial=0.0)), abs(gb))
 
@@ -156,20 +177,11 @@ def run(
         if solver == "gd":
             w, b = w - lr * gw, b - lr * gb
         else:
-            g = np.append(gw, gb)
-            step = _newton_direction(model.hessian(w, b), g)
-            decrease = float(g @ step)  # > 0: step is a descent direction (H^+ is PSD)
-            slack = LOSS_SLACK_ULPS * np.finfo(np.float64).eps * abs(f)
-            t = 1.0
-            for _ in range(MAX_HALVINGS):
-                w_t, b_t = w - t * step[:-1], b - t * float(step[-1])
-                if _safe_loss(model, w_t, b_t) <= f - ARMIJO_C * t * decrease + slack:
-                    break
-                t *= 0.5
-            else:
+            stepped = _newton_step(model, w, b, f, gw, gb)
+            if stepped is None:
                 stalled = True  # no step lowers the loss beyond its rounding: nothing left to do
                 break
-            w, b = w_t, b_t
+            w, b = stepped
         f, gw, gb = model.loss_and_gradient(w, b)
         losses.append(f)
         grad_norms.append(_grad_norm(gw, gb))
@@ -230,11 +242,10 @@ def _newton_probe_separates(model: Model, w: Array, b: float, f: float, n: int) 
     for _ in range(50):
         f, gw, gb = model.loss_and_gradient(w, b)
         losses.append(f)
-        step = _newton_direction(model.hessian(w, b), np.append(gw, gb))
-        t = 1.0
-        while t > 2**-30 and _safe_loss(model, w - t * step[:-1], b - t * float(step[-1])) > f:
-            t *= 0.5
-        w, b = w - t * step[:-1], b - t * float(step[-1])
+        stepped = _newton_step(model, w, b, f, gw, gb)
+        if stepped is None:
+            return False  # the optimum, to float64 precision: a finite one
+        w, b = stepped
         if _separates(model, w, b, np.array(losses), n):
             return True
     return False
@@ -313,7 +324,7 @@ def fit_model(
     X, y, solver, lr_, max_iter, tol, l2, w0, b0 = check_fit_arguments(
         X, y, solver=solver, lr=lr, max_iter=max_iter, tol=tol, l2=l2, w0=w0, b0=b0
     )
-    step = (1.0 / lipschitz(X, l2)) if lr_ is None and solver == "gd" else (lr_ or 0.0)
+    step = (1.0 / _lipschitz(X, l2)) if lr_ is None and solver == "gd" else (lr_ or 0.0)
     return run(
         make_model(X, y, l2),
         X.shape[0],

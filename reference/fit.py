@@ -10,11 +10,11 @@ import numpy as np
 
 from manual._checks import Array
 from manual.fit import Callback, FitResult, fit_model
-from reference.objective import _loss, _loss_theta
+from reference.objective import _hess_jit, _loss, _loss_jit
 
-_loss_jit = jax.jit(_loss)
+# the loss and Hessian are reference.objective's own compiled functions (one compilation per
+# shape); only the fused value-and-gradient is new here
 _value_and_grad_jit = jax.jit(jax.value_and_grad(_loss, argnums=(0, 1)))
-_hess_jit = jax.jit(jax.hessian(_loss_theta))
 
 
 class _Objective:

@@ -9,9 +9,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from manual._checks import Array, as_features, as_scalar, as_weights, check_logits
+from reference.objective import _logits_jit
 
 _proba_jit = jax.jit(lambda X, w, b: jax.nn.sigmoid(X @ w + b))
-_logits_jit = jax.jit(lambda X, w, b: X @ w + b)
 
 
 def predict_proba(X: Any, w: Any, b: Any) -> Array:
@@ -19,7 +19,7 @@ def predict_proba(X: Any, w: Any, b: Any) -> Array:
     X = as_features(X)
     w = as_weights(w, X.shape[1])
     b = as_scalar("b", b)
-    check_logits(np.asarray(_logits_jit(X, w, b)))
+    check_logits(np.asarray(_logits_jit(w, b, X)))
     return np.asarray(_proba_jit(X, w, b), dtype=np.float64)
 
 
