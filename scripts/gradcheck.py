@@ -28,33 +28,20 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the tests' data and tolerances
 
 import manual
 import reference
 from manual.gradcheck import finite_difference
 from manual.mistakes import GALLERY, Gradient, flat
+from tests.gradcheck_data import data, far_data
+from tests.strategies import Problem
+from tests.tolerances import TWIN_RTOL, twin_gradient_scale
 
 EPS = float(np.finfo(np.float64).eps)
-TWIN_RTOL = 1e-12  # as in tests/tolerances.py
 # the float32 loss is known to a few float32 ulps: the check is told so, as a careful user would
 F32_ACCURACY = 4 * float(np.finfo(np.float32).eps)
 CHECKS = ["ours", "naive 1e-7", "forward", "float32", "JAX twin"]
-
-
-def data(seed: int = 1, n: int = 120, d: int = 3) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n, d)) * [1.0, 3.0, 0.3][:d]
-    y = (rng.random(n) < manual.sigmoid(X @ rng.standard_normal(d) + 0.2)).astype(float)
-    return X, y
-
-
-def far_data(seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every point classified right by a logit margin > 40 at theta = (60, -50, 40, 0)."""
-    rng = np.random.default_rng(seed)
-    w = np.array([60.0, -50.0, 40.0])
-    X = rng.uniform(-1, 1, (400, 3))
-    X = X[np.abs(X @ w) > 40][:60]
-    return X, (X @ w > 0).astype(float), np.append(w, 0.0)
 
 
 def points() -> list[tuple[str, np.ndarray, np.ndarray, float, np.ndarray]]:
@@ -117,12 +104,7 @@ def twin(
     w, b = theta[:-1], float(theta[-1])
     got = np.append(*gradient(w, b, X, y, l2))
     want = np.append(*reference.gradient(w, b, X, y, l2))
-    X1 = np.column_stack([X, np.ones(len(y))])
-    z = X1 @ theta
-    p = manual.sigmoid(z)
-    zscale = np.abs(X1) @ np.abs(theta)
-    scale = np.abs(X1).T @ (p + y + zscale) / len(y)
-    scale[:-1] += l2 * np.abs(w)
+    scale = twin_gradient_scale(Problem(w=w, b=b, X=X, y=y, l2=l2))
     return bool(np.any(np.abs(got - want) > TWIN_RTOL * scale)), rel(got, want)
 
 

@@ -13,6 +13,7 @@ import manual
 import reference
 from manual.gradcheck import SAFETY, finite_difference
 from manual.mistakes import GALLERY, Mistake, flat
+from tests.gradcheck_data import data, far_data
 from tests.strategies import Problem, problems
 from tests.tolerances import TWIN_RTOL, twin_gradient_scale
 
@@ -25,23 +26,6 @@ def _theta(P: Problem) -> np.ndarray:
     return np.append(P.w, P.b)
 
 
-def _data(seed: int, n: int = 120, d: int = 3) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n, d)) * [1.0, 3.0, 0.3][:d]
-    y = (rng.random(n) < manual.sigmoid(X @ rng.standard_normal(d) + 0.2)).astype(float)
-    return X, y
-
-
-def _far_data(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every point classified right by a logit margin > 40: the tail of the sigmoid is all there
-    is, and the loss is ~1e-18."""
-    rng = np.random.default_rng(seed)
-    w = np.array([60.0, -50.0, 40.0])
-    X = rng.uniform(-1, 1, (400, 3))
-    X = X[np.abs(X @ w) > 40][:60]
-    return X, (X @ w > 0).astype(float), np.append(w, 0.0)
-
-
 @given(problems())
 def test_correct_gradient_passes_everywhere(P: Problem) -> None:
     f, g = flat(P.X, P.y, P.l2)
@@ -52,7 +36,7 @@ def test_correct_gradient_passes_everywhere(P: Problem) -> None:
 @settings(max_examples=20)  # each example is a fit to tol 1e-10
 @given(st.integers(0, 2**32 - 1), st.sampled_from([0.0, 0.05]), st.sampled_from(["gd", "newton"]))
 def test_correct_gradient_passes_at_the_optimum(seed: int, l2: float, solver: str) -> None:
-    X, y = _data(seed)
+    X, y = data(seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", manual.LogregWarning)
         res = manual.fit(X, y, solver=solver, l2=l2, tol=1e-10, max_iter=20_000)
@@ -68,11 +52,11 @@ def test_correct_gradient_passes_at_the_optimum(seed: int, l2: float, solver: st
 @given(seed=st.integers(0, 2**32 - 1))
 def test_every_mistake_is_flagged_at_random_points(mistake: Mistake, seed: int) -> None:
     if mistake.name in TAIL_ONLY:
-        X, y, theta = _far_data(seed)
+        X, y, theta = far_data(seed)
         theta = theta * np.random.default_rng(seed).uniform(0.8, 1.2, 4)
         l2 = 0.0
     else:
-        X, y = _data(seed)
+        X, y = data(seed)
         theta = np.random.default_rng(seed + 1).standard_normal(4)
         l2 = 0.05  # the penalty's mistakes need a penalty
     f, g = flat(X, y, l2, mistake.gradient)
@@ -86,10 +70,10 @@ def test_every_mistake_is_flagged_near_the_optimum(mistake: Mistake) -> None:
     mistakes). At an exact optimum with l2 = 0 (gradient ~1e-16) a mistake that only scales, flips
     or permutes the gradient is invisible to any check: see the README."""
     if mistake.name in TAIL_ONLY:
-        X, y, theta = _far_data(0)
+        X, y, theta = far_data(0)
         l2 = 0.0
     else:
-        X, y = _data(1)
+        X, y = data(1)
         l2 = 0.05
         res = manual.fit(X, y, solver="gd", l2=l2, tol=1e-8, max_iter=100_000)
         theta = np.append(res.w, res.b)
@@ -103,13 +87,13 @@ def test_the_jax_twin_flags_every_mistake(mistake: Mistake) -> None:
         # Autodiff's p - y loses the tail where y = 1 (it rounds 1 - 1 to 0), so the twin can
         # judge a tail mistake only where it is itself accurate: label 0 and z < -40, where its
         # sigmoid(z) keeps ~31 ulps. There, relatively, the flushed tail (0) is all wrong.
-        X, y, theta = _far_data(0)
+        X, y, theta = far_data(0)
         X, y = X[y == 0], y[y == 0]
         wrong = np.append(*mistake.gradient(theta[:-1], 0.0, X, y, 0.0))
         right = np.append(*reference.gradient(theta[:-1], 0.0, X, y, 0.0))
         assert np.max(np.abs(wrong - right)) > 1e-6 * np.max(np.abs(right))
         return
-    X, y = _data(2)
+    X, y = data(2)
     theta, l2 = np.array([0.5, -1.0, 2.0, 0.3]), 0.05
     P = Problem(w=theta[:-1], b=float(theta[-1]), X=X, y=y, l2=l2)
     wrong = np.append(*mistake.gradient(P.w, P.b, X, y, l2))
@@ -118,7 +102,7 @@ def test_the_jax_twin_flags_every_mistake(mistake: Mistake) -> None:
 
 
 def test_float32_theta_and_output_warn_and_theta_is_never_changed() -> None:
-    X, y = _data(3)
+    X, y = data(3)
     f, g = flat(X, y)
     theta = np.array([0.1, 0.2, 0.3, 0.4])
     before = theta.copy()
@@ -139,7 +123,7 @@ def test_float32_theta_and_output_warn_and_theta_is_never_changed() -> None:
 
 
 def test_directions_mode_uses_a_fixed_number_of_calls() -> None:
-    X, y = _data(4, d=3)
+    X, y = data(4, d=3)
     f, g = flat(X, y)
     calls = []
 
@@ -154,7 +138,7 @@ def test_directions_mode_uses_a_fixed_number_of_calls() -> None:
 
 
 def test_report_fields_and_bad_arguments() -> None:
-    X, y = _data(5)
+    X, y = data(5)
     f, g = flat(X, y)
     r = manual.check_gradient(f, g, np.zeros(4), order=2)
     assert r.order == 2 and r.numeric.shape == r.fd_error.shape == r.step.shape == (4,)
@@ -173,7 +157,7 @@ def test_report_fields_and_bad_arguments() -> None:
 def test_truncation_slopes_match_theory(scheme: str, slope: int) -> None:
     """In the truncation regime (rounding far below), the error of a scheme of order p falls by
     10^p per decade of h: log10 slope p within 0.1."""
-    X, y = _data(6)
+    X, y = data(6)
     f, g = flat(X, y)
     theta = np.array([0.4, -0.3, 1.2, 0.1])
     v = np.array([1.0, 2.0, -1.0, 0.5]) / np.sqrt(6.25)
