@@ -3,21 +3,24 @@
 Each block of X is read from memory once per call and used twice while it sits in cache: for
 z = X_b @ w + b, and for X_b.T @ (p - y). The loss, p - y and the gradient come from that one
 pass, with buffers allocated once per fit and no temporary of size n x d. The forms are the exact
-ones of `manual.objective`, regrouped:
+ones of `manual.objective`, regrouped by the side of 0 on which z_i falls. With a_i = |z_i|,
+e_i = exp(-a_i) and c_i the label weight of the other side (1 - y_i if z_i >= 0, else y_i):
 
     l_i   = (1 - y_i) softplus(z_i) + y_i softplus(-z_i)
-          = log1p(e_i) + (1 - y_i) max(z_i, 0) + y_i (max(z_i, 0) - z_i),   e_i = exp(-|z_i|)
-          (softplus(+-z) = max(+-z, 0) + log1p(e); max(-z, 0) = max(z, 0) - z exactly)
-    p - y = [(1 - y) where(z >= 0, 1, e) - y where(z >= 0, e, 1)] / (1 + e)
+          = log1p(e_i) + c_i a_i                   (softplus(+-z) = max(+-z, 0) + log1p(e))
+    p - y = sign(z_i) (c_i - (1 - c_i) e_i) / (1 + e_i)
+          = (1 - y) sigmoid(z) - y sigmoid(-z)     (sigmoid(|z|) = 1 / (1 + e), sigmoid(-|z|) = e p)
     s     = sigmoid(z) sigmoid(-z) = e / (1 + e)^2
-    H     = [[Xb' diag(s) Xb, Xb' s], [s' Xb, sum s]] / n  summed over blocks, + l2 on the w-block
+    H     = [Xb, 1]' diag(s) [Xb, 1] / n  summed over blocks, + l2 on the w-block
 
-All terms of l_i are >= 0 and nothing else cancels, so the accuracy of `manual.objective` holds.
+"The side" is the sign bit of z, so that z = -0.0 takes the negative branch consistently (both
+branches agree at z = 0). Both terms of l_i are >= 0 and nothing else cancels, so the accuracy of
+`manual.objective` holds; (1 - c_i) is the other label weight itself, not 1 - c_i computed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import math
 
 import numpy as np
 
@@ -39,90 +42,106 @@ class Objective:
         self.X = np.ascontiguousarray(X, dtype=np.float64)
         self.y, self.l2 = y, l2
         self.one_minus_y = 1.0 - y
-        n = X.shape[0]
+        n, d = self.X.shape
         self.rows = max(1, min(rows, n))
         m = self.rows
-        self._z, self._e, self._u, self._v = (np.empty(m) for _ in range(4))
-        self._mask = np.empty(m, dtype=bool)
+        self._z, self._e, self._a, self._t = (np.empty(m) for _ in range(4))
+        self._negative = np.empty(m, dtype=bool)
+        self._ones = np.ones(m)  # sums as BLAS dot products: a third of np.sum's call overhead
+        self._B = np.empty((m, d + 1))  # [Xb, 1] scaled by sqrt(s), for the Hessian
+        # s = p (1 - p) of every sample at the point `_s_at` of the last loss_and_gradient, kept
+        # once `hessian` has been asked for (by Newton's method, which asks for the Hessian at
+        # the point whose gradient it has just computed): the Hessian then skips z and exp
+        self._s: Array | None = None
+        self._s_at: tuple[Array, float] | None = None
 
-    def _blocks(
-        self, w: Array, b: float
-    ) -> Iterator[tuple[Array, Array, Array, Array, Array, Array]]:
-        """For each block: (Xb, yb, 1 - yb, z, e = exp(-|z|), z >= 0), in the buffers."""
-        X, rows = self.X, self.rows
-        for start in range(0, X.shape[0], rows):
-            Xb = X[start : start + rows]
-            m = Xb.shape[0]
-            z, e, mask = self._z[:m], self._e[:m], self._mask[:m]
-            with np.errstate(over="ignore", invalid="ignore"):  # overflow is refused below
+    def _sweep(self, w: Array, b: float, gradient: bool) -> tuple[float, Array, float]:
+        """One pass over the blocks: the loss and, if asked, (X.T @ (p - y), sum(p - y))."""
+        X, y, oy, rows = self.X, self.y, self.one_minus_y, self.rows
+        n, d = X.shape
+        total, grad_w, grad_b = 0.0, np.zeros(d), 0.0
+        keep_s = gradient and self._s is not None
+        self._s_at = None
+        # overflow and 0 * inf only where z is not finite, which is refused below
+        with np.errstate(over="ignore", invalid="ignore"):
+            for start in range(0, n, rows):
+                Xb = X[start : start + rows]
+                m = Xb.shape[0]
+                z, e, a, t = self._z[:m], self._e[:m], self._a[:m], self._t[:m]
+                neg, ones = self._negative[:m], self._ones[:m]
                 np.matmul(Xb, w, out=z)
                 z += b
-            check_logits(z)
-            np.abs(z, out=e)
-            np.negative(e, out=e)
-            np.exp(e, out=e)
-            np.greater_equal(z, 0.0, out=mask)
-            yield (
-                Xb,
-                self.y[start : start + rows],
-                self.one_minus_y[start : start + rows],
-                z,
-                e,
-                mask,
-            )
+                np.signbit(z, out=neg)
+                c = np.where(neg, y[start : start + rows], oy[start : start + rows])
+                np.abs(z, out=a)
+                np.negative(a, out=e)
+                np.exp(e, out=e)
+                np.log1p(e, out=t)
+                block = float(ones @ t) + float(c @ a)  # every term >= 0
+                if math.isfinite(block):
+                    total += block / n
+                else:
+                    check_logits(z)  # z = +-inf or nan: refused
+                    total += float(np.sum(t / n)) + float(c @ (a / n))  # only the sum overflowed
+                if gradient:
+                    r = np.where(neg, oy[start : start + rows], y[start : start + rows])
+                    r *= e
+                    np.subtract(c, r, out=r)
+                    np.add(e, 1.0, out=t)
+                    if keep_s:
+                        _curvature(e, t, self._s[start : start + rows])  # type: ignore[index]
+                    np.copysign(t, z, out=t)
+                    r /= t  # p - y
+                    grad_w += Xb.T @ r  # the block is still in cache
+                    grad_b += float(ones @ r)
+        if keep_s:
+            self._s_at = (w.copy(), b)
+        return total, grad_w, grad_b
 
     def loss(self, w: Array, b: float) -> float:
-        n = self.X.shape[0]
-        total = 0.0
-        for _, yb, ob, z, e, _mask in self._blocks(w, b):
-            total += self._block_loss(yb, ob, z, e) / n
-        return total + _penalty(w, self.l2)
-
-    def _block_loss(self, yb: Array, ob: Array, z: Array, e: Array) -> float:
-        m = z.shape[0]
-        pos, tail = self._u[:m], self._v[:m]
-        np.log1p(e, out=tail)
-        np.maximum(z, 0.0, out=pos)
-        # sum log1p(e) + (1 - y) . max(z, 0) + y . (max(z, 0) - z)
-        return float(np.sum(tail) + ob @ pos + yb @ pos - yb @ z)
+        return self._sweep(w, b, gradient=False)[0] + _penalty(w, self.l2)
 
     def loss_and_gradient(self, w: Array, b: float) -> tuple[float, Array, float]:
-        n, d = self.X.shape
-        total, grad_w, grad_b = 0.0, np.zeros(d), 0.0
-        for Xb, yb, ob, z, e, mask in self._blocks(w, b):
-            total += self._block_loss(yb, ob, z, e) / n
-            m = z.shape[0]
-            r, t = self._u[:m], self._v[:m]
-            # r = [(1 - y) where(z >= 0, 1, e) - y where(z >= 0, e, 1)] / (1 + e)
-            np.copyto(r, e)
-            r[mask] = 1.0
-            r *= ob
-            np.copyto(t, 1.0)
-            np.copyto(t, e, where=mask)
-            t *= yb
-            r -= t
-            np.add(e, 1.0, out=t)
-            r /= t
-            grad_w += Xb.T @ r  # the block is still in cache
-            grad_b += float(np.sum(r))
+        n = self.X.shape[0]
+        total, grad_w, grad_b = self._sweep(w, b, gradient=True)
         return total + _penalty(w, self.l2), grad_w / n + self.l2 * w, grad_b / n
 
     def hessian(self, w: Array, b: float) -> Array:
-        n, d = self.X.shape
+        X, rows = self.X, self.rows
+        n, d = X.shape
+        at = self._s_at
+        known = at is not None and at[1] == b and np.array_equal(at[0], w)
+        if self._s is None:
+            self._s = np.empty(n)  # from now on, kept by loss_and_gradient
+        self._s_at = None  # until the buffer is whole again (an overflow can stop the loop)
         H = np.zeros((d + 1, d + 1))
-        for Xb, _, _, _, e, _ in self._blocks(w, b):
-            m = e.shape[0]
-            s = self._u[:m]
-            # s = sigmoid(z) sigmoid(-z) = e / (1 + e)^2, a product of accurate factors
-            np.add(e, 1.0, out=s)
-            np.square(s, out=s)
-            np.divide(e, s, out=s)
-            B = Xb * np.sqrt(s)[:, None]  # a block-sized temporary
-            H[:d, :d] += B.T @ B
-            H[:d, d] += Xb.T @ s
-            H[d, d] += float(np.sum(s))
-        H[d, :d] = H[:d, d]
+        with np.errstate(over="ignore", invalid="ignore"):  # as in _sweep
+            for start in range(0, n, rows):
+                Xb = X[start : start + rows]
+                m = Xb.shape[0]
+                s, B = self._s[start : start + rows], self._B[:m]
+                if not known:
+                    z, e, t = self._z[:m], self._e[:m], self._t[:m]
+                    np.matmul(Xb, w, out=z)
+                    z += b
+                    check_logits(z)
+                    np.abs(z, out=e)
+                    np.negative(e, out=e)
+                    np.exp(e, out=e)
+                    np.add(e, 1.0, out=t)
+                    _curvature(e, t, s)
+                np.sqrt(s, out=B[:, d])
+                np.multiply(Xb, B[:, d : d + 1], out=B[:, :d])
+                H += B.T @ B  # [Xb, 1]' diag(s) [Xb, 1], one symmetric rank-m update
+        self._s_at = (w.copy(), b)  # what the buffer holds now
         H /= n
         H[:d, :d] = 0.5 * (H[:d, :d] + H[:d, :d].T)  # symmetric to the last bit
+        H[d, :d] = H[:d, d]
         H[np.arange(d), np.arange(d)] += self.l2
         return H
+
+
+def _curvature(e: Array, one_plus_e: Array, out: Array) -> None:
+    """s = sigmoid(z) sigmoid(-z) = e / (1 + e)^2, a product of accurate factors, into out."""
+    np.square(one_plus_e, out=out)
+    np.divide(e, out, out=out)

@@ -105,11 +105,14 @@ def _newton_direction(H: Array, g: Array) -> Array:
     level, (d + 1) EPS lambda_max, are treated as zero, and the step stays in the span of the rest.
     """
     try:
-        # the common case, H positive definite: a Cholesky solve, 3x cheaper than eigh
-        L = np.linalg.cholesky(H)
-        step = np.linalg.solve(L.T, np.linalg.solve(L, g))
-        if np.all(np.isfinite(step)) and np.linalg.cond(L) < 1e7:
-            return step
+        # the common case, H positive definite: Cholesky succeeds, with pivots L_jj^2 that lie in
+        # [lambda_min, lambda_max], so max L_jj / min L_jj <= cond(L) = sqrt(cond(H)): where even
+        # this lower bound passes 1e7, H is too close to singular for a plain solve
+        pivots = np.diagonal(np.linalg.cholesky(H))
+        if pivots.min() > 1e-7 * pivots.max():
+            step: Array = np.linalg.solve(H, g).astype(np.float64, copy=False)
+            if np.all(np.isfinite(step)):
+                return step
     except np.linalg.LinAlgError:
         pass
     lam, V = np.linalg.eigh(H)
@@ -121,19 +124,16 @@ def _newton_direction(H: Array, g: Array) -> Array:
     return Vk @ ((Vk.T @ g) / lam[keep])
 
 
-def _safe_loss(model: Model, w: Array, b: float) -> float:
-    """The loss, or inf where a trial step sends the logits past float64."""
-    try:
-        return model.loss(w, b)
-    except ValueError:
-        return math.inf
+# (loss, grad_w, grad_b) at a point: what a Newton step hands on, so that the accepted trial point's
+# gradient is not computed twice
+Evaluation = tuple[float, Array, float]
 
 
 def _newton_step(
     model: Model, w: Array, b: float, f: float, gw: Array, gb: float
-) -> tuple[Array, float] | None:
-    """(w, b) - t H^+ g with t = 1, 1/2, 1/4, ... the first to pass Armijo's test, or None where
-    no step lowers the loss beyond its rounding."""
+) -> tuple[Array, float, Evaluation] | None:
+    """(w, b) - t H^+ g with t = 1, 1/2, 1/4, ... the first to pass Armijo's test, with the loss and
+    gradient there; None where no step lowers the loss beyond its rounding."""
     g = np.append(gw, gb)
     step = _newton_direction(model.hessian(w, b), g)
     decrease = float(g @ step)  # > 0: step is a descent direction (H^+ is PSD)
@@ -141,8 +141,14 @@ def _newton_step(
     t = 1.0
     for _ in range(MAX_HALVINGS):
         w_t, b_t = w - t * step[:-1], b - t * float(step[-1])
-        if _safe_loss(model, w_t, b_t) <= f - ARMIJO_C * t * decrease + slack:
-            return w_t, b_t
+        try:
+            # the trial's gradient costs little more than its loss (the same pass over X), and
+            # is the next iterate's gradient when the step is taken, as it nearly always is
+            at_t = model.loss_and_gradient(w_t, b_t)
+        except ValueError:  # the trial step sends the logits past float64: too long
+            at_t = None
+        if at_t is not None and at_t[0] <= f - ARMIJO_C * t * decrease + slack:
+            return w_t, b_t, at_t
         t *= 0.5
     return None
 
@@ -176,13 +182,13 @@ def run(
             break
         if solver == "gd":
             w, b = w - lr * gw, b - lr * gb
+            f, gw, gb = model.loss_and_gradient(w, b)
         else:
             stepped = _newton_step(model, w, b, f, gw, gb)
             if stepped is None:
                 stalled = True  # no step lowers the loss beyond its rounding: nothing left to do
                 break
-            w, b = stepped
-        f, gw, gb = model.loss_and_gradient(w, b)
+            w, b, (f, gw, gb) = stepped
         losses.append(f)
         grad_norms.append(_grad_norm(gw, gb))
         if callback is not None:
@@ -192,7 +198,7 @@ def run(
     converged = bool(norms_a[-1] <= tol)
     separable = l2 == 0.0 and (
         _separates(model, w, b, losses_a, n)
-        or (not converged and _newton_probe_separates(model, w, b, f, n))
+        or (not converged and _newton_probe_separates(model, w, b, (f, gw, gb), n))
     )
     if separable:
         warnings.warn(
@@ -235,17 +241,17 @@ def _separates(model: Model, w: Array, b: float, losses: Array, n: int) -> bool:
     return bool(np.all((2 * y - 1) * z > rounding))
 
 
-def _newton_probe_separates(model: Model, w: Array, b: float, f: float, n: int) -> bool:
-    """After a run that did not converge, up to 50 damped Newton steps from where it stopped: on
-    separable data they drive the loss towards 0 (and past log(2) / n) within a few steps."""
-    losses = [f]
+def _newton_probe_separates(model: Model, w: Array, b: float, at: Evaluation, n: int) -> bool:
+    """After a run that did not converge, up to 50 damped Newton steps from where it stopped (`at`:
+    the loss and gradient there): on separable data they drive the loss towards 0 (and past
+    log(2) / n) within a few steps."""
+    losses = [at[0]]
     for _ in range(50):
-        f, gw, gb = model.loss_and_gradient(w, b)
-        losses.append(f)
-        stepped = _newton_step(model, w, b, f, gw, gb)
+        stepped = _newton_step(model, w, b, *at)
         if stepped is None:
             return False  # the optimum, to float64 precision: a finite one
-        w, b = stepped
+        w, b, at = stepped
+        losses.append(at[0])
         if _separates(model, w, b, np.array(losses), n):
             return True
     return False

@@ -4,6 +4,7 @@
     uv run scripts/bench.py --quick    # small sizes, seconds
 
 Gradient descent, one iteration (loss and gradient), against one read of X (X @ v, the bound):
+  exp, log1p     the two transcendental functions that every iteration needs, on n logits alone
   naive NumPy    the textbook code: p = 1 / (1 + exp(-z)), log(p), log(1 - p), X.T @ (p - y) / n
   manual GD      manual.fit's objective (manual/blocked.py): one pass per block of rows
   JAX jit        reference's jax.value_and_grad, jitted
@@ -12,7 +13,7 @@ and newton-cholesky, on the breast-cancer data and on a synthetic (n, d) set.
 
 The thread pools are fixed before anything starts (OpenBLAS, OpenMP and XLA would otherwise each
 start their own and oversubscribe the cores); the script prints what it set. Methods are run
-round-robin, so that a slow moment of the machine hits all of them alike.
+in rounds, each a few times in a row with its first run not counted (see `median_times`).
 """
 
 from __future__ import annotations
@@ -49,16 +50,22 @@ from manual.datasets import breast_cancer
 from reference.objective import _loss
 
 
-def median_times(methods: dict[str, Callable[[], object]], repeats: int) -> dict[str, float]:
-    """Median wall time of each method, run round-robin `repeats` times after one warm-up."""
-    for fn in methods.values():
-        fn()
+def median_times(
+    methods: dict[str, Callable[[], object]], repeats: int, rounds: int = 3
+) -> dict[str, float]:
+    """Median wall time of each method over `rounds` rounds: in each round, every method in turn
+    runs 1 + `repeats` times in a row and the first run is not counted (it pays for the thread
+    pools that the method before it left spinning: BLAS and OpenMP threads keep a core busy for
+    a while after their work, and a small problem then takes 2x longer). Round after round, a
+    slow moment of the machine hits all methods alike."""
     times: dict[str, list[float]] = {name: [] for name in methods}
-    for _ in range(repeats):
+    for _ in range(rounds):
         for name, fn in methods.items():
-            t0 = time.perf_counter()
             fn()
-            times[name].append(time.perf_counter() - t0)
+            for _ in range(repeats):
+                t0 = time.perf_counter()
+                fn()
+                times[name].append(time.perf_counter() - t0)
     return {name: float(np.median(ts)) for name, ts in times.items()}
 
 
@@ -91,9 +98,17 @@ def gd_iteration(n: int, d: int, repeats: int) -> list[tuple[str, float]]:
         value, grads = step(wj, bj, Xj, yj, 0.0)
         return jax.block_until_ready((value, grads))
 
+    z = X @ w + b
+    e = np.empty(n)
+
+    def transcendentals() -> None:
+        np.exp(-np.abs(z), out=e)
+        np.log1p(e, out=e)
+
     times = median_times(
         {
             "one read of X (X @ v)": lambda: X @ v,
+            "exp, log1p of z alone": transcendentals,
             "naive NumPy iteration": naive,
             "manual GD iteration": lambda: objective.loss_and_gradient(w, b),
             "JAX jit value_and_grad": jax_step,

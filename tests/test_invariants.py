@@ -188,3 +188,13 @@ def test_the_solvers_blocked_objective_equals_the_public_functions(P: Problem, r
     H = obj.hessian(P.w, P.b)
     assert np.array_equal(H, H.T)
     assert_within("hessian", H, manual.hessian(*_args(P)), twin_hessian_bound(P))
+    # from the first Hessian on, loss_and_gradient keeps p (1 - p) for the next Hessian at its
+    # point: bitwise the same as computing it afresh, and never used at another point
+    assert np.array_equal(obj.loss_and_gradient(P.w, P.b)[1], gw)
+    assert np.array_equal(obj.hessian(P.w, P.b), H)
+    obj.loss_and_gradient(P.w / 2, P.b + 1.0)
+    assert np.array_equal(obj.hessian(P.w, P.b), H)
+    assert np.array_equal(
+        Objective(P.X2, P.y, P.l2, rows=rows).hessian(P.w / 2, P.b + 1.0),
+        obj.hessian(P.w / 2, P.b + 1.0),
+    )

@@ -1,0 +1,138 @@
+"""The built-in data sets and the CSV reader: what each promises, value by value."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import manual
+from manual.datasets import (
+    DATA_DIR,
+    breast_cancer,
+    load_csv,
+    standardize,
+    standardized,
+    toy_one_feature,
+)
+
+
+def test_toy_set_is_the_documented_draw() -> None:
+    data = toy_one_feature()
+    assert data.X.shape == (100, 1) and data.y.shape == (100,)
+    assert data.X.dtype == np.float64 and data.y.dtype == np.float64
+    # x ~ U(-4, 4) drawn first from default_rng(0), then sorted; y ~ Bernoulli(sigmoid(1.5x - 0.5))
+    rng = np.random.default_rng(0)
+    x = np.sort(rng.uniform(-4.0, 4.0, 100))
+    assert np.array_equal(data.X[:, 0], x)
+    u = rng.random(100)
+    p = 1.0 / (1.0 + np.exp(-(1.5 * x - 0.5)))
+    assert np.array_equal(data.y, (u < p).astype(np.float64))
+    assert 0 < data.y.sum() < 100  # both classes
+    assert data.feature_names == ["x"] and data.target_name == "y"
+    assert data.description == "one-feature toy set (n=100, seed=0, true w=1.5, b=-0.5)"
+    assert data.mean is None and data.sd is None
+
+
+def test_toy_set_follows_n_and_seed() -> None:
+    a, b = toy_one_feature(n=37, seed=5), toy_one_feature(n=37, seed=5)
+    assert a.X.shape == (37, 1) and np.array_equal(a.X, b.X) and np.array_equal(a.y, b.y)
+    assert not np.array_equal(a.X, toy_one_feature(n=37, seed=6).X)
+    assert "n=37, seed=5" in a.description
+
+
+def test_toy_set_recovers_its_true_weights() -> None:
+    """With many points the maximum-likelihood (w, b) lands within 4 standard errors of the true
+    (1.5, -0.5): the model is the one the data were drawn from (fixed seed, so no flakiness)."""
+    data = toy_one_feature(n=20_000, seed=1)
+    res = manual.fit(data.X, data.y, solver="newton", tol=1e-10)
+    se = manual.standard_errors(res.w, res.b, data.X, data.y)
+    assert abs(res.w[0] - 1.5) < 4 * se[0]
+    assert abs(res.b + 0.5) < 4 * se[1]
+
+
+def test_standardize_gives_mean_0_and_sd_1() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.normal(3.0, 7.0, (50, 3))
+    X[:, 1] = 2.5  # constant column: to 0, not to nan
+    Z = standardize(X)
+    assert np.allclose(Z.mean(axis=0), 0.0, atol=1e-15)
+    assert np.allclose(Z[:, [0, 2]].std(axis=0), 1.0, rtol=1e-14)
+    assert np.array_equal(Z[:, 1], np.zeros(50))
+    D = standardized(manual.datasets.Dataset(X, np.zeros(50), ["a", "b", "c"], "t", "raw"))
+    assert np.array_equal(D.X, Z)
+    assert D.description == "raw, features standardized"
+    assert D.feature_names == ["a", "b", "c"] and D.target_name == "t"
+    assert D.mean is not None and D.sd is not None
+    assert np.array_equal(D.mean, X.mean(axis=0))
+    assert D.sd[1] == 1.0  # the constant column's scale: 1, so that it maps back unchanged
+    assert np.allclose(D.sd, [X[:, 0].std(), 1.0, X[:, 2].std()], rtol=1e-15, atol=0)
+    assert np.allclose(D.X * D.sd + D.mean, X, rtol=1e-14)  # the stored scales undo it
+
+
+def test_breast_cancer_is_the_shipped_table() -> None:
+    raw = breast_cancer(standardized=False)
+    assert raw.X.shape == (569, 30) and raw.y.shape == (569,)
+    assert int(raw.y.sum()) == 357  # 357 benign, 212 malignant
+    assert raw.target_name == "benign" and len(raw.feature_names) == 30
+    assert raw.description == "Breast Cancer Wisconsin (Diagnostic), 569 x 30"
+    assert np.array_equal(raw.X, load_csv(DATA_DIR / "breast_cancer.csv", target="benign").X)
+    std = breast_cancer()
+    assert np.array_equal(std.X, standardize(raw.X)) and np.array_equal(std.y, raw.y)
+    assert std.description.endswith(", features standardized")
+    assert std.feature_names == raw.feature_names
+
+
+def _write(tmp_path: Path, text: str, name: str = "d.csv", encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding=encoding)
+    return path
+
+
+def test_load_csv_reads_the_columns(tmp_path: Path) -> None:
+    path = _write(tmp_path, "a, label ,b\n1,0,2.5\n\n-3e2,1,4\n")
+    data = load_csv(path, target="label")
+    assert np.array_equal(data.X, np.array([[1.0, 2.5], [-300.0, 4.0]]))
+    assert np.array_equal(data.y, np.array([0.0, 1.0]))
+    assert data.feature_names == ["a", "b"] and data.target_name == "label"
+    assert data.description == "d.csv, target label"
+    last = load_csv(_write(tmp_path, "\ufeffa,b,t\n1,2,1\n3,4,0\n", name="bom.csv"))
+    assert last.target_name == "t" and last.feature_names == ["a", "b"]  # BOM dropped, last
+    assert np.array_equal(last.y, np.array([1.0, 0.0]))
+    assert load_csv(str(path), target="label").feature_names == ["a", "b"]  # a str path too
+
+
+@pytest.mark.parametrize(
+    ("text", "target", "message"),
+    [
+        ("", None, "expected a header row and at least one data row"),
+        ("a,y\n", None, "expected a header row and at least one data row"),
+        ("a,y\n1,0\n", "z", "no target column 'z'; columns are a, y"),
+        ("a,y\n1,0\n2,1,5\n", None, "line 3 has 3 cells, the header 2"),
+        ("a,y\n1,0\n\nx,1\n", None, "line 4, column 'a': 'x' is not a number"),
+        ("a,y\n1,0\n,1\n", None, "line 3, column 'a': '' is not a number"),
+        ("a,y\n1,0\ninf,1\n", None, "line 3, column 'a' is not finite"),
+        ("a,y\n1,0\n2,nan\n", None, "line 3, column 'y' is not finite"),
+        ("a,y\n1,0\n2,1\n3,2\n", None, "target 'y' must hold labels 0 or 1; line 4 has 2"),
+        ("a,y\n1,0.5\n", None, "target 'y' must hold labels 0 or 1; line 2 has 0.5"),
+    ],
+)
+def test_load_csv_errors_say_where(
+    tmp_path: Path, text: str, target: str | None, message: str
+) -> None:
+    path = _write(tmp_path, text)
+    with pytest.raises(ValueError, match=f"^{re.escape(f'{path}: {message}')}$"):
+        load_csv(path, target=target)
+
+
+def test_load_csv_refuses_missing_and_unreadable_files(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"^--data: no such file: .*nothing\.csv$"):
+        load_csv(tmp_path / "nothing.csv")
+    with pytest.raises(ValueError, match=r"^--data: no such file"):
+        load_csv(tmp_path)  # a directory
+    path = tmp_path / "latin1.csv"
+    path.write_bytes(b"a,y\n\xe9,1\n")
+    with pytest.raises(ValueError, match=r"cannot be read as a UTF-8 CSV file \("):
+        load_csv(path)
