@@ -152,6 +152,17 @@ def print_table(title: str, rows: list[tuple[str, float]], base: str) -> None:
     print(f"  (ratio: to '{base}')")
 
 
+def cpu_model() -> str:
+    """The processor's name, where the system tells it (Linux's /proc/cpuinfo)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown processor"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="bench.py", description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="small sizes, a few seconds")
@@ -159,8 +170,8 @@ def main(argv: list[str] | None = None) -> int:
     n_big = 100_000 if args.quick else 1_000_000
     repeats = 3 if args.quick else 7
     print(
-        f"machine: {platform.machine()}, {THREADS} cores, Python {platform.python_version()}, "
-        f"NumPy {np.__version__}, JAX {jax.__version__}"
+        f"machine: {cpu_model()}, {platform.machine()}, {THREADS} cores, "
+        f"Python {platform.python_version()}, NumPy {np.__version__}, JAX {jax.__version__}"
     )
     with threadpool_limits(limits=THREADS):
         pools = {f"{p['internal_api']}": p["num_threads"] for p in threadpool_info()}

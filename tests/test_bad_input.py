@@ -119,3 +119,28 @@ def test_softplus_and_standard_errors_refuse_bad_input() -> None:
         manual.standard_errors(w, b, X, np.array([0.5, 1.0, 0.0]))
     with pytest.raises(ValueError, match=r"^X, w and b give a singular Fisher information"):
         manual.standard_errors(w, b, np.column_stack([X[:, 0], X[:, 0]]), y)
+
+
+def test_lipschitz_refuses_a_negative_or_odd_l2() -> None:
+    X = np.ones((3, 2))
+    with pytest.raises(ValueError, match=r"^l2 must lie in \[0\.0, inf\); got -1\.0$"):
+        manual.lipschitz(X, -1.0)
+    with pytest.raises(TypeError, match=r"^l2 must be a real number"):
+        manual.lipschitz(X, "1")
+    with pytest.raises(ValueError, match=r"^X "):
+        manual.lipschitz(np.ones((3, 2, 1)))
+
+
+def test_messages_describe_what_was_given() -> None:
+    """The "got ..." part: a list or tuple by its type and length, anything else by its type and
+    repr cut at 120 characters (so that a huge argument cannot flood the message)."""
+    with pytest.raises(
+        ValueError, match=r"^X must be a rectangular .*, got a list of length 2 that"
+    ):
+        manual.loss(np.zeros(2), 0.0, [[1.0, 2.0], [3.0]], [0, 1])
+    with pytest.raises(TypeError, match=r"^lr must be a real number, got a tuple of length 2$"):
+        manual.fit(np.ones((2, 1)), [0, 1], lr=(1, 2))  # type: ignore[arg-type]
+    with pytest.raises(TypeError) as err:
+        manual.fit(np.ones((2, 1)), [0, 1], l2="x" * 500)  # type: ignore[arg-type]
+    given = str(err.value).removeprefix("l2 must be a real number, got ")
+    assert given == ("str '" + "x" * 500)[:120]

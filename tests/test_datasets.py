@@ -61,8 +61,9 @@ def test_standardize_gives_mean_0_and_sd_1() -> None:
     assert np.allclose(Z.mean(axis=0), 0.0, atol=1e-15)
     assert np.allclose(Z[:, [0, 2]].std(axis=0), 1.0, rtol=1e-14)
     assert np.array_equal(Z[:, 1], np.zeros(50))
-    D = standardized(manual.datasets.Dataset(X, np.zeros(50), ["a", "b", "c"], "t", "raw"))
-    assert np.array_equal(D.X, Z)
+    y = (rng.random(50) < 0.5).astype(np.float64)
+    D = standardized(manual.datasets.Dataset(X, y, ["a", "b", "c"], "t", "raw"))
+    assert np.array_equal(D.X, Z) and np.array_equal(D.y, y)
     assert D.description == "raw, features standardized"
     assert D.feature_names == ["a", "b", "c"] and D.target_name == "t"
     assert D.mean is not None and D.sd is not None

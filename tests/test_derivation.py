@@ -82,6 +82,18 @@ def test_lipschitz_bound_holds_at_every_point(P: Problem) -> None:
     assert lam <= L * (1 + 16 * (P.X2.shape[1] + 1) * EPS)
 
 
+@given(problems())
+def test_lipschitz_is_the_largest_eigenvalue_at_p_one_half(P: Problem) -> None:
+    """L_smooth is attained: at p = 1/2 everywhere (w = 0, b = 0) the Hessian is X1.T X1 / (4 n)
+    + l2 on the w-block, so lambda_max(H) = L_smooth when l2 = 0; the default l2 is 0."""
+    X1 = P.X2 if P.X2.ndim == 2 else P.X2[:, None]
+    X1 = np.column_stack([X1, np.ones(X1.shape[0])])
+    want = float(np.linalg.eigvalsh(X1.T @ X1 / (4 * X1.shape[0]))[-1]) + P.l2
+    got = manual.lipschitz(P.X, P.l2)
+    assert abs(got - want) <= 16 * X1.shape[0] * EPS * want  # sums in a different order
+    assert manual.lipschitz(P.X) == manual.lipschitz(P.X, 0.0)
+
+
 @given(hard_label_problems())
 def test_newton_step_minimizes_the_quadratic_model(P: Problem) -> None:
     """d = H^-1 g solves H d = g: the quadratic model's gradient g - H d vanishes (relative to

@@ -9,6 +9,7 @@
 """
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -198,3 +199,21 @@ def test_the_solvers_blocked_objective_equals_the_public_functions(P: Problem, r
         Objective(P.X2, P.y, P.l2, rows=rows).hessian(P.w / 2, P.b + 1.0),
         obj.hessian(P.w / 2, P.b + 1.0),
     )
+
+
+def test_the_solvers_blocked_loss_survives_a_sum_past_the_largest_float() -> None:
+    """Logits near 1e308 on the wrong side: each term is finite, their sum is not, their mean is;
+    the blocked loss takes the mean, as manual.loss does, and refuses only logits that overflow."""
+    from manual.blocked import Objective
+
+    X = np.array([[1.0], [1.0], [1.0], [-1.0]])
+    y = np.array([0.0, 0.0, 0.0, 1.0])
+    w = np.array([1.5e308])
+    for rows in (1, 4):
+        obj = Objective(X, y, 0.0, rows=rows)
+        want = manual.loss(w, 0.0, X, y)
+        assert np.isfinite(want)
+        assert obj.loss(w, 0.0) == pytest.approx(want, rel=4 * EPS)
+        assert obj.loss_and_gradient(w, 0.0)[0] == obj.loss(w, 0.0)
+        with pytest.raises(ValueError, match="overflow"):
+            obj.loss(w, 1e308)  # z = 2.5e308: inf

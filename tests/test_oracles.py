@@ -1,6 +1,7 @@
 """The optimum against independent oracles: statsmodels' Logit (l2 = 0, with standard errors),
 scikit-learn's LogisticRegression (l2 = 1 / (C n)), and a published table."""
 
+import re
 import warnings
 
 import numpy as np
@@ -86,7 +87,14 @@ def test_standard_errors_refuse_a_singular_fisher_information() -> None:
     X = rng.standard_normal((50, 2))
     X = np.column_stack([X, X[:, 0]])  # duplicated column: w_1 and w_3 are not identified
     y = (rng.random(50) < 0.5).astype(float)
-    with pytest.raises(ValueError, match="singular Fisher information"):
+    info = 50 * manual.hessian(np.zeros(3), 0.0, X, y)
+    lam = np.linalg.eigvalsh(info)
+    message = (
+        "X, w and b give a singular Fisher information (smallest/largest eigenvalue "
+        f"{lam[0]:.3e} / {lam[-1]:.3e}): collinear or constant columns, or p (1 - p) ~ 0 at "
+        "every sample; the standard errors are not defined"
+    )
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         manual.standard_errors(np.zeros(3), 0.0, X, y)
 
 

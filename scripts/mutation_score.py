@@ -1,0 +1,106 @@
+"""The mutation score of the last mutmut run, module by module, equivalent mutants set aside.
+
+    HYPOTHESIS_PROFILE=mutation uv run mutmut run --max-children 2    # hours; results in mutants/
+    uv run scripts/mutation_score.py                                  # this table
+
+A mutant is equivalent when no input can tell it from the original (a default argument passed
+explicitly, `<` for `<=` where equality cannot happen, a speed-only change): no test can kill it.
+Each is listed, with its reason, in tests/mutation_equivalents.txt; the score is
+(killed + timeout) / (mutants checked - equivalent). A listed mutant that was killed is reported,
+since the list then claims too much.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+EQUIVALENTS = ROOT / "tests" / "mutation_equivalents.txt"
+# mutmut's exit codes (mutmut.stats.status_by_exit_code), as far as the score needs them
+STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped"}
+STATUS.update({code: "timeout" for code in (36, 24, -24, 152, 255)})
+
+
+def read_equivalents(path: Path = EQUIVALENTS) -> dict[str, str]:
+    """{mutant name: reason} from lines `name  reason`; '#' starts a comment line."""
+    found: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, reason = line.strip().partition(" ")
+            if not reason.strip():
+                raise ValueError(f"{path}: {name} has no reason")
+            found[name] = reason.strip()
+    return found
+
+
+def read_results(mutants: Path) -> dict[str, str]:
+    """{mutant name: status} from mutmut's .meta files under `mutants`."""
+    results: dict[str, str] = {}
+    for meta in sorted(mutants.rglob("*.py.meta")):
+        codes = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
+        for name, code in codes.items():
+            results[name] = "not checked" if code is None else STATUS.get(code, "suspicious")
+    return results
+
+
+def score(
+    results: dict[str, str], equivalents: dict[str, str]
+) -> tuple[list[list[str]], list[str]]:
+    """Rows (module, mutants, killed, timeout, equivalent, survived, other, score) and the
+    listed equivalents that were killed or are unknown."""
+    by_module: dict[str, Counter[str]] = {}
+    stale = [name for name in equivalents if results.get(name) not in ("survived", None)]
+    stale += [name for name in equivalents if name not in results]
+    for name, status in results.items():
+        module = name.split(".x")[0]
+        if status == "survived" and name in equivalents:
+            status = "equivalent"
+        by_module.setdefault(module, Counter())[status] += 1
+    rows = []
+    total: Counter[str] = Counter()
+    for module in sorted(by_module):
+        total.update(by_module[module])
+        rows.append(_row(module, by_module[module]))
+    rows.append(_row("all", total))
+    return rows, stale
+
+
+def _row(module: str, c: Counter[str]) -> list[str]:
+    killed = c["killed"] + c["timeout"]
+    judged = killed + c["survived"]
+    other = sum(c.values()) - judged - c["equivalent"]
+    pct = f"{100 * killed / judged:.1f}%" if judged else "-"
+    return [module, str(sum(c.values())), str(c["killed"]), str(c["timeout"]),
+            str(c["equivalent"]), str(c["survived"]), str(other), pct]  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="mutation_score.py", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--mutants", type=Path, default=ROOT / "mutants", help="mutmut's output")
+    args = ap.parse_args(argv)
+    if not args.mutants.is_dir():
+        print(f"no {args.mutants}: run mutmut first (see this script's help)", file=sys.stderr)
+        return 2
+    rows, stale = score(read_results(args.mutants), read_equivalents())
+    head = ["module", "mutants", "killed", "timeout", "equiv.", "survived", "other", "score"]
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+    for r in [head, *rows]:
+        cells = [r[0].ljust(widths[0])] + [
+            c.rjust(w) for c, w in zip(r[1:], widths[1:], strict=True)
+        ]
+        print("  ".join(cells))
+    print(
+        "other: not checked, no tests, skipped or suspicious; score: (killed + timeout) / "
+        "(killed + timeout + survived), the equivalent mutants set aside"
+    )
+    for name in stale:
+        print(f"listed as equivalent but not a survivor of this run: {name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
