@@ -8,8 +8,8 @@ e_i = exp(-a_i) and c_i the label weight of the other side (1 - y_i if z_i >= 0,
 
     l_i   = (1 - y_i) softplus(z_i) + y_i softplus(-z_i)
           = log1p(e_i) + c_i a_i                   (softplus(+-z) = max(+-z, 0) + log1p(e))
-    p - y = sign(z_i) (c_i - (1 - c_i) e_i) / (1 + e_i)
-          = (1 - y) sigmoid(z) - y sigmoid(-z)     (sigmoid(|z|) = 1 / (1 + e), sigmoid(-|z|) = e p)
+    p - y = (1 - y) sigmoid(z) - y sigmoid(-z)
+          = sign(z_i) (c_i - (1 - c_i) e_i) / (1 + e_i)  (sigmoid(+-|z|) = 1 / (1 + e), e / (1 + e))
     s     = sigmoid(z) sigmoid(-z) = e / (1 + e)^2
     H     = [Xb, 1]' diag(s) [Xb, 1] / n  summed over blocks, + l2 on the w-block
 
@@ -55,12 +55,12 @@ class Objective:
         self._s: Array | None = None
         self._s_at: tuple[Array, float] | None = None
 
-    def _sweep(self, w: Array, b: float, gradient: bool) -> tuple[float, Array, float]:
-        """One pass over the blocks: the loss and, if asked, (X.T @ (p - y), sum(p - y))."""
+    def loss_and_gradient(self, w: Array, b: float) -> tuple[float, Array, float]:
+        """L and (dL/dw, dL/db) at (w, b), from one pass over the blocks of X."""
         X, y, oy, rows = self.X, self.y, self.one_minus_y, self.rows
         n, d = X.shape
         total, grad_w, grad_b = 0.0, np.zeros(d), 0.0
-        keep_s = gradient and self._s is not None
+        keep_s = self._s is not None
         self._s_at = None
         # overflow and 0 * inf only where z is not finite, which is refused below
         with np.errstate(over="ignore", invalid="ignore"):
@@ -83,27 +83,18 @@ class Objective:
                 else:
                     check_logits(z)  # z = +-inf or nan: refused
                     total += float(np.sum(t / n)) + float(c @ (a / n))  # only the sum overflowed
-                if gradient:
-                    r = np.where(neg, oy[start : start + rows], y[start : start + rows])
-                    r *= e
-                    np.subtract(c, r, out=r)
-                    np.add(e, 1.0, out=t)
-                    if keep_s:
-                        _curvature(e, t, self._s[start : start + rows])  # type: ignore[index]
-                    np.copysign(t, z, out=t)
-                    r /= t  # p - y
-                    grad_w += Xb.T @ r  # the block is still in cache
-                    grad_b += float(ones @ r)
+                r = np.where(neg, oy[start : start + rows], y[start : start + rows])
+                r *= e
+                np.subtract(c, r, out=r)
+                np.add(e, 1.0, out=t)
+                if keep_s:
+                    _curvature(e, t, self._s[start : start + rows])  # type: ignore[index]
+                np.copysign(t, z, out=t)
+                r /= t  # p - y
+                grad_w += Xb.T @ r  # the block is still in cache
+                grad_b += float(ones @ r)
         if keep_s:
             self._s_at = (w.copy(), b)
-        return total, grad_w, grad_b
-
-    def loss(self, w: Array, b: float) -> float:
-        return self._sweep(w, b, gradient=False)[0] + _penalty(w, self.l2)
-
-    def loss_and_gradient(self, w: Array, b: float) -> tuple[float, Array, float]:
-        n = self.X.shape[0]
-        total, grad_w, grad_b = self._sweep(w, b, gradient=True)
         return total + _penalty(w, self.l2), grad_w / n + self.l2 * w, grad_b / n
 
     def hessian(self, w: Array, b: float) -> Array:
@@ -115,7 +106,7 @@ class Objective:
             self._s = np.empty(n)  # from now on, kept by loss_and_gradient
         self._s_at = None  # until the buffer is whole again (an overflow can stop the loop)
         H = np.zeros((d + 1, d + 1))
-        with np.errstate(over="ignore", invalid="ignore"):  # as in _sweep
+        with np.errstate(over="ignore", invalid="ignore"):  # as in loss_and_gradient
             for start in range(0, n, rows):
                 Xb = X[start : start + rows]
                 m = Xb.shape[0]

@@ -10,10 +10,10 @@ import numpy as np
 
 from manual._checks import Array
 from manual.fit import Callback, FitResult, fit_model
-from reference.objective import _hess_jit, _loss, _loss_jit
+from reference.objective import _hess_jit, _loss
 
-# the loss and Hessian are reference.objective's own compiled functions (one compilation per
-# shape); only the fused value-and-gradient is new here
+# the Hessian is reference.objective's own compiled function (one compilation per shape); only
+# the fused value-and-gradient is new here
 _value_and_grad_jit = jax.jit(jax.value_and_grad(_loss, argnums=(0, 1)))
 
 
@@ -22,12 +22,6 @@ class _Objective:
 
     def __init__(self, X: Array, y: Array, l2: float) -> None:
         self.X, self.y, self.l2 = X, y, l2
-
-    def loss(self, w: Array, b: float) -> float:
-        value = float(_loss_jit(w, b, self.X, self.y, self.l2))
-        if not np.isfinite(value):
-            raise ValueError("the loss overflowed float64")
-        return value
 
     def loss_and_gradient(self, w: Array, b: float) -> tuple[float, Array, float]:
         f, (gw, gb) = _value_and_grad_jit(w, np.float64(b), self.X, self.y, self.l2)

@@ -6,8 +6,9 @@
 A mutant is equivalent when no input can tell it from the original (a default argument passed
 explicitly, `<` for `<=` where equality cannot happen, a speed-only change): no test can kill it.
 Each is listed, with its reason, in tests/mutation_equivalents.txt; the score is
-(killed + timeout) / (mutants checked - equivalent). A listed mutant that was killed is reported,
-since the list then claims too much.
+(killed + timeout) / (killed + timeout + survived), the equivalent ones (surviving, or timing out
+without a failure) left out. A listed mutant that was killed is reported: the list then claims
+too much.
 """
 
 from __future__ import annotations
@@ -53,11 +54,12 @@ def score(
     """Rows (module, mutants, killed, timeout, equivalent, survived, other, score) and the
     listed equivalents that were killed or are unknown."""
     by_module: dict[str, Counter[str]] = {}
-    stale = [name for name in equivalents if results.get(name) not in ("survived", None)]
-    stale += [name for name in equivalents if name not in results]
+    # an equivalent mutant survives, or times out where its tests run to the limit without failing
+    unkillable = ("survived", "timeout")
+    stale = [name for name in equivalents if results.get(name, "unknown") not in unkillable]
     for name, status in results.items():
         module = name.split(".x")[0]
-        if status == "survived" and name in equivalents:
+        if status in unkillable and name in equivalents:
             status = "equivalent"
         by_module.setdefault(module, Counter())[status] += 1
     rows = []

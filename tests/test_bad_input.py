@@ -85,6 +85,10 @@ def test_predictions_and_sigmoid_refuse_bad_input(twin: Any) -> None:
         twin.predict_proba(X, np.zeros(3), b)
     with pytest.raises(ValueError, match="X must be finite"):
         twin.predict_proba(nan_X, w, b)
+    with pytest.raises(TypeError, match=r"^b must be a real number, got str 'b'$"):
+        twin.predict_proba(X, w, "b")
+    with pytest.raises(ValueError, match=r"^b must be finite"):
+        twin.predict(X, w, np.inf)
     with pytest.raises(ValueError, match="z must be finite"):
         twin.sigmoid([0.0, np.nan])
     with pytest.raises(TypeError, match=r"z must .*real numbers"):
@@ -97,6 +101,7 @@ def test_good_input_of_other_kinds_is_accepted() -> None:
     assert value == manual.loss(np.array([0.5]), 0.0, X[:, :1] * 0 + [[1], [2], [3]], y)
     assert manual.loss(0.5, 0.0, np.array([1.0, 2.0, 3.0]), y) == value
     assert manual.predict(np.array([1.0, -1.0]), 2.0, 0.0).tolist() == [1, 0]
+    assert manual.predict(np.array([1.0, -1.0]), 2.0, 0.0).dtype == np.int64  # labels, not floats
 
 
 def test_predict_breaks_ties_towards_1() -> None:

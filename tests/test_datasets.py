@@ -56,6 +56,7 @@ def test_toy_set_recovers_its_true_weights() -> None:
 def test_standardize_gives_mean_0_and_sd_1() -> None:
     rng = np.random.default_rng(0)
     X = rng.normal(3.0, 7.0, (50, 3))
+    X[:, 2] *= 1e-3  # a scale below 1 is divided out too
     X[:, 1] = 2.5  # constant column: to 0, not to nan
     Z = standardize(X)
     assert np.allclose(Z.mean(axis=0), 0.0, atol=1e-15)
@@ -94,6 +95,9 @@ def _write(tmp_path: Path, text: str, name: str = "d.csv", encoding: str = "utf-
 
 def test_load_csv_reads_the_columns(tmp_path: Path) -> None:
     path = _write(tmp_path, "a, label ,b\n1,0,2.5\n\n-3e2,1,4\n")
+    # a quoted header cell may hold a line break, kept as written (the csv module's newline="")
+    crlf = load_csv(_write(tmp_path, '"x\r\n1",y\r\n1,0\r\n', name="crlf.csv"))
+    assert crlf.feature_names == ["x\r\n1"] and np.array_equal(crlf.X, [[1.0]])
     data = load_csv(path, target="label")
     assert np.array_equal(data.X, np.array([[1.0, 2.5], [-300.0, 4.0]]))
     assert np.array_equal(data.y, np.array([0.0, 1.0]))

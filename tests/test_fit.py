@@ -202,3 +202,36 @@ def test_fit_asks_for_hard_labels() -> None:
     X, _ = _nonseparable(20, 2, 6)
     with pytest.raises(ValueError, match=r"y must hold labels 0 or 1; .* y\[0\] = 0.5"):
         manual.fit(X, np.full(20, 0.5))
+
+
+def test_the_advice_says_what_happened_and_what_to_do() -> None:
+    """The ConvergenceWarning's text, word for word, for each way a run can end short of tol."""
+    from manual.fit import _advice
+
+    losses, norms = np.array([3.0, 2.0, 1.0]), np.array([1.0, 0.5, 0.25])
+    head = "gd stopped after 2 steps with gradient norm 2.500e-01 > tol = 1.000e-08: "
+    assert _advice("gd", 0.5, losses, norms, 1e-8, False) == head + (
+        "the loss still falls slowly: raise max_iter, try a larger lr than 0.5 (up to 2 / L), "
+        "scale the features to comparable ranges, or use solver='newton'"
+    )
+    rose = head + (
+        "the loss rose on some steps, so lr = 0.5 is too large: try lr <= 1 / L (fit's default, "
+        "see manual.lipschitz), or scale the features"
+    )
+    assert _advice("gd", 0.5, np.array([3.0, 4.0, 1.0]), norms, 1e-8, False) == rose
+    assert _advice("gd", 0.5, np.array([3.0, 3.0 + 1e-15, 1.0]), norms, 1e-8, False) == rose
+    # a loss that stays put is not a loss that rises
+    assert "still falls slowly" in _advice("gd", 0.5, np.array([3.0, 2.0, 2.0]), norms, 1e-8, False)
+    newton = "newton stopped after 2 steps with gradient norm 2.500e-01 > tol = 1.000e-08: "
+    assert _advice("newton", 0.0, losses, norms, 1e-8, False) == newton + (
+        "raise max_iter, or scale the features to comparable ranges"
+    )
+    assert _advice("newton", 0.0, losses, norms, 1e-8, True) == newton + (
+        "no Newton step lowers the loss beyond its rounding; the optimum is reached to float64 "
+        "precision, so tol is below what this data set allows"
+    )
+    X, y = _nonseparable(100, 2, 5)
+    with pytest.warns(manual.ConvergenceWarning) as record:
+        res = manual.fit(X, y, solver="gd", max_iter=3)
+    assert res.lr is not None
+    assert str(record[0].message) == _advice("gd", res.lr, res.losses, res.grad_norms, 1e-8, False)

@@ -25,10 +25,11 @@ def test_score_sets_equivalents_aside(tmp_path: Path, capsys) -> None:
     (tmp_path / "m" / "f.py.meta").write_text(json.dumps(meta), encoding="utf-8")
     results = ms.read_results(tmp_path)
     assert results["m.x_f__mutmut_2"] == "timeout" and results["m.x_f__mutmut_5"] == "not checked"
-    rows, stale = ms.score(results, {"m.x_f__mutmut_4": "why", "n.x_g__mutmut_1": "why not"})
+    listed = {"m.x_f__mutmut_4": "why", "m.x_f__mutmut_2": "slow", "n.x_g__mutmut_1": "why not"}
+    rows, stale = ms.score(results, listed)
     # module, mutants, killed, timeout, equivalent, survived, other, score
-    assert rows[0] == ["m", "5", "1", "1", "1", "1", "1", "66.7%"]
-    assert rows[-1][0] == "all" and rows[-1][-1] == "75.0%"
+    assert rows[0] == ["m", "5", "1", "0", "2", "1", "1", "50.0%"]
+    assert rows[-1][0] == "all" and rows[-1][-1] == "66.7%"
     assert stale == ["n.x_g__mutmut_1"]  # killed, so not equivalent
     assert ms.main(["--mutants", str(tmp_path / "none")]) == 2
     assert "run mutmut first" in capsys.readouterr().err
