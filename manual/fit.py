@@ -36,6 +36,8 @@ ARMIJO_C = 1e-4
 # line search stalls at the optimum, where every step changes the loss by less than its rounding
 LOSS_SLACK_ULPS = 4
 MAX_HALVINGS = 60
+# Newton steps without progress after which a run that has not reached tol is at rounding level
+FLOOR_STEPS = 3
 
 
 # callback(k, w, b, loss, grad_w, grad_b) at every iterate k = 0, 1, ..., n_iter: for printing or
@@ -256,6 +258,18 @@ def _newton_probe_separates(model: Model, w: Array, b: float, at: Evaluation, n:
     return False
 
 
+def _at_rounding_floor(losses: Array, norms: Array) -> bool:
+    """Near the optimum a Newton step squares the error: FLOOR_STEPS steps that neither lower the
+    best gradient norm nor move the loss beyond its rounding have reached float64's floor."""
+    if len(norms) <= FLOOR_STEPS:
+        return False
+    slack = LOSS_SLACK_ULPS * np.finfo(np.float64).eps * abs(float(losses[-1]))
+    return bool(
+        norms[-FLOOR_STEPS:].min() >= norms[:-FLOOR_STEPS].min()
+        and np.ptp(losses[-FLOOR_STEPS - 1 :]) <= slack
+    )
+
+
 def _advice(solver: str, lr: float, losses: Array, norms: Array, tol: float, stalled: bool) -> str:
     head = (
         f"{solver} stopped after {len(losses) - 1} steps with gradient norm {norms[-1]:.3e} "
@@ -265,6 +279,12 @@ def _advice(solver: str, lr: float, losses: Array, norms: Array, tol: float, sta
         return head + (
             "no Newton step lowers the loss beyond its rounding; the optimum is reached to "
             "float64 precision, so tol is below what this data set allows"
+        )
+    if solver == "newton" and _at_rounding_floor(losses, norms):
+        return head + (
+            f"the last {FLOOR_STEPS} Newton steps lowered neither the gradient norm nor the loss "
+            "beyond its rounding; the optimum is reached to float64 precision, so tol is below "
+            "what this data set allows"
         )
     if solver == "newton":
         return head + "raise max_iter, or scale the features to comparable ranges"

@@ -230,8 +230,47 @@ def test_the_advice_says_what_happened_and_what_to_do() -> None:
         "no Newton step lowers the loss beyond its rounding; the optimum is reached to float64 "
         "precision, so tol is below what this data set allows"
     )
+    # Newton asked for a gradient norm below rounding: its last steps change nothing
+    floor = np.array([1.0, 0.5, 0.5, 0.5 + 1e-16, 0.5, 0.5])
+    norms_at_floor = np.array([1.0, 1e-9, 1e-17, 2e-17, 3e-17, 1.5e-17])
+    at_floor = _advice("newton", 0.0, floor, norms_at_floor, 1e-20, False)
+    assert at_floor.endswith(
+        "the last 3 Newton steps lowered neither the gradient norm nor the loss beyond its "
+        "rounding; the optimum is reached to float64 precision, so tol is below what this data "
+        "set allows"
+    )
+    # ... but not while the loss still falls, or the gradient norm does
+    assert "raise max_iter" in _advice(
+        "newton", 0.0, np.array([1.0, 0.9, 0.8, 0.7, 0.6]), np.ones(5), 1e-20, False
+    )
+    assert "raise max_iter" in _advice(
+        "newton", 0.0, np.full(5, 0.5), np.array([1.0, 0.5, 0.4, 0.3, 0.2]), 1e-20, False
+    )
+    assert "raise max_iter" in _advice("newton", 0.0, np.full(3, 0.5), np.ones(3), 1e-20, False)
+    assert "below what" in _advice("newton", 0.0, np.full(4, 0.5), np.ones(4), 1e-20, False)
     X, y = _nonseparable(100, 2, 5)
+    with pytest.warns(manual.ConvergenceWarning, match="tol is below what this data set allows"):
+        manual.fit(X, y, solver="newton", tol=1e-300, max_iter=30)
     with pytest.warns(manual.ConvergenceWarning) as record:
         res = manual.fit(X, y, solver="gd", max_iter=3)
     assert res.lr is not None
     assert str(record[0].message) == _advice("gd", res.lr, res.losses, res.grad_norms, 1e-8, False)
+
+
+def test_a_short_run_on_separable_data_is_called_separable_by_the_newton_probe() -> None:
+    """After 3 GD steps no iterate separates the classes yet: the Newton probe from there must."""
+    from manual.blocked import Objective
+    from manual.fit import _separates
+
+    rng = np.random.default_rng(3)
+    x = np.concatenate([-rng.uniform(0, 1, 40) - 5e-7, rng.uniform(0, 1, 40) + 5e-7])
+    X = np.column_stack([x, 3 * rng.standard_normal(80)])
+    y = (x > 0).astype(float)
+    with pytest.warns(manual.SeparationWarning):
+        res = manual.fit(X, y, solver="gd", max_iter=3)
+    assert not _separates(Objective(X, y, 0.0), res.w, res.b, res.losses, 80)  # the probe decided
+    assert res.separable and not res.converged
+    # the same short run on overlapping classes: the probe finds a finite optimum, not separation
+    Xo, yo = _nonseparable(80, 2, 7)
+    with pytest.warns(manual.ConvergenceWarning):
+        assert not manual.fit(Xo, yo, solver="gd", max_iter=3).separable
