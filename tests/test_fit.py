@@ -1,6 +1,7 @@
 """Training: both twins follow the same trajectory; GD descends; Newton reaches the optimum that GD
 and the JAX twin reach; separation and non-convergence are reported. Oracles: test_oracles.py."""
 
+import math
 import warnings
 
 import numpy as np
@@ -274,3 +275,22 @@ def test_a_short_run_on_separable_data_is_called_separable_by_the_newton_probe()
     Xo, yo = _nonseparable(80, 2, 7)
     with pytest.warns(manual.ConvergenceWarning):
         assert not manual.fit(Xo, yo, solver="gd", max_iter=3).separable
+
+
+def test_a_loss_below_log2_over_n_certifies_separation() -> None:
+    """Every l_i < log 2 puts every point on its side, so a loss below log(2) / n (less a 1e-12
+    margin for its rounding) certifies separability by itself, even where the final (w, b) = 0
+    puts no point strictly on its side."""
+    from manual.blocked import Objective
+    from manual.fit import _separates
+
+    X, y = _nonseparable(20, 2, 8)
+    model, w, b = Objective(X, y, 0.0), np.zeros(2), 0.0
+    bound = math.log(2.0) / 20
+
+    def certified(loss: float) -> bool:
+        return _separates(model, w, b, np.array([1.0, loss]), 20)
+
+    assert certified(0.5 * bound) and certified(bound * (1 - 2e-12))
+    assert not certified(bound * (1 - 1e-12))  # the margin itself is not below
+    assert not certified(bound) and not certified(1.5 * bound)
