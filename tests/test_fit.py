@@ -294,3 +294,21 @@ def test_a_loss_below_log2_over_n_certifies_separation() -> None:
     assert certified(0.5 * bound) and certified(bound * (1 - 2e-12))
     assert not certified(bound * (1 - 1e-12))  # the margin itself is not below
     assert not certified(bound) and not certified(1.5 * bound)
+
+
+def test_newton_direction_solves_when_it_may_and_drops_what_rounding_hides() -> None:
+    """A well-conditioned H is solved directly (bitwise np.linalg.solve); where the Cholesky pivots
+    span more than 1e7 (cond(H) >= 1e14), the eigenvalues below (d + 1) eps lambda_max are
+    dropped: the minimum-norm step, not the huge one along the near-null direction."""
+    from manual.fit import _newton_direction
+
+    rng = np.random.default_rng(9)
+    A = rng.standard_normal((4, 4))
+    H, g = A @ A.T + 4 * np.eye(4), rng.standard_normal(4)
+    assert np.array_equal(_newton_direction(H, g), np.linalg.solve(H, g))
+    near = np.diag([1e4, 1e-12])  # pivots 1e2 and 1e-6: ratio 1e-8; 1e-12 < 2 eps 1e4
+    assert np.array_equal(_newton_direction(near, np.array([1e4, 1.0])), np.array([1.0, 0.0]))
+    fine = np.diag([1e4, 1e-9])  # pivots 1e2 and 3.2e-5: ratio 3.2e-7, solved as it is
+    g2 = np.array([1e4, 1.0])
+    assert np.array_equal(_newton_direction(fine, g2), np.linalg.solve(fine, g2))  # ~ (1, 1e9)
+    assert np.array_equal(_newton_direction(np.zeros((2, 2)), np.ones(2)), np.zeros(2))
