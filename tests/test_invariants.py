@@ -8,6 +8,8 @@
   (central differences with a rigorous error bound).
 """
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -215,3 +217,38 @@ def test_the_solvers_blocked_loss_survives_a_sum_past_the_largest_float() -> Non
         assert obj.loss_and_gradient(w, 0.0)[0] == pytest.approx(want, rel=4 * EPS)
         with pytest.raises(ValueError, match="overflow"):
             obj.loss_and_gradient(w, 1e308)  # z = 2.5e308: inf
+
+
+def test_the_solvers_hessian_reuses_the_last_pass_only_where_it_was_taken() -> None:
+    """After the first Hessian, loss_and_gradient keeps p (1 - p), and a Hessian at that same
+    point uses it (scaling the kept values scales the data part of H); anywhere else, or after
+    a pass that stopped at an overflow, it computes afresh. Overflow is refused with a
+    ValueError, never a RuntimeWarning."""
+    from manual.blocked import Objective
+
+    rng = np.random.default_rng(11)
+    X, y = rng.standard_normal((50, 3)), (rng.random(50) < 0.5).astype(float)
+    w, b, l2 = rng.standard_normal(3), 0.3, 0.25
+    obj = Objective(X, y, l2, rows=16)
+    H = obj.hessian(w, b)
+    penalty = np.diag([l2, l2, l2, 0.0])
+    obj.loss_and_gradient(w, b)
+    assert obj._s is not None
+    obj._s *= 4.0  # white box: the kept curvature, so that its use shows
+    H4 = obj.hessian(w, b)
+    assert np.allclose(H4 - penalty, 4 * (H - penalty), rtol=1e-14, atol=0)
+    assert np.array_equal(
+        obj.hessian(w, b + 1e-3), Objective(X, y, l2, rows=16).hessian(w, b + 1e-3)
+    )
+    huge = np.array([1e308, 1e308, 1e308])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="overflow"):
+            obj.hessian(huge, b)  # X @ w overflows: inf, and inf - inf
+        with pytest.raises(ValueError, match="overflow"):
+            obj.loss_and_gradient(huge, b)
+        one = Objective(np.array([[2.0, -2.0, 0.0]]), np.ones(1), l2)  # z = inf - inf = nan
+        for call in (one.hessian, one.loss_and_gradient):
+            with pytest.raises(ValueError, match="overflow"):
+                call(np.array([1e308, 1e308, 0.0]), b)
+    assert np.array_equal(obj.hessian(w, b), Objective(X, y, l2, rows=16).hessian(w, b))
