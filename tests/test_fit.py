@@ -312,3 +312,45 @@ def test_newton_direction_solves_when_it_may_and_drops_what_rounding_hides() -> 
     g2 = np.array([1e4, 1.0])
     assert np.array_equal(_newton_direction(fine, g2), np.linalg.solve(fine, g2))  # ~ (1, 1e9)
     assert np.array_equal(_newton_direction(np.zeros((2, 2)), np.ones(2)), np.zeros(2))
+
+
+def test_newton_damps_the_steps_that_would_raise_the_loss() -> None:
+    """From a far start the full Newton step overshoots (p (1 - p) ~ 0, so H ~ 0 and H^-1 g is
+    huge): the line search halves it until Armijo's test passes, the loss never rises beyond
+    its rounding, and the run reaches the optimum that a start from 0 reaches."""
+    from manual.blocked import Objective
+    from manual.fit import LOSS_SLACK_ULPS, _newton_direction
+
+    X, y = _nonseparable(200, 2, 10)
+    w0 = np.array([30.0, -30.0])
+    model = Objective(X, y, 0.0)
+    f0, gw, gb = model.loss_and_gradient(w0, 0.0)
+    full = _newton_direction(model.hessian(w0, 0.0), np.append(gw, gb))
+    assert model.loss_and_gradient(w0 - full[:-1], -full[-1])[0] > 100 * f0  # the full step
+    far = manual.fit(X, y, solver="newton", tol=1e-10, w0=w0)
+    near = manual.fit(X, y, solver="newton", tol=1e-10)
+    assert far.converged and far.n_iter <= 20
+    rises = np.diff(far.losses)
+    assert np.all(rises <= LOSS_SLACK_ULPS * EPS * far.losses[1:])
+    assert rises[0] < 0  # the first, damped, step already lowers the loss
+    assert abs(far.losses[-1] - near.losses[-1]) <= 8 * EPS * near.losses[-1]
+
+
+def test_a_final_iterate_with_every_margin_beyond_rounding_certifies_separation() -> None:
+    """(2 y_i - 1) z_i > (d + 1) eps (|X_i| @ |w| + |b|) for every i: each point is strictly on
+    its side, however thin the margin, unless the margin is within the rounding of z_i."""
+    from manual.blocked import Objective
+    from manual.fit import _separates
+
+    X, y = np.array([[-1.0], [1.0]]), np.array([0.0, 1.0])
+    model, high = Objective(X, y, 0.0), np.array([1.0])  # a loss far above log(2) / n
+
+    def certified(w: float, b: float) -> bool:
+        return _separates(model, np.array([w]), b, high, 2)
+
+    assert certified(1.0, 0.0) and certified(2.0, 0.5)
+    assert not certified(-1.0, 0.0) and not certified(1.0, 1.5) and not certified(0.0, 0.0)
+    # z_2 = 1 + b exactly; its rounding bound is 2 eps (1 + |b|) ~ 8.9e-16
+    assert not certified(1.0, -1.0 + 5 * EPS / 2)  # z_2 = 5.6e-16: within rounding
+    assert certified(1.0, -1.0 + 10 * EPS / 2)  # z_2 = 1.1e-15: beyond it
+    assert not certified(1.0, -1.0)  # z_2 = 0
