@@ -354,3 +354,22 @@ def test_a_final_iterate_with_every_margin_beyond_rounding_certifies_separation(
     assert not certified(1.0, -1.0 + 5 * EPS / 2)  # z_2 = 5.6e-16: within rounding
     assert certified(1.0, -1.0 + 10 * EPS / 2)  # z_2 = 1.1e-15: beyond it
     assert not certified(1.0, -1.0)  # z_2 = 0
+
+
+def test_the_callback_sees_every_iterate_as_recorded() -> None:
+    """callback(k, w, b, loss, grad_w, grad_b) at k = 0 (the start), 1, ..., n_iter: the values
+    that FitResult records, the start included."""
+    X, y = _nonseparable(30, 2, 12)
+    for solver in ("gd", "newton"):
+        seen: list[tuple] = []
+
+        def record(k: int, w: np.ndarray, b: float, f: float, gw: np.ndarray, gb: float) -> None:
+            seen.append((k, w.copy(), b, f, gw.copy(), gb))  # noqa: B023 (used within the loop)
+
+        res = manual.fit(X, y, solver=solver, max_iter=5, tol=0.0, b0=0.25, callback=record)
+        assert [s[0] for s in seen] == list(range(res.n_iter + 1)) == list(range(6))
+        assert np.array_equal(seen[0][1], np.zeros(2)) and seen[0][2] == 0.25
+        assert [s[3] for s in seen] == res.losses.tolist()
+        norms = [max(np.max(np.abs(s[4])), abs(s[5])) for s in seen]
+        assert norms == res.grad_norms.tolist()
+        assert np.array_equal(seen[-1][1], res.w) and seen[-1][2] == res.b

@@ -245,6 +245,9 @@ def test_the_solvers_hessian_reuses_the_last_pass_only_where_it_was_taken() -> N
         warnings.simplefilter("error")
         with pytest.raises(ValueError, match="overflow"):
             obj.hessian(huge, b)  # X @ w overflows: inf, and inf - inf
+    assert np.array_equal(obj.hessian(w, b), Objective(X, y, l2, rows=16).hessian(w, b))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
         with pytest.raises(ValueError, match="overflow"):
             obj.loss_and_gradient(huge, b)
         one = Objective(np.array([[2.0, -2.0, 0.0]]), np.ones(1), l2)  # z = inf - inf = nan
