@@ -354,6 +354,9 @@ def test_a_final_iterate_with_every_margin_beyond_rounding_certifies_separation(
     assert not certified(1.0, -1.0 + 5 * EPS / 2)  # z_2 = 5.6e-16: within rounding
     assert certified(1.0, -1.0 + 10 * EPS / 2)  # z_2 = 1.1e-15: beyond it
     assert not certified(1.0, -1.0)  # z_2 = 0
+    shifted = Objective(np.array([[0.0], [3.0]]), y, 0.0)  # only the intercept separates these
+    assert _separates(shifted, np.array([1.0]), -1.0, high, 2)
+    assert not _separates(shifted, np.array([1.0]), 1.0, high, 2)
 
 
 def test_the_callback_sees_every_iterate_as_recorded() -> None:
