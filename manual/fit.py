@@ -138,7 +138,7 @@ def _newton_step(
     g = np.append(gw, gb)
     step = _newton_direction(model.hessian(w, b), g)
     decrease = float(g @ step)  # > 0: step is a descent direction (H^+ is PSD)
-    slack = LOSS_SLACK_ULPS * np.finfo(np.float64).eps * abs(f)
+    slack = _loss_slack(f)
     t = 1.0
     for _ in range(MAX_HALVINGS):
         w_t, b_t = w - t * step[:-1], b - t * float(step[-1])
@@ -152,6 +152,11 @@ def _newton_step(
             return w_t, b_t, at_t
         t *= 0.5
     return None
+
+
+def _loss_slack(f: float) -> float:
+    """LOSS_SLACK_ULPS ulps of the loss f: changes of the loss below this are its rounding."""
+    return LOSS_SLACK_ULPS * float(np.finfo(np.float64).eps) * abs(f)
 
 
 def _grad_norm(gw: Array, gb: float) -> float:
@@ -263,7 +268,7 @@ def _at_rounding_floor(losses: Array, norms: Array) -> bool:
     best gradient norm nor move the loss beyond its rounding have reached float64's floor."""
     if len(norms) <= FLOOR_STEPS:
         return False
-    slack = LOSS_SLACK_ULPS * np.finfo(np.float64).eps * abs(float(losses[-1]))
+    slack = _loss_slack(float(losses[-1]))
     return bool(
         norms[-FLOOR_STEPS:].min() >= norms[:-FLOOR_STEPS].min()
         and np.ptp(losses[-FLOOR_STEPS - 1 :]) <= slack

@@ -19,11 +19,10 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from mutmut.stats import status_by_exit_code  # mutmut's own reading of its exit codes
+
 ROOT = Path(__file__).resolve().parent.parent
 EQUIVALENTS = ROOT / "tests" / "mutation_equivalents.txt"
-# mutmut's exit codes (mutmut.stats.status_by_exit_code), as far as the score needs them
-STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped"}
-STATUS.update({code: "timeout" for code in (36, 24, -24, 152, 255)})
 
 
 def read_equivalents(path: Path = EQUIVALENTS) -> dict[str, str]:
@@ -44,7 +43,7 @@ def read_results(mutants: Path) -> dict[str, str]:
     for meta in sorted(mutants.rglob("*.py.meta")):
         codes = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
         for name, code in codes.items():
-            results[name] = "not checked" if code is None else STATUS.get(code, "suspicious")
+            results[name] = status_by_exit_code[code]
     return results
 
 
