@@ -35,9 +35,14 @@ ARMIJO_C = 1e-4
 # the slack: a few ulps of the loss, below which two losses cannot be told apart; without it the
 # line search stalls at the optimum, where every step changes the loss by less than its rounding
 LOSS_SLACK_ULPS = 4
-MAX_HALVINGS = 60
+# halvings of t after which t = 2^-1075 has underflowed to 0: a bound the loop never reaches on
+# finite data, since it stops once t g.d is below the slack (see _newton_step)
+MAX_HALVINGS = 1100
 # Newton steps without progress after which a run that has not reached tol is at rounding level
 FLOOR_STEPS = 3
+# a Cauchy step is taken where its model decrease is this many times Newton's (see _newton_step)
+CAUCHY_FACTOR = 2.0
+_TINY = float(np.finfo(np.float64).eps) ** 8  # 2^-416: a Cauchy length of at most 2^416
 
 
 # callback(k, w, b, loss, grad_w, grad_b) at every iterate k = 0, 1, ..., n_iter: for printing or
@@ -134,11 +139,38 @@ def _newton_step(
     model: Model, w: Array, b: float, f: float, gw: Array, gb: float
 ) -> tuple[Array, float, Evaluation] | None:
     """(w, b) - t H^+ g with t = 1, 1/2, 1/4, ... the first to pass Armijo's test, with the loss and
-    gradient there; None where no step lowers the loss beyond its rounding."""
+    gradient there; None where no step lowers the loss beyond its rounding.
+
+    Far from the optimum, p (1 - p) underflows towards 0 for most samples. H^+ g is then
+    astronomically long (1e130 at logits near 300), and the search halves t for as long as it takes
+    to bring it back; and where H's curvature is all in a few samples, H^+ g lies in their span
+    and can miss the direction that lowers the loss: the Cauchy step along g then replaces it.
+    """
     g = np.append(gw, gb)
-    step = _newton_direction(model.hessian(w, b), g)
-    decrease = float(g @ step)  # > 0: step is a descent direction (H^+ is PSD)
     slack = _loss_slack(f)
+    H = model.hessian(w, b)
+    step = _newton_direction(H, g)
+    # the decrease of the quadratic model along the Cauchy step |g|^2 / (g.H.g) g, the model's
+    # minimum along g: in exact arithmetic it is at most g.H^+ g, Newton's (Cauchy-Schwarz in
+    # the H inner product); far above it, H^+ has discarded a direction of g (curvature below
+    # the rounding of H's eigenvalues) that still lowers the loss
+    g_g, g_H_g = float(g @ g), float(g @ H @ g)
+    length = g_g / g_H_g if g_H_g > g_g * _TINY else 1 / _TINY
+    if g_g * length > CAUCHY_FACTOR * float(g @ step):
+        step = length * g
+    return _line_search(model, w, b, f, g, step, slack)
+
+
+def _line_search(
+    model: Model, w: Array, b: float, f: float, g: Array, step: Array, slack: float
+) -> tuple[Array, float, Evaluation] | None:
+    """The first of (w, b) - t step, t = 1, 1/2, 1/4, ..., to pass Armijo's test.
+
+    The loss is convex, so along the step L(theta - t step) >= L - t g.step: once t g.step is below
+    the loss's rounding (the slack), no shorter step can lower the loss measurably, and the search
+    gives up.
+    """
+    decrease = float(g @ step)  # >= 0 for a descent direction: H^+ is PSD
     t = 1.0
     for _ in range(MAX_HALVINGS):
         w_t, b_t = w - t * step[:-1], b - t * float(step[-1])
@@ -151,6 +183,8 @@ def _newton_step(
         if at_t is not None and at_t[0] <= f - ARMIJO_C * t * decrease + slack:
             return w_t, b_t, at_t
         t *= 0.5
+        if t * decrease <= slack:
+            return None
     return None
 
 
@@ -190,11 +224,15 @@ def run(
             w, b = w - lr * gw, b - lr * gb
             f, gw, gb = model.loss_and_gradient(w, b)
         else:
-            stepped = _newton_step(model, w, b, f, gw, gb)
+            stepped = None if stalled else _newton_step(model, w, b, f, gw, gb)
             if stepped is None:
-                stalled = True  # no step lowers the loss beyond its rounding: nothing left to do
-                break
-            w, b, (f, gw, gb) = stepped
+                # no step lowers the loss beyond its rounding: nothing left to do, but tol = 0
+                # asks for max_iter steps, which are then steps of length 0
+                stalled = True
+                if tol > 0:
+                    break
+            else:
+                w, b, (f, gw, gb) = stepped
         losses.append(f)
         grad_norms.append(_grad_norm(gw, gb))
         if callback is not None:

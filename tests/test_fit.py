@@ -376,3 +376,161 @@ def test_the_callback_sees_every_iterate_as_recorded() -> None:
         norms = [max(np.max(np.abs(s[4])), abs(s[5])) for s in seen]
         assert norms == res.grad_norms.tolist()
         assert np.array_equal(seen[-1][1], res.w) and seen[-1][2] == res.b
+
+
+class _Quadratic:
+    """A made-up model for the Newton driver alone: L = |theta|^2 / 2 (theta = (w, b)), whose
+    Hessian is reported as h I (h = 1: exact; other h: the step is 1 / h times Newton's), and
+    which refuses, as the real objective refuses logits past float64, any point whose largest
+    coordinate exceeds `limit`."""
+
+    def __init__(self, h: float, limit: float = math.inf) -> None:
+        self.h, self.limit = h, limit
+        self.X, self.y = np.zeros((1, 2)), np.ones(1)
+
+    def loss_and_gradient(self, w: np.ndarray, b: float) -> tuple[float, np.ndarray, float]:
+        if max(np.abs(w).max(), abs(b)) > self.limit:
+            raise ValueError("logits beyond float64")
+        return float(w @ w + b * b) / 2, w.copy(), b
+
+    def hessian(self, w: np.ndarray, b: float) -> np.ndarray:
+        return self.h * np.eye(3)
+
+
+def _step(model: _Quadratic, w: np.ndarray, b: float) -> tuple[np.ndarray, float]:
+    from manual.fit import _newton_step
+
+    stepped = _newton_step(model, w, b, *model.loss_and_gradient(w, b))
+    assert stepped is not None
+    return stepped[0], stepped[1]
+
+
+def test_the_line_search_keeps_armijos_margin_and_halves_past_refused_trials() -> None:
+    """Armijo's test asks for a decrease of at least C t g.d, not just any decrease; a trial whose
+    logits leave float64 counts as rejected, and t halves again."""
+    from manual.fit import ARMIJO_C
+
+    # step 1 / h = 2 - 1e-6 times Newton's: the full step lands at -(1 - 1e-6) theta, lowering
+    # L by a fraction 2e-6, far below C g.d / L = 2 C (2 - 1e-6) = 4e-4: rejected; the half step
+    # lands at 5e-7 theta. The margin is relative: it holds for a start of size 1e3 as well.
+    assert 2 * ARMIJO_C * (2 - 1e-6) > 2e-6
+    for scale in (1e-3, 1.0, 1e3):
+        theta = scale * np.array([1.0, -2.0, 3.0])
+        w, b = _step(_Quadratic(1 / (2 - 1e-6)), theta[:2], float(theta[2]))
+        np.testing.assert_allclose(np.append(w, b), 5e-7 * theta, rtol=1e-9)
+    # step 8 x Newton's: trials at -7 theta (refused: past the limit), -3 theta (9 x the loss),
+    # -theta (the same loss: no decrease) and 0, the first accepted
+    theta = np.array([1.0, -2.0, 3.0])
+    w, b = _step(_Quadratic(1 / 8, limit=5 * 3.0), theta[:2], float(theta[2]))
+    assert np.array_equal(np.append(w, b), np.zeros(3))
+
+
+def test_newton_stops_where_no_step_lowers_the_loss_but_tol_zero_takes_max_iter_steps() -> None:
+    """A model whose loss every step raises (by 1e-15, beyond its rounding of 4 ulps; its gradient
+    says otherwise): the line search gives up once t g.d is below that rounding; with tol > 0 the
+    run stops there, saying so; with tol = 0 it takes the max_iter steps the contract asks for, all
+    of length 0."""
+    from manual.fit import _advice, _newton_step, run
+
+    class Flat(_Quadratic):
+        def loss_and_gradient(self, w: np.ndarray, b: float) -> tuple[float, np.ndarray, float]:
+            moved = bool(np.any(w != 0) or b != 0)
+            return 1.0 + 1e-15 * moved, np.ones(2), 1.0
+
+    model, w0 = Flat(1.0), np.zeros(2)
+    assert _newton_step(model, w0, 0.0, 1.0, np.ones(2), 1.0) is None
+    common = dict(solver="newton", lr=0.0, w0=w0, b0=0.0)
+    for l2 in (1.0, 0.0):  # l2 = 0: the Newton probe for separation stops at once too
+        with pytest.warns(manual.ConvergenceWarning) as record:
+            stopped = run(model, 1, max_iter=9, tol=1e-3, l2=l2, **common)  # type: ignore[arg-type]
+        assert stopped.n_iter == 0 and not stopped.converged and not stopped.separable
+        assert str(record[0].message) == _advice(
+            "newton", 0.0, stopped.losses, stopped.grad_norms, 1e-3, True
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        full = run(model, 1, max_iter=9, tol=0.0, l2=1.0, **common)  # type: ignore[arg-type]
+    assert full.n_iter == 9 and np.array_equal(full.losses, np.ones(10))
+    assert np.array_equal(full.w, w0) and full.b == 0.0
+
+
+@pytest.mark.parametrize("w0", [300.0, 700.0, 705.0])
+def test_newton_recovers_from_a_start_where_the_curvature_underflows(w0: float) -> None:
+    """At logits of hundreds p (1 - p) ~ exp(-|z|) underflows: H^+ g is 1e130 long or more (its
+    trials overflow float64 and are halved back), and once the curvature sits in one sample, H^+ g
+    misses the direction that lowers the loss: the Cauchy step along g takes over, and the run
+    reaches the optimum that a start from 0 reaches."""
+    X, y = np.array([[-1.0], [1.0], [2.0]]), np.array([0.0, 1.0, 0.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning, no ConvergenceWarning
+        far = manual.fit(X, y, solver="newton", tol=1e-10, w0=np.array([w0]))
+    near = manual.fit(X, y, solver="newton", tol=1e-10)
+    assert far.converged and far.n_iter <= 30
+    assert np.all(np.diff(far.losses) <= 0)
+    assert abs(far.losses[-1] - near.losses[-1]) <= 8 * EPS * near.losses[-1]
+    X2, y2 = _nonseparable(200, 2, 10)
+    far2 = manual.fit(X2, y2, solver="newton", tol=1e-10, w0=np.array([w0, -w0]))
+    near2 = manual.fit(X2, y2, solver="newton", tol=1e-10)
+    assert far2.converged and abs(far2.losses[-1] - near2.losses[-1]) <= 8 * EPS * near2.losses[-1]
+
+
+def test_the_newton_step_scales_with_the_hessian_whatever_it_drops() -> None:
+    """H^+ g for c H is H^+ g / c: the rounding cutoff is relative to lambda_max, whatever its
+    size. Here H = diag(1e-17, 1e-3, 1) c: 1e-17 c is below 3 eps c (dropped), 1e-3 c is not."""
+    from manual.fit import _newton_direction
+
+    g = np.ones(3)
+    for c in (1.0, 2.0**-20, 2.0**-60, 2.0**40):
+        step = _newton_direction(c * np.diag([1e-17, 1e-3, 1.0]), g)
+        assert np.array_equal(step, np.array([0.0, 1e3, 1.0]) / c), c
+
+
+def test_the_newton_direction_solves_only_below_the_pivot_ratio_1e7(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Cholesky pivots with ratio exactly 1e7 (H = diag(1, 1e-14); sqrt(x^2) = x in IEEE
+    arithmetic) take the eigendecomposition, pivots just inside it the plain solve."""
+    from manual.fit import _newton_direction
+
+    solved: list[np.ndarray] = []
+    solve = np.linalg.solve
+
+    def spy(A: np.ndarray, g: np.ndarray) -> np.ndarray:
+        solved.append(A)
+        return solve(A, g)
+
+    monkeypatch.setattr(np.linalg, "solve", spy)
+    for pivot, direct in ((1e-7, False), (1e-7 * (1 + 1e-15), True), (1e-7 * (1 - 1e-15), False)):
+        solved.clear()
+        H = np.diag([1.0, pivot * pivot])
+        assert np.sqrt(H[1, 1]) == pivot
+        step = _newton_direction(H, np.ones(2))
+        assert bool(solved) is direct
+        np.testing.assert_allclose(step, [1.0, 1 / H[1, 1]], rtol=1e-12)
+
+
+def test_the_rounding_floor_is_three_steps_without_a_new_best_norm_or_a_loss_change() -> None:
+    """The floor test's edges: FLOOR_STEPS steps, a best norm equalled (not beaten) inside them,
+    the loss's spread over them (and the iterate before) up to 4 ulps of the last loss."""
+    from manual.fit import FLOOR_STEPS, _at_rounding_floor, _loss_slack
+
+    assert FLOOR_STEPS == 3
+    losses, norms = np.full(6, 0.5), np.array([1.0, 1e-9, 1e-17, 1e-17, 2e-17, 3e-17])
+    assert _at_rounding_floor(losses, norms)  # the window's best, 1e-17, only equals the earlier
+    beaten = norms.copy()
+    beaten[-2] = 0.99e-17
+    assert not _at_rounding_floor(losses, beaten)
+    earlier = norms.copy()
+    earlier[-4] = 0.5e-17  # the best before the window is what the window must beat
+    assert _at_rounding_floor(losses, earlier)
+    assert _at_rounding_floor(losses[-4:], norms[-4:]) and not _at_rounding_floor(
+        losses[-3:], norms[-3:]
+    )  # FLOOR_STEPS steps after at least one before them
+    slack = _loss_slack(0.5)  # 4 ulps of 0.5: 0.5 + slack and 0.5 + 2 slack are exact
+    for where, rise, floor in ((-4, slack, True), (-4, 2 * slack, False), (-5, 1.0, True)):
+        moved = losses.copy()
+        moved[where] += rise
+        assert _at_rounding_floor(moved, norms) is floor, (where, rise)
+    # the slack is the last loss's: a large first loss does not widen it
+    first_large = np.array([10.0, 0.5, 0.5 + 2 * slack, 0.5, 0.5, 0.5])
+    assert not _at_rounding_floor(first_large, norms)

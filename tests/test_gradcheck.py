@@ -166,3 +166,63 @@ def test_truncation_slopes_match_theory(scheme: str, slope: int) -> None:
     e1, e2 = (abs(finite_difference(f, theta, v, h, scheme) - exact) for h in hs)
     measured = np.log(e1 / e2) / np.log(hs[0] / hs[1])
     assert abs(measured - slope) < 0.1, measured
+
+
+def test_each_mistake_is_exactly_the_slip_its_docstring_names() -> None:
+    """Each wrong gradient against the correct one corrected by hand for the slip it names: the
+    gallery teaches with these, so each must be that mistake and no other. The correct parts are
+    recomputed in another order of operations, hence a few ulps (SLIP_RTOL: ~ 8 roundings of
+    the sums and products, relative to the terms' scale)."""
+    from manual import mistakes
+
+    X, y = data(seed=4, n=50, d=3)
+    w, b, l2, n = np.array([0.4, -0.3, 1.2]), 0.7, 0.3, 50
+    SLIP_RTOL = 8 * np.finfo(np.float64).eps
+    p = manual.sigmoid(X @ w + b)
+    r = p - y
+    gw, gb = manual.gradient(w, b, X, y, l2)
+
+    def close(got: tuple[np.ndarray, float], want_w: np.ndarray, want_b: float) -> None:
+        scale = np.abs(X).T @ np.abs(r) / n + np.abs(r).sum() + l2 * np.abs(w) + 1.0
+        assert np.all(np.abs(got[0] - want_w) <= SLIP_RTOL * n * scale[: len(w)])
+        assert abs(got[1] - want_b) <= SLIP_RTOL * n * (np.abs(r).sum() + 1.0)
+        assert isinstance(got[1], float) and got[0].dtype == np.float64
+
+    close(mistakes.sum_instead_of_mean(w, b, X, y, l2), X.T @ r + l2 * w, float(r.sum()))
+    assert mistakes.bias_sign_flipped(w, b, X, y, l2) == (pytest.approx(gw, abs=0), -gb)
+    s = p * (1 - p)
+    close(mistakes.extra_sigmoid_prime(w, b, X, y, l2), X.T @ (r * s) / n + l2 * w, (r * s).mean())
+    close(mistakes.penalty_twice(w, b, X, y, l2), gw + l2 * w, gb)
+    close(mistakes.penalized_intercept(w, b, X, y, l2), gw, gb + l2 * b)
+    close(mistakes.swapped_features(w, b, X, y, l2), X[:, ::-1].T @ r / n + l2 * w, gb)
+    # float32: the right gradient to ~7 digits, and not to 12
+    g32 = np.append(*mistakes.float32_gradient(w, b, X, y, l2))
+    error = np.abs(g32 - np.append(gw, gb)).max() / np.abs(np.append(gw, gb)).max()
+    assert 1e-12 < error < 1e-5
+    # the flushed sigmoid: right where p is not tiny; 0 instead of p for label-0 points below -37
+    close(mistakes.flushed_sigmoid(w, b, X, y, l2), gw, gb)
+    tail_X, tail_y = np.array([[-40.0], [-50.0]]), np.zeros(2)
+    flushed = mistakes.flushed_sigmoid(np.ones(1), 0.0, tail_X, tail_y)
+    assert np.array_equal(flushed[0], [0.0]) and flushed[1] == 0.0
+    right = manual.gradient(np.ones(1), 0.0, tail_X, tail_y)  # p = 4e-18 and 2e-22 there
+    assert right[1] == pytest.approx(manual.sigmoid(np.array([-40.0, -50.0])).mean(), rel=1e-15)
+
+
+def test_flat_is_the_loss_and_the_gradient_on_theta() -> None:
+    """flat(X, y, l2, gradient) gives f(theta) = L(w, b) and grad_f(theta) = (grad_w, grad_b) for
+    theta = (w, b), whatever the gradient passed; X as a list and a 1-D column works too."""
+    from manual import mistakes
+
+    X, y = data(seed=5, n=40, d=2)
+    theta, l2 = np.array([0.5, -1.5, 0.25]), 0.2
+    f, grad_f = flat(X, y, l2)
+    assert f(theta) == manual.loss(theta[:2], 0.25, X, y, l2)
+    assert np.array_equal(grad_f(theta), np.append(*manual.gradient(theta[:2], 0.25, X, y, l2)))
+    f0, _ = flat(X, y)
+    assert f0(theta) == manual.loss(theta[:2], 0.25, X, y)
+    _, wrong = flat(X.tolist(), y, l2, mistakes.bias_sign_flipped)
+    flipped = mistakes.bias_sign_flipped(theta[:2], 0.25, X, y, l2)
+    assert np.array_equal(wrong(theta), np.append(flipped[0], flipped[1]))
+    f1, g1 = flat(X[:, 0], y)  # one feature given as a 1-D column
+    assert f1(theta[1:]) == manual.loss(theta[1:2], 0.25, X[:, :1], y)
+    assert g1(theta[1:]).shape == (2,)
