@@ -110,6 +110,23 @@ def test_newton_step_minimizes_the_quadratic_model(P: Problem) -> None:
         assert np.linalg.norm(residual) <= tol
 
 
+@given(problems())
+def test_the_cauchy_decrease_is_at_most_newtons(P: Problem) -> None:
+    """(g.g)^2 / (g.H.g) <= g.H^-1 g (Cauchy-Schwarz in the H inner product): the quadratic
+    model's minimum along g lowers it no more than the Newton step does, so the Cauchy step that
+    fit takes where the first is more than CAUCHY_FACTOR times the second is no rounding effect
+    where H is well conditioned (here, with l2 + 1e-3 > 0, to within its condition number)."""
+    from manual.fit import CAUCHY_FACTOR
+
+    H = manual.hessian(P.w, P.b, P.X, P.y, P.l2 + 1e-3)
+    g = np.append(*manual.gradient(P.w, P.b, P.X, P.y, P.l2 + 1e-3))
+    cond = np.linalg.cond(H)
+    if cond < 1e10 and g @ g > 0:
+        cauchy, newton = (g @ g) ** 2 / (g @ H @ g), g @ np.linalg.solve(H, g)
+        assert cauchy <= newton * (1 + 1e3 * EPS * cond)
+        assert 1 + 1e3 * EPS * cond < CAUCHY_FACTOR
+
+
 def test_separable_data_have_no_maximum_likelihood_weights() -> None:
     """Along a separating direction the loss falls to 0 as the weights grow: no finite minimum."""
     x = np.array([-2.0, -1.0, 1.0, 2.0])

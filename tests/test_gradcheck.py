@@ -3,6 +3,7 @@ mistake of the gallery flagged; the JAX twin flags them too; finite differences 
 that theory says."""
 
 import warnings
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -20,6 +21,7 @@ from tests.tolerances import TWIN_RTOL, twin_gradient_scale
 MISTAKE_IDS = [m.name for m in GALLERY]
 # mistakes that show only in the far tail of the sigmoid, on points classified right by > 37
 TAIL_ONLY = {"flushed_sigmoid"}
+SCHEMES = ("forward", "central", "richardson")  # finite_difference's
 
 
 def _theta(P: Problem) -> np.ndarray:
@@ -226,3 +228,88 @@ def test_flat_is_the_loss_and_the_gradient_on_theta() -> None:
     f1, g1 = flat(X[:, 0], y)  # one feature given as a 1-D column
     assert f1(theta[1:]) == manual.loss(theta[1:2], 0.25, X[:, :1], y)
     assert g1(theta[1:]).shape == (2,)
+
+
+def test_finite_differences_of_a_cubic_are_the_textbook_formulas() -> None:
+    """f(x) = x^3 at x = 1, h = 1/2 (every value exact in binary): forward (f(1.5) - f(1)) / h =
+    3 + 3h + h^2 = 4.75, central 3 + h^2 = 3.25, Richardson (4 D(h) - D(2h)) / 3 = 3 exactly (it
+    cancels the h^2 term, and a cubic has no h^4 term); along v = 2 each derivative doubles, with
+    the step h v. theta keeps its dtype: a float32 theta is differenced in float32."""
+
+    def cube(t: np.ndarray) -> float:
+        return float(t[0] ** 3)
+
+    one = np.array([1.0])
+    got = {s: finite_difference(cube, one, np.array([1.0]), 0.5, s) for s in SCHEMES}
+    assert got == {"forward": 4.75, "central": 3.25, "richardson": 3.0}
+    # along v = (2): steps of 2h, derivative 2 f'(1) plus the truncation at step 1
+    along = {s: finite_difference(cube, one, np.array([2.0]), 0.5, s) for s in SCHEMES}
+    assert along == {"forward": 2 * (3 + 3 + 1), "central": 2 * (3 + 1), "richardson": 6.0}
+    assert np.array_equal(one, [1.0])
+    # in float32 the step 1e-4 is near float32's rounding: the central difference errs by ~1e-4
+    x32 = np.array([1.0], dtype=np.float32)
+    h32 = finite_difference(lambda t: t[0] ** 3, x32, np.array([1.0]), 1e-4, "central")
+    h64 = finite_difference(cube, one, np.array([1.0]), 1e-4, "central")
+    assert abs(h64 - 3) < 1e-7 < abs(h32 - 3)
+    with pytest.raises(ValueError, match="scheme must be 'forward', 'central' or 'richardson', "):
+        finite_difference(cube, one, np.array([1.0]), 0.5, "backward")
+
+
+def _smooth() -> tuple[
+    Callable[[np.ndarray], float], Callable[[np.ndarray], np.ndarray], np.ndarray
+]:
+    """f = sum exp(a theta) + prod sin(theta): every derivative nonzero, f ~ 5.6 at theta."""
+    a = np.array([1.0, -2.0, 0.5, 3.0])
+
+    def f(t: np.ndarray) -> float:
+        return float(np.sum(np.exp(a * t)) + np.prod(np.sin(t)))
+
+    def g(t: np.ndarray) -> np.ndarray:
+        s, c = np.sin(t), np.cos(t)
+        return a * np.exp(a * t) + np.array([c[i] * np.prod(np.delete(s, i)) for i in range(4)])
+
+    return f, g, np.array([0.3, -0.2, 0.7, 0.1])
+
+
+@pytest.mark.parametrize("mode", ["coordinates", "directions"])
+@pytest.mark.parametrize(("order", "accuracy"), [(2, 1e-10), (4, 1e-12)])
+def test_the_finite_differences_are_as_accurate_as_the_theory_says(
+    order: int, accuracy: float, mode: str
+) -> None:
+    """At the default steps (eps^(1/3) and eps^(1/5), not shrunk on a smooth f of size ~5), the
+    numeric derivative errs by ~1e-11 |f| (order 2) and ~1e-13 |f| (order 4): within `accuracy`
+    |f| here, and within its own error estimate, which is itself no more than 10x `accuracy`."""
+    from manual.gradcheck import STEP_FACTOR
+
+    f, g, theta = _smooth()
+    report = manual.check_gradient(f, g, theta, order=order, mode=mode)
+    size = abs(f(theta))
+    error = np.abs(report.numeric - report.analytic)
+    assert report.passed and np.all(error <= accuracy * size) and np.all(error <= report.fd_error)
+    assert np.all(report.fd_error <= 10 * accuracy * size)
+    assert np.array_equal(report.step, np.full(4, STEP_FACTOR[order]))
+    assert report.rel_error == error.max() / max(
+        np.abs(report.analytic).max(), np.abs(report.numeric).max()
+    )
+    assert report.ratio == pytest.approx((error / report.fd_error).max(), rel=1e-15)
+
+
+def test_the_noise_of_f_is_measured_and_widens_the_error_estimate() -> None:
+    """f plus a noise of 1e-9 (fixed per point): the measured noise (_noise) is of that order,
+    the error estimates grow to match it, and the correct gradient still passes; a mistake by
+    1e-5 is still caught."""
+    from manual.gradcheck import _noise
+
+    f, g, theta = _smooth()
+
+    def noisy(t: np.ndarray) -> float:
+        jitter = np.random.default_rng(list(t.view(np.uint64))).standard_normal()
+        return f(t) + 1e-9 * jitter
+
+    assert 1e-11 < _noise(noisy, theta, 0, [False]) < 1e-8
+    assert _noise(f, theta, 0, [False]) < 1e-14 * abs(f(theta))
+    quiet = manual.check_gradient(f, g, theta)
+    loud = manual.check_gradient(noisy, g, theta)
+    assert loud.passed and np.all(loud.fd_error > 10 * quiet.fd_error)
+    off = manual.check_gradient(noisy, lambda t: g(t) * (1 + 1e-5), theta)
+    assert not off.passed
