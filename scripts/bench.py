@@ -118,29 +118,45 @@ def gd_iteration(n: int, d: int, repeats: int) -> list[tuple[str, float]]:
     return list(times.items())
 
 
-def newton_fits(X: np.ndarray, y: np.ndarray, repeats: int) -> list[tuple[str, float]]:
+def newton_fits(
+    X: np.ndarray, y: np.ndarray, repeats: int, parts: bool = False
+) -> tuple[list[tuple[str, float]], str]:
+    """The three solvers' times, and how many steps each took; with `parts`, also what one Newton
+    step is made of: a pass for the loss and gradient, a Hessian, and (for scale) X.T @ X as one
+    symmetric update on all of X, which the Hessian cannot be without an n x d scaled copy."""
     n = X.shape[0]
     C = 1.0
+    l2 = 1.0 / (C * n)
 
     def ours() -> object:
-        res = manual.fit(X, y, solver="newton", tol=1e-10, l2=1.0 / (C * n))
+        res = manual.fit(X, y, solver="newton", tol=1e-10, l2=l2)
         assert res.converged
         return res
 
-    def sk(solver: str) -> Callable[[], object]:
+    def sk(solver: str) -> Callable[[], LogisticRegression]:
         return lambda: LogisticRegression(C=C, solver=solver, tol=1e-10, max_iter=10_000).fit(X, y)
 
+    methods: dict[str, Callable[[], object]] = {
+        "manual Newton": ours,
+        "sklearn lbfgs": sk("lbfgs"),
+        "sklearn newton-cholesky": sk("newton-cholesky"),
+    }
+    if parts:
+        objective = Objective(X, y, l2)
+        w = np.full(X.shape[1], 0.01)
+        methods["  one loss and gradient"] = lambda: objective.loss_and_gradient(w, 0.1)
+        # a new point each time: the Hessian computes z and p (1 - p) itself
+        methods["  one Hessian"] = lambda: Objective(X, y, l2).hessian(w, 0.1)
+        methods["  X.T @ X (for scale)"] = lambda: X.T @ X
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        times = median_times(
-            {
-                "manual Newton": ours,
-                "sklearn lbfgs": sk("lbfgs"),
-                "sklearn newton-cholesky": sk("newton-cholesky"),
-            },
-            repeats,
+        times = median_times(methods, repeats)
+        steps = (
+            f"steps: manual Newton {manual.fit(X, y, solver='newton', tol=1e-10, l2=l2).n_iter}, "
+            f"lbfgs {int(sk('lbfgs')().n_iter_[0])}, "
+            f"newton-cholesky {int(sk('newton-cholesky')().n_iter_[0])}"
         )
-    return list(times.items())
+    return list(times.items()), steps
 
 
 def print_table(title: str, rows: list[tuple[str, float]], base: str) -> None:
@@ -182,17 +198,13 @@ def main(argv: list[str] | None = None) -> int:
                 f"GD, one iteration, (n, d) = ({n_big}, {d})", rows, "one read of X (X @ v)"
             )
         data = breast_cancer()
-        print_table(
-            "Newton to 1e-10, breast cancer (569 x 30), C = 1",
-            newton_fits(data.X, data.y, repeats * 3),
-            "manual Newton",
-        )
+        rows, steps = newton_fits(data.X, data.y, repeats * 3)
+        print_table("Newton to 1e-10, breast cancer (569 x 30), C = 1", rows, "manual Newton")
+        print(f"  ({steps})")
         X, y = synthetic(n_big, 50, seed=1)
-        print_table(
-            f"Newton to 1e-10, synthetic ({n_big}, 50), C = 1",
-            newton_fits(X, y, max(1, repeats // 2)),
-            "manual Newton",
-        )
+        rows, steps = newton_fits(X, y, max(1, repeats // 2), parts=True)
+        print_table(f"Newton to 1e-10, synthetic ({n_big}, 50), C = 1", rows, "manual Newton")
+        print(f"  ({steps})")
     return 0
 
 
