@@ -88,7 +88,7 @@ def _value(f: Callable[[Array], Any], theta: Array, warned: list[bool]) -> float
             f"f returned {dtype}, not float64: its rounding (~{np.finfo(dtype).eps:.0e}) swamps "
             "the finite differences; compute f in float64",
             GradientCheckWarning,
-            stacklevel=4,
+            stacklevel=3,  # _value, check_gradient (f0 is the first value of f), its caller
         )
     value = float(out)
     if not np.isfinite(value):

@@ -5,18 +5,22 @@
 
 A mutant is equivalent when no input can tell it from the original (a default argument passed
 explicitly, `<` for `<=` where equality cannot happen, a speed-only change): no test can kill it.
-Each is listed, with its reason, in tests/mutation_equivalents.txt; the score is
-(killed + timeout) / (killed + timeout + survived), the equivalent ones (surviving, or timing out
-without a failure) left out. A listed mutant that was killed is reported: the list then claims
-too much.
+Each is listed in tests/mutation_equivalents.txt with the code it puts in (in backticks) and its
+reason; the score is (killed + timeout) / (killed + timeout + survived), the equivalent ones
+(surviving, or timing out without a failure) left out. Mutants are numbered within a function, so
+an edit of the function renumbers them: a listed mutant whose code in mutants/ no longer contains
+the listed code is not set aside but reported, as is a listed mutant that was killed (the list
+then claims too much).
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import sys
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 
 from mutmut.stats import status_by_exit_code  # mutmut's own reading of its exit codes
@@ -25,16 +29,50 @@ ROOT = Path(__file__).resolve().parent.parent
 EQUIVALENTS = ROOT / "tests" / "mutation_equivalents.txt"
 
 
-def read_equivalents(path: Path = EQUIVALENTS) -> dict[str, str]:
-    """{mutant name: reason} from lines `name  reason`; '#' starts a comment line."""
-    found: dict[str, str] = {}
+def read_equivalents(path: Path = EQUIVALENTS) -> dict[str, tuple[str, str]]:
+    """{mutant name: (its code, reason)} from lines `name `code` reason`; '#' starts a comment."""
+    found: dict[str, tuple[str, str]] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
-            name, _, reason = line.strip().partition(" ")
+            name, _, rest = line.strip().partition(" ")
+            _, tick, after = rest.partition("`")
+            code, tick2, reason = after.partition("`")
+            if not (tick and tick2 and code.strip()):
+                raise ValueError(f"{path}: {name} has no `code`")
             if not reason.strip():
                 raise ValueError(f"{path}: {name} has no reason")
-            found[name] = reason.strip()
+            found[name] = (code.strip(), reason.strip())
     return found
+
+
+def mutant_source(mutants: Path, name: str) -> str | None:
+    """The source of mutant `name` (module.function__mutmut_k) in mutmut's copy of its module."""
+    module, _, function = name.partition(".x")
+    path = mutants.joinpath(*module.split(".")).with_suffix(".py")
+    if not path.is_file():
+        return None
+    text = path.read_text(encoding="utf-8")
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.FunctionDef) and node.name == "x" + function:
+            return ast.get_source_segment(text, node)
+    return None
+
+
+def _squeezed(code: str) -> str:
+    return "".join(code.split())
+
+
+def changed(mutants: Path, equivalents: dict[str, tuple[str, str]]) -> list[str]:
+    """The listed mutants whose source no longer puts in the listed code (renumbered by an edit):
+    the code must occur more often in the mutant than in the original it was made from."""
+    moved = []
+    for name, (code, _) in equivalents.items():
+        original = name.rsplit("__mutmut_", 1)[0] + "__mutmut_orig"
+        found = [_squeezed(mutant_source(mutants, m) or "").count(_squeezed(code))
+                 for m in (name, original)]  # fmt: skip
+        if found[0] <= found[1]:
+            moved.append(name)
+    return moved
 
 
 def read_results(mutants: Path) -> dict[str, str]:
@@ -48,7 +86,7 @@ def read_results(mutants: Path) -> dict[str, str]:
 
 
 def score(
-    results: dict[str, str], equivalents: dict[str, str]
+    results: dict[str, str], equivalents: Mapping[str, object]
 ) -> tuple[list[list[str]], list[str]]:
     """Rows (module, mutants, killed, timeout, equivalent, survived, other, score) and the
     listed equivalents that were killed or are unknown."""
@@ -86,7 +124,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.mutants.is_dir():
         print(f"no {args.mutants}: run mutmut first (see this script's help)", file=sys.stderr)
         return 2
-    rows, stale = score(read_results(args.mutants), read_equivalents())
+    listed = read_equivalents()
+    moved = changed(args.mutants, listed)
+    kept = {name: why for name, why in listed.items() if name not in moved}
+    rows, stale = score(read_results(args.mutants), kept)
     head = ["module", "mutants", "killed", "timeout", "equiv.", "survived", "other", "score"]
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
     for r in [head, *rows]:
@@ -98,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
         "other: not checked, no tests, skipped or suspicious; score: (killed + timeout) / "
         "(killed + timeout + survived), the equivalent mutants set aside"
     )
+    for name in moved:
+        print(f"listed as equivalent, but its code is no longer the listed code: {name}")
     for name in stale:
         print(f"listed as equivalent but not a survivor of this run: {name}")
     return 0

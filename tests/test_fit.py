@@ -418,6 +418,17 @@ def test_the_line_search_keeps_armijos_margin_and_halves_past_refused_trials() -
         theta = scale * np.array([1.0, -2.0, 3.0])
         w, b = _step(_Quadratic(1 / (2 - 1e-6)), theta[:2], float(theta[2]))
         np.testing.assert_allclose(np.append(w, b), 5e-7 * theta, rtol=1e-9)
+    # Armijo's test admits equality: a trial exactly at L - C t g.d + slack is taken at t = 1
+    from manual.fit import _loss_slack, _newton_step
+
+    edge = 1.0 - ARMIJO_C * 1.0 * 1.0 + _loss_slack(1.0)
+
+    class Edge(_Quadratic):
+        def loss_and_gradient(self, w: np.ndarray, b: float) -> tuple[float, np.ndarray, float]:
+            return (1.0 if b == 0.0 else edge), np.zeros(2), 1.0 - b
+
+    stepped = _newton_step(Edge(1.0), np.zeros(2), 0.0, 1.0, np.zeros(2), 1.0)
+    assert stepped is not None and stepped[1] == -1.0
     # step 8 x Newton's: trials at -7 theta (refused: past the limit), -3 theta (9 x the loss),
     # -theta (the same loss: no decrease) and 0, the first accepted
     theta = np.array([1.0, -2.0, 3.0])
@@ -439,6 +450,14 @@ def test_newton_stops_where_no_step_lowers_the_loss_but_tol_zero_takes_max_iter_
 
     model, w0 = Flat(1.0), np.zeros(2)
     assert _newton_step(model, w0, 0.0, 1.0, np.ones(2), 1.0) is None
+
+    class Tiny(_Quadratic):  # a step up to 2^-50 = 4 ulps of 1 leaves the loss alone
+        def loss_and_gradient(self, w: np.ndarray, b: float) -> tuple[float, np.ndarray, float]:
+            return 1.0 + 1e-15 * (abs(b) > 2.0**-50), np.zeros(2), 1.0
+
+    # g = (0, 0, 1), H = I: g.d = 1, and t = 2^-50 makes t g.d the slack, 4 eps 1: the search has
+    # stopped before it tries that t (by convexity it could not lower the loss measurably)
+    assert _newton_step(Tiny(1.0), w0, 0.0, 1.0, np.zeros(2), 1.0) is None
     common = dict(solver="newton", lr=0.0, w0=w0, b0=0.0)
     for l2 in (1.0, 0.0):  # l2 = 0: the Newton probe for separation stops at once too
         with pytest.warns(manual.ConvergenceWarning) as record:
@@ -527,10 +546,16 @@ def test_the_rounding_floor_is_three_steps_without_a_new_best_norm_or_a_loss_cha
         losses[-3:], norms[-3:]
     )  # FLOOR_STEPS steps after at least one before them
     slack = _loss_slack(0.5)  # 4 ulps of 0.5: 0.5 + slack and 0.5 + 2 slack are exact
+    assert slack == 2 * EPS and _loss_slack(-3.0) == 12 * EPS
     for where, rise, floor in ((-4, slack, True), (-4, 2 * slack, False), (-5, 1.0, True)):
         moved = losses.copy()
         moved[where] += rise
         assert _at_rounding_floor(moved, norms) is floor, (where, rise)
-    # the slack is the last loss's: a large first loss does not widen it
-    first_large = np.array([10.0, 0.5, 0.5 + 2 * slack, 0.5, 0.5, 0.5])
+    # the slack is the last loss's: a large earlier loss does not widen it, and at 1.0 a spread of
+    # 4 eps is within 4 ulps of the last loss but not of the one before, 1 - eps / 2
+    first_large = np.array([10.0, 10.0, 0.5 + 2 * slack, 0.5, 0.5, 0.5])
     assert not _at_rounding_floor(first_large, norms)
+    below_one = np.array([1.0, 1 - 4 * EPS, 1 - 4 * EPS, 1 - EPS / 2, 1.0])
+    assert _at_rounding_floor(below_one, np.ones(5))
+    # in 4 iterates, the window is the last 3 norms, not the last one alone
+    assert not _at_rounding_floor(np.full(4, 0.5), np.array([1.0, 0.5, 1.0, 1.0]))

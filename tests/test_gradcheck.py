@@ -16,7 +16,7 @@ from manual.gradcheck import SAFETY, finite_difference
 from manual.mistakes import GALLERY, Mistake, flat
 from tests.gradcheck_data import data, far_data
 from tests.strategies import Problem, problems
-from tests.tolerances import TWIN_RTOL, twin_gradient_scale
+from tests.tolerances import EPS, TWIN_RTOL, twin_gradient_scale
 
 MISTAKE_IDS = [m.name for m in GALLERY]
 # mistakes that show only in the far tail of the sigmoid, on points classified right by > 37
@@ -246,6 +246,7 @@ def test_finite_differences_of_a_cubic_are_the_textbook_formulas() -> None:
     along = {s: finite_difference(cube, one, np.array([2.0]), 0.5, s) for s in SCHEMES}
     assert along == {"forward": 2 * (3 + 3 + 1), "central": 2 * (3 + 1), "richardson": 6.0}
     assert np.array_equal(one, [1.0])
+    assert finite_difference(cube, [1.0], [1.0], 0.5) == 3.25  # central by default; lists too
     # in float32 the step 1e-4 is near float32's rounding: the central difference errs by ~1e-4
     x32 = np.array([1.0], dtype=np.float32)
     h32 = finite_difference(lambda t: t[0] ** 3, x32, np.array([1.0]), 1e-4, "central")
@@ -313,3 +314,68 @@ def test_the_noise_of_f_is_measured_and_widens_the_error_estimate() -> None:
     assert loud.passed and np.all(loud.fd_error > 10 * quiet.fd_error)
     off = manual.check_gradient(noisy, lambda t: g(t) * (1 + 1e-5), theta)
     assert not off.passed
+
+
+def test_f_of_another_dtype_warns_once_at_the_callers_line_and_a_nan_is_refused() -> None:
+    f, g, theta = _smooth()
+    with pytest.warns(manual.GradientCheckWarning) as record:
+        manual.check_gradient(lambda t: np.float32(f(t)), g, theta)
+    assert len(record) == 1 and record[0].filename == __file__
+    assert str(record[0].message) == (
+        "f returned float32, not float64: its rounding (~1e-07) swamps the finite differences; "
+        "compute f in float64"
+    )
+
+    def hole(t: np.ndarray) -> float:
+        return f(t) if t[0] < theta[0] + 1e-3 else float("nan")
+
+    with pytest.raises(ValueError, match=r"^f must return a finite value; got nan near theta$"):
+        manual.check_gradient(hole, g, theta)
+
+
+def test_the_noise_is_the_sixth_difference_at_seven_evenly_spaced_points() -> None:
+    """_noise calls f at theta + k v, k = -3..3, v a seeded random direction of length 1e-11
+    max(|theta|inf, 1), and returns |6th difference| / sqrt(924): for values 0, 0, 0, 1, 0, 0, 0
+    that is C(6, 3) / sqrt(924) = 20 / sqrt(924)."""
+    from manual.gradcheck import _noise
+
+    points: list[np.ndarray] = []
+
+    def spike(t: np.ndarray) -> float:
+        points.append(t.copy())
+        return 1.0 if len(points) == 4 else 0.0
+
+    for theta, seed in ((np.array([0.5, -0.25, 0.0]), 3), (np.array([40.0, -3.0, 1.0]), 7)):
+        points.clear()
+        assert _noise(spike, theta, seed, [False]) == 20 / np.sqrt(924.0)
+        v = np.random.default_rng(seed).standard_normal(3)
+        v *= 1e-11 * max(np.abs(theta).max(), 1.0) / np.linalg.norm(v)
+        np.testing.assert_allclose(
+            np.array(points), theta + np.arange(-3, 4)[:, None] * v, rtol=0, atol=1e-15 * 40
+        )
+        assert np.all(np.diff(np.array(points) - theta, axis=0) @ v > 0)  # in that order
+
+
+@pytest.mark.parametrize(("order", "amplification"), [(2, 1.0), (4, 1.5)])
+@pytest.mark.parametrize("sigma", [0.0, 1e-10])
+def test_the_error_estimate_of_an_exact_difference_is_fs_rounding_over_h(
+    order: int, amplification: float, sigma: float
+) -> None:
+    """f = 2 t_0 - 4 t_1 at theta = 0: every difference is exact (2 and -4; t = +-h, 2h, 4h, 8h
+    times a power of 2), so the estimate is f's rounding alone, amplified (1 for D(h), 1.5 for
+    Richardson's (4 D(h) - D(2h)) / 3) and divided by h: f_accuracy max|f| = 4 eps 8h |c| with
+    f exact, or 3 times the measured noise where f(0) is off by sigma (seen by _noise, whose
+    middle point is theta itself, and by no difference)."""
+    from manual.gradcheck import STEP_FACTOR, _noise
+
+    def f(t: np.ndarray) -> float:
+        return sigma if not t.any() else 2 * t[0] - 4 * t[1]
+
+    report = manual.check_gradient(f, lambda t: np.array([2.0, -4.0]), np.zeros(2), order=order)
+    h = STEP_FACTOR[order]
+    assert np.array_equal(report.numeric, [2.0, -4.0]) and np.array_equal(report.step, [h, h])
+    noise = _noise(f, np.zeros(2), 0, [False])
+    expected = [amplification * max(4 * EPS * 8 * h * c, 3 * noise) / h for c in (2, 4)]
+    np.testing.assert_allclose(report.fd_error, expected, rtol=1e-13)
+    if sigma:
+        assert noise == pytest.approx(20 * sigma / np.sqrt(924.0), rel=1e-5)

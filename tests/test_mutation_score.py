@@ -5,6 +5,8 @@ import json
 from pathlib import Path
 from types import ModuleType
 
+import pytest
+
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "mutation_score.py"
 
 
@@ -25,7 +27,8 @@ def test_score_sets_equivalents_aside(tmp_path: Path, capsys) -> None:
     (tmp_path / "m" / "f.py.meta").write_text(json.dumps(meta), encoding="utf-8")
     results = ms.read_results(tmp_path)
     assert results["m.x_f__mutmut_2"] == "timeout" and results["m.x_f__mutmut_5"] == "not checked"
-    listed = {"m.x_f__mutmut_4": "why", "m.x_f__mutmut_2": "slow", "n.x_g__mutmut_1": "why not"}
+    listed = {"m.x_f__mutmut_4": ("a", "why"), "m.x_f__mutmut_2": ("b", "slow"),
+              "n.x_g__mutmut_1": ("c", "why not")}  # fmt: skip
     rows, stale = ms.score(results, listed)
     # module, mutants, killed, timeout, equivalent, survived, other, score
     assert rows[0] == ["m", "5", "1", "0", "2", "1", "1", "50.0%"]
@@ -35,7 +38,29 @@ def test_score_sets_equivalents_aside(tmp_path: Path, capsys) -> None:
     assert "run mutmut first" in capsys.readouterr().err
 
 
-def test_every_listed_equivalent_has_a_reason() -> None:
+def test_every_listed_equivalent_has_its_code_and_a_reason() -> None:
     listed = _load().read_equivalents()
     assert listed and all(name.startswith("manual.") and "__mutmut_" in name for name in listed)
-    assert all(len(reason.split()) >= 3 for reason in listed.values())
+    assert all(code and len(reason.split()) >= 3 for code, reason in listed.values())
+
+
+def test_a_renumbered_mutant_is_not_set_aside(tmp_path: Path) -> None:
+    """A listed mutant counts as equivalent only while its source puts in the listed code (more
+    often than the original has it): an edit of the function renumbers its mutants."""
+    ms = _load()
+    (tmp_path / "m.py").write_text(  # module m, as manual.fit is mutants/manual/fit.py
+        "def x_f__mutmut_orig(a):\n    b = None\n    return a < 1\n"
+        "def x_f__mutmut_1(a):\n    b = None\n    return a <= 1\n"
+        "def x_f__mutmut_2(a):\n    b = None\n    return a < 2\n",
+        encoding="utf-8",
+    )
+    listed = {"m.x_f__mutmut_1": ("return a<=1", "r"), "m.x_f__mutmut_2": ("return a <= 1", "r"),
+              "m.x_f__mutmut_3": ("x", "r"), "m.x_f__mutmut_4": ("b = None", "r")}  # fmt: skip
+    assert ms.changed(tmp_path, listed) == ["m.x_f__mutmut_2", "m.x_f__mutmut_3", "m.x_f__mutmut_4"]
+    bad = tmp_path / "list.txt"
+    bad.write_text("m.x_f__mutmut_1 no code here\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="has no `code`"):
+        ms.read_equivalents(bad)
+    bad.write_text("m.x_f__mutmut_1 `a <= 1`\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="has no reason"):
+        ms.read_equivalents(bad)
