@@ -2,6 +2,7 @@
 mistake of the gallery flagged; the JAX twin flags them too; finite differences have the slopes
 that theory says."""
 
+import os
 import warnings
 from collections.abc import Callable
 
@@ -320,7 +321,9 @@ def test_f_of_another_dtype_warns_once_at_the_callers_line_and_a_nan_is_refused(
     f, g, theta = _smooth()
     with pytest.warns(manual.GradientCheckWarning) as record:
         manual.check_gradient(lambda t: np.float32(f(t)), g, theta)
-    assert len(record) == 1 and record[0].filename == __file__
+    assert len(record) == 1
+    if "MUTANT_UNDER_TEST" not in os.environ:  # mutmut's trampolines add frames to the stack
+        assert record[0].filename == __file__
     assert str(record[0].message) == (
         "f returned float32, not float64: its rounding (~1e-07) swamps the finite differences; "
         "compute f in float64"
