@@ -168,11 +168,16 @@ def _line_search(
 
     The loss is convex, so along the step L(theta - t step) >= L - t g.step: once t g.step is below
     the loss's rounding (the slack), no shorter step can lower the loss measurably, and the search
-    gives up.
+    gives up. And the loss is >= 0: a t whose Armijo margin C t g.step exceeds L (plus the slack)
+    cannot pass, and is skipped without a pass over X (far from the optimum, hundreds of them).
     """
     decrease = float(g @ step)  # >= 0 for a descent direction: H^+ is PSD
     t = 1.0
     for _ in range(MAX_HALVINGS):
+        if ARMIJO_C * t * decrease > f + slack:
+            # the loss is >= 0, so it cannot fall by more than f: no such t passes, untried
+            t *= 0.5
+            continue
         w_t, b_t = w - t * step[:-1], b - t * float(step[-1])
         try:
             # the trial's gradient costs little more than its loss (the same pass over X), and
