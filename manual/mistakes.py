@@ -16,6 +16,7 @@ import numpy as np
 from manual._checks import Array, as_problem
 from manual.objective import _logits, _loss_at, _residual
 from manual.objective import gradient as correct_gradient
+from manual.sigmoid import _sigmoid, _sigmoid_prime
 
 Gradient = Callable[[Any, Any, Any, Any, Any], tuple[Array, float]]
 
@@ -43,8 +44,8 @@ def extra_sigmoid_prime(w: Any, b: Any, X: Any, y: Any, l2: Any = 0.0) -> tuple[
     """Kept the squared-error habit dL/dz = (p - y) p (1 - p); with cross-entropy, sigmoid'
     cancels."""
     w, b, X, y, l2, r = _parts(w, b, X, y, l2)
-    p = 1.0 / (1.0 + np.exp(-np.clip(_logits(w, b, X), -700, 700)))
-    rs = r * p * (1.0 - p) / len(y)
+    z = _logits(w, b, X)
+    rs = r * _sigmoid_prime(z) / len(y)
     return X.T @ rs + l2 * w, float(np.sum(rs))
 
 
@@ -72,7 +73,8 @@ def float32_gradient(w: Any, b: Any, X: Any, y: Any, l2: Any = 0.0) -> tuple[Arr
     w, b, X, y, l2 = as_problem(w, b, X, y, l2)
     X32, w32, y32 = X.astype(np.float32), w.astype(np.float32), y.astype(np.float32)
     z = X32 @ w32 + np.float32(b)
-    p = (np.float32(1) / (np.float32(1) + np.exp(-np.clip(z, -80, 80)))).astype(np.float32)
+    with np.errstate(over="ignore"):  # exp(-z) = inf past z = -88.7: p = 1 / inf = 0, its limit
+        p = np.float32(1) / (np.float32(1) + np.exp(-z))
     r = (p - y32) / np.float32(len(y))
     gw = X32.T @ r + np.float32(l2) * w32
     return gw.astype(np.float64), float(np.sum(r, dtype=np.float32))
@@ -86,7 +88,7 @@ def flushed_sigmoid(w: Any, b: Any, X: Any, y: Any, l2: Any = 0.0) -> tuple[Arra
     e = np.exp(-np.abs(z))
     p = np.where(z >= 0, 1.0 / (1.0 + e), 1.0 - 1.0 / (1.0 + e))
     # for y = 1 the right residual is -sigmoid(-z), kept exact; the slip is in p alone
-    r = np.where(y == 1.0, -1.0 / (1.0 + np.exp(np.minimum(z, 700))), p - y) / len(y)
+    r = np.where(y == 1.0, -_sigmoid(-z), p - y) / len(y)
     return X.T @ r + l2 * w, float(np.sum(r))
 
 

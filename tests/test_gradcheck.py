@@ -198,17 +198,51 @@ def test_each_mistake_is_exactly_the_slip_its_docstring_names() -> None:
     close(mistakes.penalty_twice(w, b, X, y, l2), gw + l2 * w, gb)
     close(mistakes.penalized_intercept(w, b, X, y, l2), gw, gb + l2 * b)
     close(mistakes.swapped_features(w, b, X, y, l2), X[:, ::-1].T @ r / n + l2 * w, gb)
-    # float32: the right gradient to ~7 digits, and not to 12
+    # float32: the right gradient to ~7 digits, and not to 12; every step in float32
     g32 = np.append(*mistakes.float32_gradient(w, b, X, y, l2))
     error = np.abs(g32 - np.append(gw, gb)).max() / np.abs(np.append(gw, gb)).max()
     assert 1e-12 < error < 1e-5
+    X32, y32, one = X.astype(np.float32), y.astype(np.float32), np.float32(1)
+    r32 = (one / (one + np.exp(-(X32 @ w.astype(np.float32) + np.float32(b)))) - y32) / np.float32(
+        n
+    )
+    assert r32.dtype == np.float32
+    want = X32.T @ r32 + np.float32(l2) * w.astype(np.float32)
+    assert np.array_equal(g32, np.append(want, np.sum(r32, dtype=np.float32)))
+    with np.errstate(all="raise", under="ignore"):  # logits past float32's exp: p = 0, silently
+        far = mistakes.float32_gradient(np.ones(1), 0.0, np.array([[-100.0], [100.0]]), [0.0, 1.0])
+    assert np.array_equal(far[0], [0.0]) and far[1] == 0.0
     # the flushed sigmoid: right where p is not tiny; 0 instead of p for label-0 points below -37
     close(mistakes.flushed_sigmoid(w, b, X, y, l2), gw, gb)
+    # for label 1 the residual stays exact, at every logit (sigmoid(-z) = 4e-18 at z = 40, and
+    # 0 beyond 745), and soft labels take p - y
+    for z1 in (40.0, 800.0, -800.0):
+        at = (np.ones(1), 0.0, np.array([[z1]]), np.ones(1))
+        assert mistakes.flushed_sigmoid(*at) == manual.gradient(*at)
+    soft = (w, b, X, np.full(n, 0.25), l2)
+    close(mistakes.flushed_sigmoid(*soft), *manual.gradient(*soft))
     tail_X, tail_y = np.array([[-40.0], [-50.0]]), np.zeros(2)
     flushed = mistakes.flushed_sigmoid(np.ones(1), 0.0, tail_X, tail_y)
     assert np.array_equal(flushed[0], [0.0]) and flushed[1] == 0.0
     right = manual.gradient(np.ones(1), 0.0, tail_X, tail_y)  # p = 4e-18 and 2e-22 there
     assert right[1] == pytest.approx(manual.sigmoid(np.array([-40.0, -50.0])).mean(), rel=1e-15)
+
+
+@pytest.mark.parametrize("mistake", GALLERY, ids=MISTAKE_IDS)
+def test_each_mistake_takes_l2_zero_by_default_and_extreme_logits_silently(
+    mistake: Mistake,
+) -> None:
+    from manual import mistakes
+
+    gradient = getattr(mistakes, mistake.name)  # called as written, l2 left out
+    X, y = data(seed=6, n=30, d=2)
+    w = np.array([0.5, -1.0])
+    assert np.array_equal(
+        np.append(*gradient(w, 0.3, X, y)), np.append(*gradient(w, 0.3, X, y, 0.0))
+    )
+    with np.errstate(all="raise", under="ignore"):
+        huge = gradient(np.ones(1), 0.0, np.array([[-800.0], [800.0], [1.0]]), [0.0, 1.0, 1.0])
+    assert np.all(np.isfinite(np.append(*huge)))
 
 
 def test_flat_is_the_loss_and_the_gradient_on_theta() -> None:
