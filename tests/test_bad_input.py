@@ -1,6 +1,7 @@
 """Bad input gets a clear error naming the argument, what was expected and what was given: never a
 bare NumPy error, a NaN or a silent success. Both twins share the checks."""
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -149,3 +150,23 @@ def test_messages_describe_what_was_given() -> None:
         manual.fit(np.ones((2, 1)), [0, 1], l2="x" * 500)  # type: ignore[arg-type]
     given = str(err.value).removeprefix("l2 must be a real number, got ")
     assert given == ("str '" + "x" * 500)[:120]
+
+
+def test_the_smallest_counts_are_accepted() -> None:
+    """max_iter = 0 (no step: the start, evaluated) and n_directions = 1 are the edges of what
+    the contract allows; -1 and 0 are refused."""
+    from manual.mistakes import flat
+    from tests.gradcheck_data import data
+
+    X, y = data(seed=2, n=20, d=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", manual.ConvergenceWarning)
+        res = manual.fit(X, y, max_iter=0)
+    assert res.n_iter == 0 and len(res.losses) == 1 and np.array_equal(res.w, np.zeros(2))
+    f, g = flat(X, y)
+    report = manual.check_gradient(f, g, np.zeros(3), mode="directions", n_directions=1)
+    assert report.analytic.shape == (1,)
+    with pytest.raises(ValueError, match=r"max_iter must be an int >= 0; got -1"):
+        manual.fit(X, y, max_iter=-1)
+    with pytest.raises(ValueError, match=r"n_directions must be an int >= 1; got 0"):
+        manual.check_gradient(f, g, np.zeros(3), mode="directions", n_directions=0)
