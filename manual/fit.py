@@ -36,7 +36,7 @@ ARMIJO_C = 1e-4
 # line search stalls at the optimum, where every step changes the loss by less than its rounding
 LOSS_SLACK_ULPS = 4
 # halvings of t after which t = 2^-1075 has underflowed to 0: a bound the loop never reaches on
-# finite data, since it stops once t g.d is below the slack (see _newton_step)
+# finite data, since it stops once t g.d is below the slack (see _line_search)
 MAX_HALVINGS = 1100
 # Newton steps without progress after which a run that has not reached tol is at rounding level
 FLOOR_STEPS = 3
