@@ -416,3 +416,17 @@ def test_the_error_estimate_of_an_exact_difference_is_fs_rounding_over_h(
     np.testing.assert_allclose(report.fd_error, expected, rtol=1e-13)
     if sigma:
         assert noise == pytest.approx(20 * sigma / np.sqrt(924.0), rel=1e-5)
+
+
+def test_check_gradient_takes_a_list_and_names_what_is_wrong() -> None:
+    f, g, theta = _smooth()
+    assert manual.check_gradient(f, g, theta.tolist()).passed  # a list has no dtype: no warning
+    with pytest.raises(
+        TypeError,
+        match=r"^f and grad_f must be callables mapping a flat vector to a float / vector$",
+    ):
+        manual.check_gradient(f, None, theta)  # type: ignore[arg-type]
+    with pytest.raises(
+        ValueError, match=r"^mode must be 'coordinates' or 'directions', got 'rows'$"
+    ):
+        manual.check_gradient(f, g, theta, mode="rows")
