@@ -430,3 +430,13 @@ def test_check_gradient_takes_a_list_and_names_what_is_wrong() -> None:
         ValueError, match=r"^mode must be 'coordinates' or 'directions', got 'rows'$"
     ):
         manual.check_gradient(f, g, theta, mode="rows")
+
+
+def test_check_gradient_of_one_parameter_and_of_none() -> None:
+    report = manual.check_gradient(lambda t: float(np.exp(t[0])), np.exp, np.array([0.5]))
+    assert report.passed and report.numeric.shape == (1,)
+    assert report.numeric[0] == pytest.approx(np.exp(0.5), rel=1e-12)
+    with pytest.raises(
+        ValueError, match=r"^theta must hold at least one parameter; got an empty array$"
+    ):
+        manual.check_gradient(lambda t: 0.0, lambda t: t, np.zeros(0))
