@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import functools
 import json
 import sys
 from collections import Counter
@@ -49,13 +50,19 @@ def mutant_source(mutants: Path, name: str) -> str | None:
     """The source of mutant `name` (module.function__mutmut_k) in mutmut's copy of its module."""
     module, _, function = name.partition(".x")
     path = mutants.joinpath(*module.split(".")).with_suffix(".py")
-    if not path.is_file():
-        return None
+    return _functions(path).get("x" + function) if path.is_file() else None
+
+
+@functools.cache
+def _functions(path: Path) -> dict[str, str]:
+    """{function name: its source} of one module, parsed once (mutmut's copies run to megabytes)."""
     text = path.read_text(encoding="utf-8")
-    for node in ast.walk(ast.parse(text)):
-        if isinstance(node, ast.FunctionDef) and node.name == "x" + function:
-            return ast.get_source_segment(text, node)
-    return None
+    lines = text.splitlines()  # once: ast.get_source_segment splits the whole text at every call
+    return {
+        node.name: "\n".join(lines[node.lineno - 1 : node.end_lineno])
+        for node in ast.walk(ast.parse(text))
+        if isinstance(node, ast.FunctionDef)
+    }
 
 
 def _squeezed(code: str) -> str:
