@@ -7,7 +7,7 @@ another with HYPOTHESIS_PROFILE=thorough (long runs) or =mutation (fast and dete
 
 import os
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 _parent = settings.get_profile("ci" if os.environ.get("CI") else "default")
 _slow_ok = (HealthCheck.too_slow, HealthCheck.data_too_large)
@@ -27,11 +27,14 @@ settings.register_profile(
     deadline=None,
     suppress_health_check=_slow_ok,
 )
+# mutation: a mutant is caught by the first failing example; shrinking it to a minimal one (many
+# more calls, each maybe a whole fit) only spends the mutant's time limit
 settings.register_profile(
     "mutation",
     parent=settings.get_profile("ci"),
     max_examples=50,
     derandomize=True,
+    phases=[phase for phase in Phase if phase != Phase.shrink],
     database=None,
     deadline=None,
     suppress_health_check=_slow_ok,

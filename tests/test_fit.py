@@ -513,7 +513,9 @@ def test_the_newton_step_scales_with_the_hessian_whatever_it_drops() -> None:
 
     g = np.ones(3)
     for c in (1.0, 2.0**-20, 2.0**-60, 2.0**40):
-        step = _newton_direction(c * np.diag([1e-17, 1e-3, 1.0]), g)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # silently: no warning of any kind on the way
+            step = _newton_direction(c * np.diag([1e-17, 1e-3, 1.0]), g)
         assert np.array_equal(step, np.array([0.0, 1e3, 1.0]) / c), c
 
 
@@ -572,3 +574,33 @@ def test_the_rounding_floor_is_three_steps_without_a_new_best_norm_or_a_loss_cha
     assert _at_rounding_floor(below_one, np.ones(5))
     # in 4 iterates, the window is the last 3 norms, not the last one alone
     assert not _at_rounding_floor(np.full(4, 0.5), np.array([1.0, 0.5, 1.0, 1.0]))
+
+
+def test_the_line_search_skips_only_a_margin_beyond_the_loss_and_its_rounding() -> None:
+    """A t whose Armijo margin C t g.d exceeds L plus the slack cannot pass (the loss is >= 0);
+    one whose margin equals L + slack can, where the trial's loss is exactly 0, and is tried."""
+    from manual.fit import ARMIJO_C, _line_search
+
+    class ZeroAtT1(_Quadratic):  # the loss is 0 at b = -1 (t = 1 on step (0, 0, 1)), 1 elsewhere
+        def loss_and_gradient(self, w: np.ndarray, b: float) -> tuple[float, np.ndarray, float]:
+            return (0.0 if b == -1.0 else 1.0), np.zeros(2), 0.0
+
+    g = step = np.array([0.0, 0.0, 1.0])  # g.d = 1
+    f = ARMIJO_C * 1.0  # the margin at t = 1, exactly
+    for slack in (0.0, 0.5 * f):  # margin = L + 0 (equal); margin = L, between L -+ slack
+        found = _line_search(ZeroAtT1(1.0), np.zeros(2), 0.0, f, g, step, slack)
+        assert found is not None and found[1] == -1.0 and found[2][0] == 0.0, slack
+
+
+@pytest.mark.parametrize(("size", "separates"), [(1.0, False), (0.5, True)])
+def test_the_separation_probe_takes_at_most_50_newton_steps(size: float, separates: bool) -> None:
+    """L = |theta|^2 / 2 with the Hessian reported as 2 I: each step halves theta and quarters
+    L, exactly. From L = 4^50 size (n = 1), L passes below log 2 (the certificate) at step 50
+    for size = 0.5, at step 51 for size = 1: the probe gives up after 50 steps."""
+    from manual.fit import _newton_probe_separates
+
+    model = _Quadratic(2.0)
+    w = np.array([2.0**50, 2.0**50 if size == 1.0 else 0.0])
+    at = model.loss_and_gradient(w, 0.0)
+    assert at[0] == 4.0**50 * size
+    assert _newton_probe_separates(model, w, 0.0, at, 1) is separates

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import manual
 import reference
-from manual.gradcheck import SAFETY, finite_difference
+from manual.gradcheck import SAFETY, _Differencer, finite_difference
 from manual.mistakes import GALLERY, Mistake, flat
 from tests.gradcheck_data import data, far_data
 from tests.strategies import Problem, problems
@@ -240,6 +240,12 @@ def test_each_mistake_takes_l2_zero_by_default_and_extreme_logits_silently(
     assert np.array_equal(
         np.append(*gradient(w, 0.3, X, y)), np.append(*gradient(w, 0.3, X, y, 0.0))
     )
+    # w in float32 (0.5 and -1 exactly) is the same w: the arithmetic stays in float64 (l2 w
+    # rounded to float32 would be off by ~1e-8)
+    assert np.array_equal(
+        np.append(*gradient(w.astype(np.float32), 0.3, X, y, 0.3)),
+        np.append(*gradient(w, 0.3, X, y, 0.3)),
+    )
     with np.errstate(all="raise", under="ignore"):
         huge = gradient(np.ones(1), 0.0, np.array([[-800.0], [800.0], [1.0]]), [0.0, 1.0, 1.0])
     assert np.all(np.isfinite(np.append(*huge)))
@@ -440,3 +446,198 @@ def test_check_gradient_of_one_parameter_and_of_none() -> None:
         ValueError, match=r"^theta must hold at least one parameter; got an empty array$"
     ):
         manual.check_gradient(lambda t: 0.0, lambda t: t, np.zeros(0))
+
+
+# _Differencer on made-up functions: f(t) = t D(|t|) has the central difference
+# (f(t) - f(-t)) / 2t = D(t) exactly where t and D(t) are binary fractions of a few bits (every
+# product and difference below is exact), so each regime test can be put at its very edge.
+H = 2.0**-10  # the step of the level tests: D is prescribed at H, 2H, 4H, 8H
+
+
+def _odd(D: Callable[[float], float]) -> Callable[[np.ndarray], float]:
+    def f(x: np.ndarray) -> float:
+        t = float(x[0])
+        return t * D(abs(t))
+
+    return f
+
+
+def _differencer(D: Callable[[float], float], order: int, f_noise: float = 0.0) -> _Differencer:
+    """f exact (f_accuracy 0) with the measured noise f_noise: rounding 3 f_noise / h, and what
+    rounding alone can put in a difference of D, 4 * 3 f_noise / h."""
+    return _Differencer(_odd(D), np.zeros(1), 0.0, order, 0.0, f_noise, [False])
+
+
+def _level(
+    differences: tuple[float, float, float], order: int, f_noise: float = 0.0, d1: float = 3.0
+) -> tuple[float, float, bool]:
+    """level(H) where D(H) = d1 and D(2H) - D(H), D(4H) - D(2H), D(8H) - D(4H) = a, b, c."""
+    a, b, c = differences
+    table = {H: d1, 2 * H: d1 + a, 4 * H: d1 + a + b, 8 * H: d1 + a + b + c}
+    return _differencer(table.__getitem__, order, f_noise).level(np.ones(1), H)
+
+
+@pytest.mark.parametrize(
+    ("differences", "in_regime"),
+    [
+        ((3.0, 12.0, 48.0), True),  # c h^2 exactly: ratios 4
+        ((0.25, 1.0, 4.0), True),  # b = 1 is no special value
+        ((2.0, 7.0, 28.0), False),  # b / a = 3.5, the lower bound, excluded
+        ((5.0, 23.0, 92.0), False),  # b / a = 4.6, the upper bound, excluded
+        ((2.0, 8.0, 28.0), False),  # c / b = 3.5
+        ((5.0, 20.0, 92.0), False),  # c / b = 4.6
+        ((3.0, -12.0, 48.0), False),  # a sign change
+        ((3.0, 6.0, 12.0), False),  # ratios 2: D linear in h, not quadratic
+    ],
+)
+def test_the_asymptotic_regime_of_central_differences_is_ratios_strictly_inside_bounds(
+    differences: tuple[float, float, float], in_regime: bool
+) -> None:
+    """order 2: D(h), error |D(2h) - D(h)| / 3 (f exact: no rounding), and whether the three
+    differences grow by a ratio strictly inside ASYMPTOTIC_RATIO = (3.5, 4.6)."""
+    assert _level(differences, order=2) == (3.0, differences[0] / 3, in_regime)
+
+
+# f_noise = 2^-20 at H = 2^-10: rounding puts up to 4 * 3 f_noise / H = 12 * 2^-10 in a difference
+NOISE_F, NOISE_D = 2.0**-20, 12 * 2.0**-10
+
+
+@pytest.mark.parametrize(
+    ("differences", "in_regime"),
+    [
+        ((NOISE_D, 0.0, 0.0), True),  # no larger than rounding: accepted whatever the ratios
+        ((0.0, NOISE_D, 0.0), True),
+        ((0.0, 0.0, -NOISE_D), True),
+        ((1.125 * NOISE_D, 0.0, 0.0), False),  # larger than rounding and no ratio: each of a, b,
+        ((0.0, 1.125 * NOISE_D, 0.0), False),  # c counts
+        ((0.0, 0.0, 1.125 * NOISE_D), False),
+        ((2 * NOISE_D, 2 * NOISE_D, 2 * NOISE_D), False),
+    ],
+)
+def test_differences_within_rounding_are_in_the_regime_and_any_one_above_it_is_not(
+    differences: tuple[float, float, float], in_regime: bool
+) -> None:
+    d, error, ok = _level(differences, order=2, f_noise=NOISE_F)
+    assert (d, ok) == (3.0, in_regime)
+    assert error == abs(differences[0]) / 3 + 3 * NOISE_F / H  # truncation plus rounding
+
+
+def _from_richardson(a: float, e1: float, e2: float) -> tuple[float, float, float]:
+    """The differences a, b, c of D whose Richardson values R = (4 D(h) - D(2h)) / 3 differ by
+    e1 = R(2h) - R(h) = (4a - b) / 3 and e2 = R(4h) - R(2h) = (4b - c) / 3. With D(h) = 3 and a,
+    3 e1, 3 e2 multiples of 3, every D and R is an integer: the ratio e2 / e1 is exact."""
+    b = 4 * a - 3 * e1
+    return a, b, 4 * b - 3 * e2
+
+
+@pytest.mark.parametrize(
+    ("e1", "e2", "f_noise", "in_regime"),
+    [
+        (3.0, 48.0, 0.0, True),  # ratio 16: c4 h^4
+        (3.0, 39.0, 0.0, False),  # ratio 13, the lower bound of R_RATIO, excluded
+        (10.0, 197.0, 0.0, False),  # ratio 19.7, the upper bound, excluded
+        (3.0, 3.0, 0.0, False),  # ratio 1
+        (3.0, 3.0, 2.0**-13, True),  # ratio 1 but max |e| = 3 = 2 * rounding (1.5): accepted
+        (3.0, 3.0, 0.1 * H, False),  # 3 = 2.5 * rounding (1.2): refused
+    ],
+)
+def test_richardson_values_must_converge_too_at_order_4(
+    e1: float, e2: float, f_noise: float, in_regime: bool
+) -> None:
+    """order 4 returns R(h) with error |R(2h) - R(h)| / 15 plus 1.5 times the rounding; it is in
+    the regime when D's differences are (here all ratios ~4) and R's grow by a ratio strictly
+    inside R_RATIO = (13, 19.7) or are within 2 * 4 * 3 f_noise / h. At order 2 R is not used."""
+    differences = _from_richardson(3000.0, e1, e2)
+    r, error, ok = _level(differences, order=4, f_noise=f_noise)
+    assert r == (4 * 3.0 - (3.0 + 3000.0)) / 3 and ok is in_regime
+    assert error == e1 / 15 + 1.5 * (3 * f_noise) / H  # 1.5 times f's rounding over h
+    assert _level(differences, order=2, f_noise=f_noise) == (
+        3.0,
+        3000.0 / 3 + (3 * f_noise) / H,
+        True,
+    )
+
+
+def test_order_4_needs_both_d_and_r_in_their_regimes() -> None:
+    """D's differences 3, 3, -132 (ratios 1 and -44) with R's 3 and 48 (ratio 16): R alone
+    would pass."""
+    differences = _from_richardson(3.0, 3.0, 48.0)
+    assert differences == (3.0, 3.0, -132.0)
+    assert _level(differences, order=4)[2] is False
+    assert _level(differences, order=2)[2] is False
+
+
+def _two_curvatures(t: float) -> float:
+    """D(t) = t^2 up to t = 1/8 and 1/64 + (t^2 - 1/64) / 2 beyond: in the regime at every step
+    (ratios 4 within each piece) but the curvature halves above 1/8."""
+    return t * t if t <= 0.125 else 0.015625 + (t * t - 0.015625) / 2
+
+
+def test_the_step_shrinks_until_two_levels_agree_within_their_errors() -> None:
+    """From h = 1/8: level(1/8) is in the regime (D(t) = (t^2 + 1/64) / 2 on 1/8..1, error
+    h^2 / 2 = 2^-7) and so is level(1/64) (D = t^2, error 2^-12), but they disagree by
+    63/64 * 2^-6 > 2^-7 + 2^-12: shrink. level(1/64) and level(1/512) agree (gap 2^-12 - 2^-18
+    <= 2^-12 + 2^-18): the answer is level(1/64)'s, D(1/64) = 2^-12, error max(2^-12, gap)."""
+    d = _differencer(_two_curvatures, order=2)
+    assert d.derivative(np.ones(1), 0.125) == (2.0**-12, 2.0**-12, 0.015625)
+    # the same where the two agree from the start: no shrinking
+    assert d.derivative(np.ones(1), 2.0**-6) == (2.0**-12, 2.0**-12, 2.0**-6)
+
+
+def test_agreement_within_the_sum_of_both_errors_is_enough() -> None:
+    """level(h): D = 0, 3, 15, 63 at h..8h (ratios 4, error 1); level(h/8): D(h/8) = -2,
+    D(h/4) = 1 (error |1 + 2| / 3 = 1): gap 2 = 1 + 1 exactly, accepted, error max(1, 2) = 2."""
+    h = 2.0**-4
+    table = {h / 8: -2.0, h / 4: 1.0, h / 2: 0.0, h: 0.0, 2 * h: 3.0, 4 * h: 15.0, 8 * h: 63.0}
+    d = _differencer(lambda t: table.get(t, 0.0), order=2)
+    assert d.derivative(np.ones(1), h) == (0.0, 2.0, h)
+
+
+def test_a_level_outside_the_regime_is_never_the_answer_even_if_it_agrees() -> None:
+    """D = t^2 up to h = 1/8, t^2 + (t - 1/8)^2 beyond: level(1/8) has differences 4, 20, 80
+    times 2^-6 (ratio 5: not in the regime) though D(1/8) agrees with D(1/64) within the errors;
+    the answer is level(1/64)'s."""
+
+    def D(t: float) -> float:
+        return t * t if t <= 0.125 else t * t + (t - 0.125) ** 2
+
+    d = _differencer(D, order=2)
+    assert d.derivative(np.ones(1), 0.125) == (2.0**-12, 2.0**-12, 0.015625)
+
+
+def test_after_max_shrinks_the_last_level_is_returned_as_it_is() -> None:
+    """D(t) = 1 + t is never in the regime (ratios 2): after MAX_SHRINKS = 12 shrinks by 8 the
+    result is level(h / 8^12): D(h) and |D(2h) - D(h)| / 3 = h / 3."""
+    from manual.gradcheck import MAX_SHRINKS
+
+    h = 0.125 / 8.0**MAX_SHRINKS
+    d = _differencer(lambda t: 1.0 + t, order=2)
+    assert d.derivative(np.ones(1), 0.125) == (1.0 + h, h / 3, h)
+
+
+def test_check_gradient_reports_the_shrunk_step_and_its_derivative() -> None:
+    """f(theta) = theta_0 D(|theta_0|) + 3 theta_1 with _two_curvatures' D, at theta = 0 with
+    step 1/8: coordinate 0 shrinks to 1/64 (derivative 2^-12 as above), coordinate 1 keeps 1/8."""
+    D = _two_curvatures
+
+    def f(t: np.ndarray) -> float:
+        return _odd(D)(t) + 3 * t[1]
+
+    report = manual.check_gradient(
+        f, lambda t: np.array([0.0, 3.0]), np.zeros(2), order=2, step=0.125
+    )
+    np.testing.assert_array_equal(report.step, [0.015625, 0.125])
+    np.testing.assert_array_equal(report.numeric, [2.0**-12, 3.0])
+    assert report.fd_error[0] == pytest.approx(2.0**-12, rel=1e-9)
+
+
+@pytest.mark.parametrize("passed", [True, False])
+def test_the_summary_says_the_verdict_and_the_numbers(passed: bool) -> None:
+    from manual.gradcheck import GradientCheckReport
+
+    one = np.ones(1)
+    report = GradientCheckReport(1.234e-9, passed, 12.5, one, one, one, one, "directions", 4, 20.0)
+    assert report.summary() == (
+        f"gradient check {'passed' if passed else 'FAILED'}: rel_error 1.23e-09, worst "
+        "|analytic - numeric| is 12x the finite difference's own error (threshold 20x)"
+    )

@@ -237,6 +237,8 @@ def test_the_solvers_hessian_reuses_the_last_pass_only_where_it_was_taken() -> N
     obj._s *= 4.0  # white box: the kept curvature, so that its use shows
     H4 = obj.hessian(w, b)
     assert np.allclose(H4 - penalty, 4 * (H - penalty), rtol=1e-14, atol=0)
+    obj._s *= 4.0  # a second Hessian at the same point, no pass between: the buffer again
+    assert np.allclose(obj.hessian(w, b) - penalty, 16 * (H - penalty), rtol=1e-14, atol=0)
     assert np.array_equal(
         obj.hessian(w, b + 1e-3), Objective(X, y, l2, rows=16).hessian(w, b + 1e-3)
     )
