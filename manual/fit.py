@@ -11,7 +11,6 @@ the two twins follow identical update rules and differ only in how the derivativ
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -27,7 +26,7 @@ from manual._checks import (
     as_weights,
 )
 from manual.blocked import Objective
-from manual.warnings import ConvergenceWarning, SeparationWarning
+from manual.warnings import ConvergenceWarning, SeparationWarning, warn
 
 SOLVERS = ("gd", "newton")
 # Armijo's sufficient decrease for the Newton line search: L(theta - t d) <= L - C t g.d + slack.
@@ -250,18 +249,15 @@ def run(
         or (not converged and _newton_probe_separates(model, w, b, (f, gw, gb), n))
     )
     if separable:
-        warnings.warn(
+        warn(
             "the data are linearly separable: some (w, b) puts every sample on its own side, so "
             "the loss goes to 0 as ||w|| grows and the maximum-likelihood weights do not exist. "
             "The weights returned are finite only because the run stopped (at tol or max_iter); "
             "add a penalty l2 > 0 for a unique finite optimum.",
             SeparationWarning,
-            stacklevel=3,
         )
     elif not converged and tol > 0:
-        warnings.warn(
-            _advice(solver, lr, losses_a, norms_a, tol, stalled), ConvergenceWarning, stacklevel=3
-        )
+        warn(_advice(solver, lr, losses_a, norms_a, tol, stalled), ConvergenceWarning)
     return FitResult(
         w=w,
         b=b,

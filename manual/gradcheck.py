@@ -20,7 +20,6 @@ is flagged.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -28,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from manual._checks import Array, as_count, as_real_array, as_scalar
-from manual.warnings import LogregWarning
+from manual.warnings import LogregWarning, warn
 
 EPS = float(np.finfo(np.float64).eps)
 # Default steps h = factor * max(|theta_i|, 1): the h that balances the truncation h^p |f^(p+1)|
@@ -84,11 +83,10 @@ def _value(f: Callable[[Array], Any], theta: Array, warned: list[bool]) -> float
     dtype = getattr(out, "dtype", None)
     if dtype is not None and dtype != np.float64 and not warned[0]:
         warned[0] = True
-        warnings.warn(
+        warn(
             f"f returned {dtype}, not float64: its rounding (~{np.finfo(dtype).eps:.0e}) swamps "
             "the finite differences; compute f in float64",
             GradientCheckWarning,
-            stacklevel=3,  # _value, check_gradient (f0 is the first value of f), its caller
         )
     value = float(out)
     if not np.isfinite(value):
@@ -221,11 +219,10 @@ def check_gradient(
     if point.size == 0:
         raise ValueError("theta must hold at least one parameter; got an empty array")
     if raw_dtype is not None and raw_dtype != np.float64:
-        warnings.warn(
+        warn(
             f"theta is {raw_dtype}, not float64: checked at its float64 value; a gradient check "
             "in lower precision cannot tell float rounding from a wrong derivative",
             GradientCheckWarning,
-            stacklevel=2,
         )
     rel_step = (
         STEP_FACTOR[order] if step is None else as_scalar("step", step, low=0.0, low_open=True)
