@@ -14,6 +14,7 @@ import manual
 import reference
 from manual.gradcheck import SAFETY, _Differencer, finite_difference
 from manual.mistakes import GALLERY, Mistake, flat
+from tests.callers import assert_attributed_to
 from tests.gradcheck_data import data, far_data
 from tests.strategies import Problem, problems
 from tests.tolerances import EPS, TWIN_RTOL, twin_gradient_scale
@@ -361,7 +362,7 @@ def test_f_of_another_dtype_warns_once_at_the_callers_line_and_a_nan_is_refused(
     with pytest.warns(manual.GradientCheckWarning) as record:
         manual.check_gradient(lambda t: np.float32(f(t)), g, theta)
     assert len(record) == 1
-    assert record[0].filename == __file__
+    assert_attributed_to(record, __file__)
     assert str(record[0].message) == (
         "f returned float32, not float64: its rounding (~1e-07) swamps the finite differences; "
         "compute f in float64"
