@@ -633,3 +633,66 @@ def test_every_warning_names_the_callers_line_and_says_it_all() -> None:
         manual.check_gradient(f, g, np.zeros(2, dtype=np.float32))
     assert len(record) == 1
     assert_attributed_to(record, __file__)
+
+
+class _Given(_Quadratic):
+    """A model with a given Hessian whose loss is 0 wherever a trial step lands: the step that
+    _newton_step takes is the whole first trial, so it shows which direction was chosen."""
+
+    def __init__(self, H: np.ndarray) -> None:
+        super().__init__(1.0)
+        self.H = H
+
+    def loss_and_gradient(self, w: np.ndarray, b: float) -> tuple[float, np.ndarray, float]:
+        return 0.0, np.zeros_like(w), 0.0
+
+    def hessian(self, w: np.ndarray, b: float) -> np.ndarray:
+        return self.H
+
+
+def test_the_cauchy_step_replaces_newtons_only_beyond_twice_its_decrease() -> None:
+    """H = diag(7.875, 0), g = (1, b): H^+ g = (1 / 7.875, 0) drops g's second component. With
+    this b (found by search) the Cauchy decrease |g|^4 / g.H.g is exactly CAUCHY_FACTOR = 2
+    times Newton's g.H^+ g in float64: not beyond it, so Newton's step is kept; with a larger
+    b it is beyond, and the step is the Cauchy step |g|^2 / g.H.g g."""
+    from manual.fit import CAUCHY_FACTOR, _newton_step
+
+    H = np.diag([7.875, 0.0])
+    for b, cauchy in ((0.6435942529055826, False), (0.7, True)):
+        g = np.array([1.0, b])
+        g_g = float(g @ g)
+        newton = np.array([1 / 7.875, 0.0])
+        assert (g_g * (g_g / float(g @ H @ g)) > CAUCHY_FACTOR * float(g @ newton)) is cauchy
+        assert g_g * (g_g / float(g @ H @ g)) >= CAUCHY_FACTOR * float(g @ newton)
+        stepped = _newton_step(_Given(H), np.zeros(1), 0.0, 1.0, g[:1], b)
+        assert stepped is not None
+        want = g_g / float(g @ H @ g) * g if cauchy else newton
+        np.testing.assert_array_equal(-np.append(stepped[0], stepped[1]), want)
+
+
+def test_along_a_gradient_without_curvature_the_cauchy_step_is_2_to_the_416() -> None:
+    """H = 0: Newton's step is 0, and the Cauchy step along g has no model minimum; its length
+    is then 1 / _TINY = 2^416 (the line search halves it as far as needed). Here the loss
+    accepts it at once: b moves by 2^416 g_b = 2^416 2^-250."""
+    from manual.fit import _newton_step
+
+    stepped = _newton_step(_Given(np.zeros((2, 2))), np.zeros(1), 0.0, 1.0, np.zeros(1), 2.0**-250)
+    assert stepped is not None and stepped[1] == -(2.0**166) and stepped[0][0] == 0.0
+
+
+def test_tol_zero_takes_max_iter_steps_even_at_a_zero_gradient_and_tol_is_reached_at_equality() -> (
+    None
+):
+    """x = 1 for both samples, one of each label: at w = b = 0 the gradient is exactly 0 (the
+    optimum). tol = 0 still takes max_iter steps (the contract), and a tol equal to the
+    starting gradient norm stops at once, converged. The default max_iter is 1000."""
+    X, y = np.ones((2, 1)), np.array([1.0, 0.0])
+    for solver in ("gd", "newton"):
+        res = manual.fit(X, y, solver=solver, tol=0.0, max_iter=5)
+        assert res.n_iter == 5 and np.all(res.grad_norms == 0.0)
+    X2, y2 = np.array([[1.0], [2.0], [-1.0]]), np.array([1.0, 0.0, 0.0])
+    norm0 = manual.fit(X2, y2, max_iter=0, tol=0.0).grad_norms[0]
+    assert norm0 > 0
+    at_tol = manual.fit(X2, y2, tol=norm0)
+    assert at_tol.n_iter == 0 and at_tol.converged
+    assert manual.fit(X2, y2, solver="gd", tol=0.0).n_iter == 1000

@@ -641,3 +641,84 @@ def test_the_summary_says_the_verdict_and_the_numbers(passed: bool) -> None:
         f"gradient check {'passed' if passed else 'FAILED'}: rel_error 1.23e-09, worst "
         "|analytic - numeric| is 12x the finite difference's own error (threshold 20x)"
     )
+
+
+def test_check_gradient_refuses_bad_numbers_by_name_and_takes_the_edges() -> None:
+    f, g, theta = _smooth()
+    for kwargs, message in [
+        ({"step": 0.0}, r"^step must lie in \(0.0, inf\); got 0.0$"),
+        ({"step": -1e-3}, r"^step must lie in \(0.0, inf\); got -0.001$"),
+        ({"f_accuracy": -1e-16}, r"^f_accuracy must lie in \[0.0, inf\); got -1e-16$"),
+        ({"safety": 0.0}, r"^safety must lie in \(0.0, inf\); got 0.0$"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            manual.check_gradient(f, g, theta, **kwargs)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"^grad_f\(theta\) must be finite, got 4 NaN"):
+        manual.check_gradient(f, lambda t: np.full(4, np.nan), theta)
+    # f exact (f_accuracy = 0) is allowed, and a safety below 1 is the caller's to choose
+    assert manual.check_gradient(f, g, theta, f_accuracy=0.0).passed
+    assert manual.check_gradient(f, g, theta, safety=0.5).safety == 0.5
+    with pytest.warns(manual.GradientCheckWarning) as record:
+        manual.check_gradient(f, g, theta.astype(np.float32))
+    assert str(record[0].message) == (
+        "theta is float32, not float64: checked at its float64 value; a gradient check in lower "
+        "precision cannot tell float rounding from a wrong derivative"
+    )
+
+
+def test_the_steps_are_relative_to_theta_beyond_1_and_directions_are_unit_vectors() -> None:
+    """h_i = step max(|theta_i|, 1) per coordinate, step max(max|theta|, 1) along directions (a
+    linear f: no step shrinks). Along direction v the analytic value of f = e_j . theta is v_j:
+    over j = 1..3 the squares add up to |v|^2 = 1 (to rounding: 3 squares of numbers <= 1)."""
+    theta = np.array([4.0, -0.5, 16.0])
+    report = manual.check_gradient(lambda t: float(t[0]), lambda t: np.eye(3)[0], theta, step=1e-3)
+    np.testing.assert_array_equal(report.step, [4e-3, 1e-3, 16e-3])
+    parts = []
+    for e in np.eye(3):
+
+        def f(t: np.ndarray, e: np.ndarray = e) -> float:
+            return float(e @ t)
+
+        def grad_f(t: np.ndarray, e: np.ndarray = e) -> np.ndarray:
+            return e
+
+        report = manual.check_gradient(f, grad_f, theta, mode="directions", step=1e-3)
+        np.testing.assert_array_equal(report.step, np.full(4, 16e-3))
+        parts.append(report.analytic)
+    np.testing.assert_allclose(np.sum(np.square(parts), axis=0), 1.0, rtol=4 * EPS)
+
+
+def test_check_gradient_is_the_same_twice_and_its_noise_probe_follows_the_seed() -> None:
+    """With f's noise measured (f noisy at 1e-9, well above its rounding), fd_error depends on
+    where the 7 noise points fall: the same seed gives bitwise the same report, another seed
+    another estimate."""
+    f, g, theta = _smooth()
+
+    def noisy(t: np.ndarray) -> float:
+        return f(t) + 1e-9 * np.random.default_rng(list(t.view(np.uint64))).standard_normal()
+
+    first, again = (manual.check_gradient(noisy, g, theta) for _ in range(2))
+    np.testing.assert_array_equal(first.fd_error, again.fd_error)
+    assert first.ratio == again.ratio
+    other = manual.check_gradient(noisy, g, theta, seed=1)
+    assert not np.array_equal(other.fd_error, first.fd_error)
+
+
+def test_passed_is_ratio_at_most_safety_and_the_report_says_its_mode() -> None:
+    """A slip of 1e-9 gives some ratio r; with safety = r exactly the check passes (<=), with the
+    next float below it fails. A constant f and a zero gradient: rel_error 0 (0 / 0 is read as
+    agreement), ratio 0."""
+    f, g, theta = _smooth()
+    slipped = manual.check_gradient(f, lambda t: g(t) * (1 + 1e-9), theta, mode="directions")
+    assert slipped.mode == "directions" and slipped.ratio > 0
+    at_edge = manual.check_gradient(
+        f, lambda t: g(t) * (1 + 1e-9), theta, mode="directions", safety=slipped.ratio
+    )
+    assert at_edge.ratio == slipped.ratio and at_edge.passed
+    below = np.nextafter(slipped.ratio, 0.0)
+    assert not manual.check_gradient(
+        f, lambda t: g(t) * (1 + 1e-9), theta, mode="directions", safety=below
+    ).passed
+    flat_report = manual.check_gradient(lambda t: 3.0, lambda t: np.zeros(2), np.ones(2))
+    assert flat_report.mode == "coordinates"
+    assert (flat_report.rel_error, flat_report.ratio, flat_report.passed) == (0.0, 0.0, True)
