@@ -467,11 +467,19 @@ def test_newton_stops_where_no_step_lowers_the_loss_but_tol_zero_takes_max_iter_
         assert str(record[0].message) == _advice(
             "newton", 0.0, stopped.losses, stopped.grad_norms, 1e-3, True
         )
+    hessians: list[int] = []
+
+    def counted_hessian(w: np.ndarray, b: float) -> np.ndarray:
+        hessians.append(1)
+        return np.eye(3)
+
+    model.hessian = counted_hessian  # type: ignore[method-assign]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         full = run(model, 1, max_iter=9, tol=0.0, l2=1.0, **common)  # type: ignore[arg-type]
     assert full.n_iter == 9 and np.array_equal(full.losses, np.ones(10))
     assert np.array_equal(full.w, w0) and full.b == 0.0
+    assert len(hessians) == 1  # once stalled, the steps of length 0 cost no search
 
 
 @pytest.mark.parametrize("w0", [300.0, 700.0, 705.0])
