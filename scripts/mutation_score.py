@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import argparse
 import ast
+import fnmatch
 import functools
 import json
 import sys
+import tomllib
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from mutmut.stats import status_by_exit_code  # mutmut's own reading of its exit codes
@@ -82,10 +84,15 @@ def changed(mutants: Path, equivalents: dict[str, tuple[str, str]]) -> list[str]
     return moved
 
 
-def read_results(mutants: Path) -> dict[str, str]:
-    """{mutant name: status} from mutmut's .meta files under `mutants`."""
+def read_results(mutants: Path, skip: Sequence[str] = ()) -> dict[str, str]:
+    """{mutant name: status} from mutmut's .meta files under `mutants`, but those of source files
+    matching a pattern of `skip` (mutmut's do_not_mutate: left from a run before they were
+    excluded, no longer mutmut's)."""
     results: dict[str, str] = {}
     for meta in sorted(mutants.rglob("*.py.meta")):
+        source = meta.relative_to(mutants).as_posix().removesuffix(".meta")
+        if any(fnmatch.fnmatch(source, pattern) for pattern in skip):
+            continue
         codes = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
         for name, code in codes.items():
             results[name] = status_by_exit_code[code]
@@ -134,7 +141,9 @@ def main(argv: list[str] | None = None) -> int:
     listed = read_equivalents()
     moved = changed(args.mutants, listed)
     kept = {name: why for name, why in listed.items() if name not in moved}
-    rows, stale = score(read_results(args.mutants), kept)
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    skip = config["tool"]["mutmut"].get("do_not_mutate", [])
+    rows, stale = score(read_results(args.mutants, skip), kept)
     head = ["module", "mutants", "killed", "timeout", "equiv.", "survived", "other", "score"]
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
     for r in [head, *rows]:

@@ -698,6 +698,8 @@ def test_tol_zero_takes_max_iter_steps_even_at_a_zero_gradient_and_tol_is_reache
     for solver in ("gd", "newton"):
         res = manual.fit(X, y, solver=solver, tol=0.0, max_iter=5)
         assert res.n_iter == 5 and np.all(res.grad_norms == 0.0)
+        assert res.solver == solver  # and lr: gd's default 1 / L, none for Newton
+        assert res.lr == (1 / manual.lipschitz(X, 0.0) if solver == "gd" else None)
     X2, y2 = np.array([[1.0], [2.0], [-1.0]]), np.array([1.0, 0.0, 0.0])
     norm0 = manual.fit(X2, y2, max_iter=0, tol=0.0).grad_norms[0]
     assert norm0 > 0

@@ -217,6 +217,11 @@ def test_the_solvers_blocked_loss_survives_a_sum_past_the_largest_float() -> Non
         assert obj.loss_and_gradient(w, 0.0)[0] == pytest.approx(want, rel=4 * EPS)
         with pytest.raises(ValueError, match="overflow"):
             obj.loss_and_gradient(w, 1e308)  # z = 2.5e308: inf
+    # blocks of 2: the first sums to 1.5e308 (finite), the second overflows and adds its mean
+    X2 = np.array([[0.5], [0.5], [1.0], [1.0]])
+    want = manual.loss(w, 0.0, X2, np.zeros(4))  # (0.75 + 0.75 + 1.5 + 1.5) 1e308 / 4
+    got = Objective(X2, np.zeros(4), 0.0, rows=2).loss_and_gradient(w, 0.0)[0]
+    assert got == pytest.approx(want, rel=4 * EPS) and want == pytest.approx(1.125e308, rel=EPS)
 
 
 def test_the_solvers_hessian_reuses_the_last_pass_only_where_it_was_taken() -> None:

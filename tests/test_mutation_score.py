@@ -27,6 +27,8 @@ def test_score_sets_equivalents_aside(tmp_path: Path, capsys) -> None:
     (tmp_path / "m" / "f.py.meta").write_text(json.dumps(meta), encoding="utf-8")
     results = ms.read_results(tmp_path)
     assert results["m.x_f__mutmut_2"] == "timeout" and results["m.x_f__mutmut_5"] == "not checked"
+    assert ms.read_results(tmp_path, ["m/*.py"]) == {}  # excluded from mutation since: not read
+    assert ms.read_results(tmp_path, ["m/g.py"]) == results
     listed = {"m.x_f__mutmut_4": ("a", "why"), "m.x_f__mutmut_2": ("b", "slow"),
               "n.x_g__mutmut_1": ("c", "why not")}  # fmt: skip
     rows, stale = ms.score(results, listed)
