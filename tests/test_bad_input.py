@@ -170,3 +170,29 @@ def test_the_smallest_counts_are_accepted() -> None:
         manual.fit(X, y, max_iter=-1)
     with pytest.raises(ValueError, match=r"n_directions must be an int >= 1; got 0"):
         manual.check_gradient(f, g, np.zeros(3), mode="directions", n_directions=0)
+
+
+def test_the_messages_start_with_the_arguments_name() -> None:
+    """Word for word where a substring would not tell `w` from any name that contains it."""
+    X1, y1 = np.ones((2, 1)), np.array([0.0, 1.0])
+    cases = [
+        ((np.array([np.nan]), 0.0, X1, y1), ValueError, r"^w must be finite, got 1 NaN"),
+        ((np.array([[0.5]]), 0.0, X1, y1), ValueError, r"^w must have shape \(d,\) = \(1,\)"),
+        ((np.zeros(1), "b", X1, y1), TypeError, r"^b must be a real number, got str 'b'$"),
+        ((np.zeros(1), 0.0, X1, y1, -1.0), ValueError, r"^l2 must lie in \[0.0, inf\); got -1.0$"),
+    ]
+    for args, error, message in cases:
+        with pytest.raises(error, match=message):
+            manual.loss(*args)
+
+
+def test_logits_of_inf_minus_inf_are_refused_as_overflow_without_a_runtime_warning() -> None:
+    """z = 2e308 - 2e308: NumPy's matmul meets inf - inf (an 'invalid' operation); the public
+    functions refuse it with their ValueError, and no RuntimeWarning (an error under this suite's
+    settings) escapes first."""
+    X1, w1 = np.array([[2.0, -2.0]]), np.array([1e308, 1e308])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for fn in (manual.loss, manual.gradient, manual.hessian):
+            with pytest.raises(ValueError, match="overflow float64"):
+                fn(w1, 0.0, X1, np.ones(1))

@@ -217,6 +217,9 @@ def test_the_solvers_blocked_loss_survives_a_sum_past_the_largest_float() -> Non
         assert obj.loss_and_gradient(w, 0.0)[0] == pytest.approx(want, rel=4 * EPS)
         with pytest.raises(ValueError, match="overflow"):
             obj.loss_and_gradient(w, 1e308)  # z = 2.5e308: inf
+    # the block size asked for, clamped to 1..n
+    for asked, rows in ((0, 1), (1, 1), (3, 3), (100, 4)):
+        assert Objective(X, y, 0.0, rows=asked).rows == rows
     # blocks of 2: the first sums to 1.5e308 (finite), the second overflows and adds its mean
     X2 = np.array([[0.5], [0.5], [1.0], [1.0]])
     want = manual.loss(w, 0.0, X2, np.zeros(4))  # (0.75 + 0.75 + 1.5 + 1.5) 1e308 / 4
