@@ -196,3 +196,58 @@ def test_logits_of_inf_minus_inf_are_refused_as_overflow_without_a_runtime_warni
         for fn in (manual.loss, manual.gradient, manual.hessian):
             with pytest.raises(ValueError, match="overflow float64"):
                 fn(w1, 0.0, X1, np.ones(1))
+
+
+_X3 = np.array([[0.0, 1.0], [1.0, 0.5], [2.0, -1.0]])
+_NAN_X3 = np.where(np.arange(6).reshape(3, 2) == 2, np.nan, _X3)
+_Y3, _W2 = np.array([0.0, 1.0, 1.0]), np.array([0.3, -0.2])
+WORD_FOR_WORD: list[tuple[Any, type[Exception], str]] = [
+    (lambda: manual.loss(_W2, 0.1, None, _Y3), TypeError,
+     "X must be an array of real numbers, got NoneType None"),
+    (lambda: manual.loss(_W2, 0.1, _X3 + 1j, _Y3), TypeError,
+     "X must hold real numbers (float64), got an array of complex numbers"),
+    (lambda: manual.loss(_W2, 0.1, [["a", "b"]] * 3, _Y3), TypeError,
+     "X must hold real numbers (float64), got an array of dtype <U1"),
+    (lambda: manual.loss(_W2, 0.1, _NAN_X3, _Y3), ValueError,
+     "X must be finite, got 1 NaN and 0 infinite value(s) (first at index (1, 0))"),
+    (lambda: manual.loss(_W2, 0.1, _X3[None], _Y3), ValueError,
+     "X must have shape (n, d), or (n,) for one feature; got shape (1, 3, 2)"),
+    (lambda: manual.loss(_W2, 0.1, np.empty((3, 0)), _Y3), ValueError,
+     "X must hold at least one sample and one feature; got shape (3, 0) (empty)"),
+    (lambda: manual.loss(_W2, 0.1, _X3, _Y3[:2]), ValueError,
+     "y must have shape (n,) = (3,) to match X; got shape (2,)"),
+    (lambda: manual.loss(_W2, 0.1, _X3, np.array([0.0, 2.0, 1.0])), ValueError,
+     "y must hold labels in [0, 1]; got 1 value(s) outside, first y[1] = 2.0"),
+    (lambda: manual.fit(_X3, np.array([0.0, 0.5, 1.0])), ValueError,
+     "y must hold labels 0 or 1; got 1 value(s) outside, first y[1] = 0.5"),
+    (lambda: manual.loss(_W2, np.zeros(2), _X3, _Y3), ValueError,
+     "b must be a scalar, got an array of shape (2,)"),
+    (lambda: manual.fit(_X3, _Y3, max_iter=1.5), TypeError,  # type: ignore[arg-type]
+     "max_iter must be an int, got float 1.5"),
+    (lambda: manual.fit(_X3, _Y3, max_iter=-1), ValueError,
+     "max_iter must be an int >= 0; got -1"),
+    (lambda: manual.loss(np.array([1e308, 1e308]), 0.0, np.array([[2.0, 2.0]]), np.ones(1)),
+     ValueError, "X, w and b give logits z = X @ w + b that overflow float64 (largest finite "
+     "float is 1.798e+308); rescale X or w"),
+    (lambda: manual.loss(np.array([1e200]), 0.0, np.array([[1e-200]]), np.ones(1), 1.0),
+     ValueError, "w and l2 give a penalty (l2 / 2) ||w||^2 that overflows float64 (max |w| = "
+     "1.000e+200, l2 = 1.0); rescale X so that the weights stay below ~1e150"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("call", "error", "message"), WORD_FOR_WORD)
+def test_each_check_says_what_was_expected_and_what_was_given_word_for_word(
+    call: Any, error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error) as raised:
+        call()
+    assert str(raised.value) == message
+
+
+def test_a_ragged_x_is_named_with_numpys_reason() -> None:
+    with pytest.raises(ValueError) as raised:
+        manual.loss(_W2, 0.1, [[1.0, 2.0], [3.0]], _Y3)
+    assert str(raised.value).startswith(
+        "X must be a rectangular array of real numbers, got a list of length 2 that NumPy cannot "
+        "make rectangular (setting an array element with a sequence."
+    )
