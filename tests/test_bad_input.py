@@ -251,3 +251,11 @@ def test_a_ragged_x_is_named_with_numpys_reason() -> None:
         "X must be a rectangular array of real numbers, got a list of length 2 that NumPy cannot "
         "make rectangular (setting an array element with a sequence."
     )
+
+
+def test_a_range_without_a_lower_end_is_written_from_minus_inf() -> None:
+    from manual._checks import as_scalar
+
+    with pytest.raises(ValueError) as raised:
+        as_scalar("x", 2.0, high=1.0)
+    assert str(raised.value) == "x must lie in [-inf, 1.0]; got 2.0"
