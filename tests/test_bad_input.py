@@ -204,6 +204,10 @@ _Y3, _W2 = np.array([0.0, 1.0, 1.0]), np.array([0.3, -0.2])
 WORD_FOR_WORD: list[tuple[Any, type[Exception], str]] = [
     (lambda: manual.loss(_W2, 0.1, None, _Y3), TypeError,
      "X must be an array of real numbers, got NoneType None"),
+    (lambda: manual.loss(_W2, 0.1, "abc", _Y3), TypeError,
+     "X must be an array of real numbers, got str 'abc'"),
+    (lambda: manual.loss(_W2, 0.1, _X3, np.array([0.0, np.nan, 1.0])), ValueError,
+     "y must be finite, got 1 NaN and 0 infinite value(s) (first at index (1,))"),
     (lambda: manual.loss(_W2, 0.1, _X3 + 1j, _Y3), TypeError,
      "X must hold real numbers (float64), got an array of complex numbers"),
     (lambda: manual.loss(_W2, 0.1, [["a", "b"]] * 3, _Y3), TypeError,
@@ -259,3 +263,17 @@ def test_a_range_without_a_lower_end_is_written_from_minus_inf() -> None:
     with pytest.raises(ValueError) as raised:
         as_scalar("x", 2.0, high=1.0)
     assert str(raised.value) == "x must lie in [-inf, 1.0]; got 2.0"
+
+
+def test_an_object_array_of_real_numbers_is_read_as_float64_and_of_bools_is_refused() -> None:
+    from fractions import Fraction
+
+    exact = np.array([[Fraction(1, 2)], [Fraction(1, 4)]], dtype=object)
+    y2 = np.array([0.0, 1.0])
+    assert manual.loss(np.array([0.5]), 0.0, exact, y2) == manual.loss(
+        np.array([0.5]), 0.0, np.array([[0.5], [0.25]]), y2
+    )
+    with pytest.raises(
+        TypeError, match=r"^X must hold real numbers \(float64\), got an array of dtype object$"
+    ):
+        manual.loss(np.array([0.5]), 0.0, np.array([[True], [False]], dtype=object), y2)
