@@ -668,13 +668,13 @@ def test_the_cauchy_step_replaces_newtons_only_beyond_twice_its_decrease() -> No
     H = np.diag([7.875, 0.0])
     for b, cauchy in ((0.6435942529055826, False), (0.7, True)):
         g = np.array([1.0, b])
-        g_g = float(g @ g)
+        g_g, length = float(g @ g), float(g @ g) / float(g @ H @ g)  # the Cauchy step's length
         newton = np.array([1 / 7.875, 0.0])
-        assert (g_g * (g_g / float(g @ H @ g)) > CAUCHY_FACTOR * float(g @ newton)) is cauchy
-        assert g_g * (g_g / float(g @ H @ g)) >= CAUCHY_FACTOR * float(g @ newton)
+        assert (g_g * length > CAUCHY_FACTOR * float(g @ newton)) is cauchy
+        assert g_g * length >= CAUCHY_FACTOR * float(g @ newton)
         stepped = _newton_step(_Given(H), np.zeros(1), 0.0, 1.0, g[:1], b)
         assert stepped is not None
-        want = g_g / float(g @ H @ g) * g if cauchy else newton
+        want = length * g if cauchy else newton
         np.testing.assert_array_equal(-np.append(stepped[0], stepped[1]), want)
 
 

@@ -336,6 +336,16 @@ def test_the_finite_differences_are_as_accurate_as_the_theory_says(
     assert report.ratio == pytest.approx((error / report.fd_error).max(), rel=1e-15)
 
 
+def _noisy(f: Callable[[np.ndarray], float]) -> Callable[[np.ndarray], float]:
+    """f plus a noise of 1e-9, fixed per point (seeded by theta's bits): the same f each call."""
+
+    def noisy(t: np.ndarray) -> float:
+        jitter = np.random.default_rng(list(t.view(np.uint64))).standard_normal()
+        return f(t) + 1e-9 * jitter
+
+    return noisy
+
+
 def test_the_noise_of_f_is_measured_and_widens_the_error_estimate() -> None:
     """f plus a noise of 1e-9 (fixed per point): the measured noise (_noise) is of that order,
     the error estimates grow to match it, and the correct gradient still passes; a mistake by
@@ -343,11 +353,7 @@ def test_the_noise_of_f_is_measured_and_widens_the_error_estimate() -> None:
     from manual.gradcheck import _noise
 
     f, g, theta = _smooth()
-
-    def noisy(t: np.ndarray) -> float:
-        jitter = np.random.default_rng(list(t.view(np.uint64))).standard_normal()
-        return f(t) + 1e-9 * jitter
-
+    noisy = _noisy(f)
     assert 1e-11 < _noise(noisy, theta, 0, [False]) < 1e-8
     assert _noise(f, theta, 0, [False]) < 1e-14 * abs(f(theta))
     quiet = manual.check_gradient(f, g, theta)
@@ -693,10 +699,7 @@ def test_check_gradient_is_the_same_twice_and_its_noise_probe_follows_the_seed()
     where the 7 noise points fall: the same seed gives bitwise the same report, another seed
     another estimate."""
     f, g, theta = _smooth()
-
-    def noisy(t: np.ndarray) -> float:
-        return f(t) + 1e-9 * np.random.default_rng(list(t.view(np.uint64))).standard_normal()
-
+    noisy = _noisy(f)
     first, again = (manual.check_gradient(noisy, g, theta) for _ in range(2))
     np.testing.assert_array_equal(first.fd_error, again.fd_error)
     assert first.ratio == again.ratio
