@@ -214,6 +214,10 @@ WORD_FOR_WORD: list[tuple[Any, type[Exception], str]] = [
      "X must hold real numbers (float64), got an array of dtype <U1"),
     (lambda: manual.loss(_W2, 0.1, _NAN_X3, _Y3), ValueError,
      "X must be finite, got 1 NaN and 0 infinite value(s) (first at index (1, 0))"),
+    (lambda: manual.sigmoid(np.nan), ValueError,  # a 0-d array has no index to name
+     "z must be finite, got 1 NaN and 0 infinite value(s)"),
+    (lambda: manual.loss(_W2, -np.inf, _X3, _Y3), ValueError,
+     "b must be finite, got 0 NaN and 1 infinite value(s)"),
     (lambda: manual.loss(_W2, 0.1, _X3[None], _Y3), ValueError,
      "X must have shape (n, d), or (n,) for one feature; got shape (1, 3, 2)"),
     (lambda: manual.loss(_W2, 0.1, np.empty((3, 0)), _Y3), ValueError,
@@ -277,3 +281,13 @@ def test_an_object_array_of_real_numbers_is_read_as_float64_and_of_bools_is_refu
         TypeError, match=r"^X must hold real numbers \(float64\), got an array of dtype object$"
     ):
         manual.loss(np.array([0.5]), 0.0, np.array([[True], [False]], dtype=object), y2)
+
+
+def test_a_float64_array_passes_the_checks_without_a_copy() -> None:
+    """Checking X must not double the memory a large data set takes: float64 input is used as is."""
+    from manual._checks import as_features, as_real_array
+
+    X = np.random.default_rng(0).normal(size=(50, 3))
+    assert as_real_array("X", X) is X
+    assert np.shares_memory(as_features(X), X)
+    assert as_real_array("X", X.astype(np.float32)).dtype == np.float64
