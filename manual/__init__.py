@@ -9,8 +9,8 @@ from manual.gradcheck import GradientCheckReport, GradientCheckWarning, check_gr
 from manual.objective import gradient, hessian, loss
 from manual.predict import predict, predict_proba
 from manual.sigmoid import sigmoid, softplus
-from manual.statistics import standard_errors
-from manual.warnings import ConvergenceWarning, LogregWarning, SeparationWarning
+from manual.inference import standard_errors
+from manual.categories import ConvergenceWarning, LogregWarning, SeparationWarning
 
 __all__ = [
     "ConvergenceWarning",

@@ -24,7 +24,7 @@ import math
 
 import numpy as np
 
-from manual._checks import Array, check_logits
+from manual.checks import Array, check_logits
 from manual.objective import _penalty
 
 # Rows per block: 4096 x d float64 fits in the 1 MiB L2 cache up to d = 32 and in L3 beyond;

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from manual._checks import Array
+from manual.checks import Array
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from manual._checks import (
+from manual.checks import (
     Array,
     as_count,
     as_features,
@@ -26,7 +26,7 @@ from manual._checks import (
     as_weights,
 )
 from manual.blocked import Objective
-from manual.warnings import ConvergenceWarning, SeparationWarning, warn
+from manual.categories import ConvergenceWarning, SeparationWarning, warn
 
 SOLVERS = ("gd", "newton")
 # Armijo's sufficient decrease for the Newton line search: L(theta - t d) <= L - C t g.d + slack.

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from manual._checks import Array, as_problem
+from manual.checks import Array, as_problem
 from manual.objective import _logits, _loss_at, _residual
 from manual.objective import gradient as correct_gradient
 from manual.sigmoid import _sigmoid, _sigmoid_prime

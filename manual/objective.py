@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from manual._checks import Array, as_problem, check_logits, check_loss
+from manual.checks import Array, as_problem, check_logits, check_loss
 from manual.sigmoid import _sigmoid, _sigmoid_prime, _softplus
 
 

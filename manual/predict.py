@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from manual._checks import Array, as_features, as_scalar, as_weights
+from manual.checks import Array, as_features, as_scalar, as_weights
 from manual.objective import _logits
 from manual.sigmoid import _sigmoid
 

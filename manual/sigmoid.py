@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from manual._checks import Array, as_real_array
+from manual.checks import Array, as_real_array
 
 
 def _sigmoid(z: Array) -> Array:

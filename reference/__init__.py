@@ -9,7 +9,7 @@ import jax
 jax.config.update("jax_enable_x64", True)
 
 from manual.fit import FitResult, lipschitz  # noqa: E402
-from manual.warnings import ConvergenceWarning, LogregWarning, SeparationWarning  # noqa: E402
+from manual.categories import ConvergenceWarning, LogregWarning, SeparationWarning  # noqa: E402
 from reference.fit import fit  # noqa: E402
 from reference.objective import gradient, hessian, loss  # noqa: E402
 from reference.predict import predict, predict_proba  # noqa: E402

@@ -8,7 +8,7 @@ from typing import Any
 import jax
 import numpy as np
 
-from manual._checks import Array
+from manual.checks import Array
 from manual.fit import Callback, FitResult, fit_model
 from reference.objective import _hess_jit, _loss
 

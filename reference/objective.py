@@ -17,7 +17,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from manual._checks import Array, as_problem, check_logits, check_loss
+from manual.checks import Array, as_problem, check_logits, check_loss
 
 
 def _loss(w: jax.Array, b: jax.Array, X: jax.Array, y: jax.Array, l2: jax.Array) -> jax.Array:

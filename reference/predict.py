@@ -8,7 +8,7 @@ import jax
 import numpy as np
 from numpy.typing import NDArray
 
-from manual._checks import Array, as_features, as_scalar, as_weights, check_logits
+from manual.checks import Array, as_features, as_scalar, as_weights, check_logits
 from reference.objective import _logits_jit
 
 _proba_jit = jax.jit(lambda X, w, b: jax.nn.sigmoid(X @ w + b))

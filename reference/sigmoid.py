@@ -7,7 +7,7 @@ from typing import Any
 import jax
 import numpy as np
 
-from manual._checks import Array, as_real_array
+from manual.checks import Array, as_real_array
 
 _sigmoid = jax.jit(jax.nn.sigmoid)
 _softplus = jax.jit(jax.nn.softplus)

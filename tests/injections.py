@@ -16,7 +16,7 @@ import numpy as np
 
 import manual
 from manual import mistakes
-from manual._checks import as_problem
+from manual.checks import as_problem
 
 ORIGINAL = {name: getattr(manual, name) for name in manual.__all__}
 

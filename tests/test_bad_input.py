@@ -258,7 +258,7 @@ def test_a_ragged_x_is_named_with_numpys_reason() -> None:
 
 
 def test_a_range_without_a_lower_end_is_written_from_minus_inf() -> None:
-    from manual._checks import as_scalar
+    from manual.checks import as_scalar
 
     with pytest.raises(ValueError) as raised:
         as_scalar("x", 2.0, high=1.0)
@@ -281,7 +281,7 @@ def test_an_object_array_of_real_numbers_is_read_as_float64_and_of_bools_is_refu
 
 def test_a_float64_array_passes_the_checks_without_a_copy() -> None:
     """Checking X must not double the memory a large data set takes: float64 input is used as is."""
-    from manual._checks import as_features, as_real_array
+    from manual.checks import as_features, as_real_array
 
     X = np.random.default_rng(0).normal(size=(50, 3))
     assert as_real_array("X", X) is X

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from manual._checks import Array, as_problem
+from manual.checks import Array, as_problem
 from manual.objective import _hessian_at, _logits
 
 
