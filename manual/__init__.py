@@ -4,13 +4,13 @@ Pure functions of (w, b, X, y): X (n, d), y (n,), w (d,), b a float, z = X @ w +
 p = sigmoid(z), L(w, b) = mean_i [ log(1 + exp(z_i)) - y_i z_i ] + (l2 / 2) ||w||^2.
 """
 
+from manual.binary import gradient, hessian, hvp, loss
+from manual.categories import ConvergenceWarning, LogregWarning, SeparationWarning
 from manual.fit import FitResult, fit, lipschitz
 from manual.gradcheck import GradientCheckReport, GradientCheckWarning, check_gradient
-from manual.objective import gradient, hessian, loss
+from manual.inference import standard_errors
 from manual.predict import predict, predict_proba
 from manual.sigmoid import sigmoid, softplus
-from manual.inference import standard_errors
-from manual.categories import ConvergenceWarning, LogregWarning, SeparationWarning
 
 __all__ = [
     "ConvergenceWarning",
@@ -23,6 +23,7 @@ __all__ = [
     "fit",
     "gradient",
     "hessian",
+    "hvp",
     "lipschitz",
     "loss",
     "predict",

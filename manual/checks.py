@@ -100,14 +100,15 @@ def as_labels(y: Any, n: int, *, soft: bool) -> Array:
     return arr
 
 
-def as_weights(w: Any, d: int) -> Array:
+def as_weights(w: Any, d: int, name: str = "w") -> Array:
     """w as a (d,) float64 array; a scalar is accepted when d = 1."""
-    arr = as_real_array("w", w)
+    arr = as_real_array(name, w)
     if arr.ndim == 0 and d == 1:
         arr = arr.reshape(1)
     if arr.shape != (d,):
         raise ValueError(
-            f"w must have shape (d,) = ({d},) to match X of {d} feature(s); got shape {arr.shape}"
+            f"{name} must have shape (d,) = ({d},) to match X of {d} feature(s); "
+            f"got shape {arr.shape}"
         )
     return arr
 

@@ -26,8 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from manual.checks import Array, as_count, as_real_array, as_scalar
 from manual.categories import LogregWarning, warn
+from manual.checks import Array, as_count, as_real_array, as_scalar
 
 EPS = float(np.finfo(np.float64).eps)
 # Default steps h = factor * max(|theta_i|, 1): the h that balances the truncation h^p |f^(p+1)|

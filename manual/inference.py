@@ -6,8 +6,9 @@ from typing import Any
 
 import numpy as np
 
+from manual.binary import BinaryLoss
 from manual.checks import Array, as_problem
-from manual.objective import _hessian_at, _logits
+from manual.linear import LinearObjective
 
 
 def standard_errors(w: Any, b: Any, X: Any, y: Any) -> Array:
@@ -21,7 +22,7 @@ def standard_errors(w: Any, b: Any, X: Any, y: Any) -> Array:
     """
     w, b, X, y, _ = as_problem(w, b, X, y, 0.0, soft=False)
     n = X.shape[0]
-    info = n * _hessian_at(_logits(w, b, X), X, 0.0)
+    info = n * LinearObjective(BinaryLoss, X, y, 0.0).hessian(np.append(w, b))
     lam = np.linalg.eigvalsh(info)
     if lam[0] <= info.shape[0] * np.finfo(np.float64).eps * lam[-1]:
         raise ValueError(

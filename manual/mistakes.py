@@ -13,9 +13,10 @@ from typing import Any
 
 import numpy as np
 
+from manual.binary import BinaryLoss, logits
+from manual.binary import gradient as correct_gradient
+from manual.binary import loss as correct_loss
 from manual.checks import Array, as_problem
-from manual.objective import _logits, _loss_at, _residual
-from manual.objective import gradient as correct_gradient
 from manual.sigmoid import _sigmoid, _sigmoid_prime
 
 Gradient = Callable[[Any, Any, Any, Any, Any], tuple[Array, float]]
@@ -25,7 +26,7 @@ def _parts(
     w: Any, b: Any, X: Any, y: Any, l2: Any
 ) -> tuple[Array, float, Array, Array, float, Array]:
     w, b, X, y, l2 = as_problem(w, b, X, y, l2)
-    return w, b, X, y, l2, _residual(_logits(w, b, X), y)
+    return w, b, X, y, l2, BinaryLoss.value_and_derivative(logits(w, b, X), y)[1]
 
 
 def sum_instead_of_mean(w: Any, b: Any, X: Any, y: Any, l2: Any = 0.0) -> tuple[Array, float]:
@@ -44,7 +45,7 @@ def extra_sigmoid_prime(w: Any, b: Any, X: Any, y: Any, l2: Any = 0.0) -> tuple[
     """Kept the squared-error habit dL/dz = (p - y) p (1 - p); with cross-entropy, sigmoid'
     cancels."""
     w, b, X, y, l2, r = _parts(w, b, X, y, l2)
-    z = _logits(w, b, X)
+    z = logits(w, b, X)
     rs = r * _sigmoid_prime(z) / len(y)
     return X.T @ rs + l2 * w, float(np.sum(rs))
 
@@ -84,7 +85,7 @@ def flushed_sigmoid(w: Any, b: Any, X: Any, y: Any, l2: Any = 0.0) -> tuple[Arra
     """Used the "stable" sigmoid 1 - 1 / (1 + exp(z)) for z < 0, which cancels: its tail below
     z ~ -37 flushes to 0, so well-classified points of label 0 vanish from the gradient."""
     w, b, X, y, l2 = as_problem(w, b, X, y, l2)
-    z = _logits(w, b, X)
+    z = logits(w, b, X)
     e = np.exp(-np.abs(z))
     p = np.where(z >= 0, 1.0 / (1.0 + e), 1.0 - 1.0 / (1.0 + e))
     # for y = 1 the right residual is -sigmoid(-z), kept exact; the slip is in p alone
@@ -122,8 +123,7 @@ def flat(
     _, _, X, y, l2 = as_problem(np.zeros(d), 0.0, X, y, l2)
 
     def f(theta: Array) -> float:
-        w, b = theta[:-1], float(theta[-1])
-        return _loss_at(_logits(w, b, X), w, y, l2)
+        return correct_loss(theta[:-1], float(theta[-1]), X, y, l2)
 
     def grad_f(theta: Array) -> Array:
         gw, gb = gradient(theta[:-1], float(theta[-1]), X, y, l2)

@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from manual.binary import logits
 from manual.checks import Array, as_features, as_scalar, as_weights
-from manual.objective import _logits
 from manual.sigmoid import _sigmoid
 
 
@@ -17,7 +17,7 @@ def predict_proba(X: Any, w: Any, b: Any) -> Array:
     X = as_features(X)
     w = as_weights(w, X.shape[1])
     b = as_scalar("b", b)
-    return _sigmoid(_logits(w, b, X))
+    return _sigmoid(logits(w, b, X))
 
 
 def predict(X: Any, w: Any, b: Any, threshold: Any = 0.5) -> NDArray[np.int64]:

@@ -15,26 +15,39 @@ import numpy as np
 from manual.checks import Array, as_real_array
 
 
-def _sigmoid(z: Array) -> Array:
-    # exp(-|z|) lies in (0, 1]: it never overflows (the naive exp(-z) does for z < -709), and it
-    # underflows to 0 only where sigmoid(z) itself is 0 or 1 to float64 precision.
-    e = np.exp(-np.abs(z))
-    # z >= 0: 1 / (1 + e).  z < 0: multiply top and bottom by exp(z) to get e / (1 + e).
-    # One add and one divide of positive numbers: a few ulps, nothing cancels.
+def tail(z: Array) -> Array:
+    """e = exp(-|z|), in (0, 1]: it never overflows (the naive exp(-z) does for z < -709), and it
+    underflows to 0 only where sigmoid(z) itself is 0 or 1 to float64 precision. Every form below
+    is built on it, so that a caller needing several of them computes one exp."""
+    return np.exp(-np.abs(z))
+
+
+def sigmoid_from_tail(z: Array, e: Array) -> Array:
+    """sigmoid(z) given e = tail(z). z >= 0: 1 / (1 + e). z < 0: multiply top and bottom by
+    exp(z) to get e / (1 + e). One add and one divide of positive numbers: a few ulps, nothing
+    cancels. (tail(-z) = tail(z), so sigmoid(-z) = sigmoid_from_tail(-z, e).)"""
     return np.where(z >= 0, 1.0, e) / (1.0 + e)
 
 
+def softplus_from_tail(z: Array, e: Array) -> Array:
+    """softplus(z) = log(1 + exp(z)) = max(z, 0) + log1p(e), e = tail(z): log1p keeps the tail
+    e < 1e-16 that log(1 + .) would round to 0. Both terms are >= 0: exact to a few ulps."""
+    return np.maximum(z, 0.0) + np.log1p(e)
+
+
+def _sigmoid(z: Array) -> Array:
+    return sigmoid_from_tail(z, tail(z))
+
+
 def _softplus(z: Array) -> Array:
-    # log(1 + exp(z)) = max(z, 0) + log1p(exp(-|z|)): exp(-|z|) <= 1 never overflows (exp(z) does
-    # for z > 709), and log1p keeps the tail exp(-|z|) < 1e-16 that log(1 + .) would round to 0.
-    # Both terms are >= 0, so the sum is exact to a few ulps.
-    return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
+    return softplus_from_tail(z, tail(z))
 
 
 def _sigmoid_prime(z: Array) -> Array:
     # sigmoid'(z) = p (1 - p) = sigmoid(z) * sigmoid(-z): a product of two accurate factors,
     # where 1 - p rounds to 0 for z > 37 and leaves p (1 - p) = 0 instead of exp(-z).
-    return _sigmoid(z) * _sigmoid(-z)
+    e = tail(z)
+    return sigmoid_from_tail(z, e) * sigmoid_from_tail(-z, e)
 
 
 def sigmoid(z: Any) -> Array:

@@ -8,10 +8,10 @@ import jax
 # float64 everywhere: without this, JAX silently computes in float32.
 jax.config.update("jax_enable_x64", True)
 
-from manual.fit import FitResult, lipschitz  # noqa: E402
 from manual.categories import ConvergenceWarning, LogregWarning, SeparationWarning  # noqa: E402
+from manual.fit import FitResult, lipschitz  # noqa: E402
 from reference.fit import fit  # noqa: E402
-from reference.objective import gradient, hessian, loss  # noqa: E402
+from reference.objective import gradient, hessian, hvp, loss  # noqa: E402
 from reference.predict import predict, predict_proba  # noqa: E402
 from reference.sigmoid import sigmoid, softplus  # noqa: E402
 
@@ -23,6 +23,7 @@ __all__ = [
     "fit",
     "gradient",
     "hessian",
+    "hvp",
     "lipschitz",
     "loss",
     "predict",

@@ -17,7 +17,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from manual.checks import Array, as_problem, check_logits, check_loss
+from manual.checks import Array, as_problem, as_scalar, as_weights, check_logits, check_loss
 
 
 def _loss(w: jax.Array, b: jax.Array, X: jax.Array, y: jax.Array, l2: jax.Array) -> jax.Array:
@@ -35,6 +35,14 @@ def _loss_theta(theta: jax.Array, X: jax.Array, y: jax.Array, l2: jax.Array) -> 
 _loss_jit = jax.jit(_loss)
 _grad_jit = jax.jit(jax.grad(_loss, argnums=(0, 1)))
 _hess_jit = jax.jit(jax.hessian(_loss_theta))
+# forward over reverse: the directional derivative (jvp) of the gradient (grad) along u is H u,
+# at the cost of about two gradients, without forming H
+_hvp_jit = jax.jit(
+    lambda theta, u, X, y, l2: jax.jvp(
+        lambda t: jax.grad(_loss_theta)(t, X, y, l2), (theta,), (u,)
+    )[1]
+)
+_value_and_grad_theta_jit = jax.jit(jax.value_and_grad(_loss_theta))
 _logits_jit = jax.jit(lambda w, b, X: X @ w + b)
 
 
@@ -56,6 +64,17 @@ def gradient(w: Any, b: Any, X: Any, y: Any, l2: Any = 0.0) -> tuple[Array, floa
     w, b, X, y, l2 = _checked(w, b, X, y, l2)
     grad_w, grad_b = _grad_jit(w, jnp.float64(b), X, y, l2)
     return np.asarray(grad_w, dtype=np.float64), float(grad_b)
+
+
+def hvp(w: Any, b: Any, X: Any, y: Any, v: Any, c: Any, l2: Any = 0.0) -> tuple[Array, float]:
+    """H (v, c) by jax.jvp of jax.grad of `loss` (forward over reverse), never forming H:
+    an array of shape (d,) and a float."""
+    w, b, X, y, l2 = _checked(w, b, X, y, l2)
+    d = X.shape[1]
+    v_ = as_weights(v, d, name="v")
+    c_ = as_scalar("c", c)
+    Hu = np.asarray(_hvp_jit(np.append(w, b), np.append(v_, c_), X, y, l2), dtype=np.float64)
+    return Hu[:-1], float(Hu[-1])
 
 
 def hessian(w: Any, b: Any, X: Any, y: Any, l2: Any = 0.0) -> Array:

@@ -6,7 +6,7 @@
 Gradient descent, one iteration (loss and gradient), against one read of X (X @ v, the bound):
   exp, log1p     the two transcendental functions that every iteration needs, on n logits alone
   naive NumPy    the textbook code: p = 1 / (1 + exp(-z)), log(p), log(1 - p), X.T @ (p - y) / n
-  manual GD      manual.fit's objective (manual/blocked.py): one pass per block of rows
+  manual GD      manual.fit's objective (manual/linear.py): one pass per block of rows
   JAX jit        reference's jax.value_and_grad, jitted
 Newton to ||g||inf <= 1e-10, against scikit-learn's LogisticRegression(C=1, tol=1e-10) with lbfgs
 and newton-cholesky, on the breast-cancer data and on a synthetic (n, d) set.
@@ -34,19 +34,17 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-from threadpoolctl import threadpool_info, threadpool_limits
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 import jax
 import jax.numpy as jnp
+import numpy as np
 from sklearn.linear_model import LogisticRegression
+from threadpoolctl import threadpool_info, threadpool_limits
 
 import manual
 import reference  # noqa: F401  (switches on float64 in JAX)
-from manual.blocked import Objective
+from manual.binary import BinaryLoss
 from manual.datasets import breast_cancer
+from manual.linear import LinearObjective
 from reference.objective import _loss
 
 
@@ -89,7 +87,8 @@ def gd_iteration(n: int, d: int, repeats: int) -> list[tuple[str, float]]:
         r = p - y
         return float(loss), X.T @ r / n, float(np.mean(r))
 
-    objective = Objective(X, y, 0.0)
+    objective = LinearObjective(BinaryLoss, X, y, 0.0)
+    theta = np.append(w, b)
     Xj, yj = jnp.asarray(X), jnp.asarray(y)
     step = jax.jit(jax.value_and_grad(_loss, argnums=(0, 1)))
     wj, bj = jnp.asarray(w), jnp.float64(b)
@@ -110,7 +109,7 @@ def gd_iteration(n: int, d: int, repeats: int) -> list[tuple[str, float]]:
             "one read of X (X @ v)": lambda: X @ v,
             "exp, log1p of z alone": transcendentals,
             "naive NumPy iteration": naive,
-            "manual GD iteration": lambda: objective.loss_and_gradient(w, b),
+            "manual GD iteration": lambda: objective.loss_and_gradient(theta),
             "JAX jit value_and_grad": jax_step,
         },
         repeats,
@@ -142,11 +141,10 @@ def newton_fits(
         "sklearn newton-cholesky": sk("newton-cholesky"),
     }
     if parts:
-        objective = Objective(X, y, l2)
-        w = np.full(X.shape[1], 0.01)
-        methods["  one loss and gradient"] = lambda: objective.loss_and_gradient(w, 0.1)
-        # a new point each time: the Hessian computes z and p (1 - p) itself
-        methods["  one Hessian"] = lambda: Objective(X, y, l2).hessian(w, 0.1)
+        objective = LinearObjective(BinaryLoss, X, y, l2)
+        theta = np.append(np.full(X.shape[1], 0.01), 0.1)
+        methods["  one loss and gradient"] = lambda: objective.loss_and_gradient(theta)
+        methods["  one Hessian"] = lambda: objective.hessian(theta)
         methods["  X.T @ X (for scale)"] = lambda: X.T @ X
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

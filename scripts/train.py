@@ -21,8 +21,6 @@ from typing import Any
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 import manual
 from manual.datasets import Dataset, breast_cancer, load_csv, standardized, toy_one_feature
 

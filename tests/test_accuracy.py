@@ -8,7 +8,7 @@ relative error ~u exp(z), all digits gone by z ~ 37. manual keeps every digit.
 import numpy as np
 import pytest
 
-from tests.accuracy import MARGINS, errors
+from scripts.accuracy import MARGINS, errors
 from tests.tolerances import EXACT_RTOL
 
 

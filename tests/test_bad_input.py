@@ -145,9 +145,9 @@ def test_messages_describe_what_was_given() -> None:
     ):
         manual.loss(np.zeros(2), 0.0, [[1.0, 2.0], [3.0]], [0, 1])
     with pytest.raises(TypeError, match=r"^lr must be a real number, got a tuple of length 2$"):
-        manual.fit(np.ones((2, 1)), [0, 1], lr=(1, 2))  # type: ignore[arg-type]
+        manual.fit(np.ones((2, 1)), [0, 1], lr=(1, 2))
     with pytest.raises(TypeError) as err:
-        manual.fit(np.ones((2, 1)), [0, 1], l2="x" * 500)  # type: ignore[arg-type]
+        manual.fit(np.ones((2, 1)), [0, 1], l2="x" * 500)
     given = str(err.value).removeprefix("l2 must be a real number, got ")
     assert given == ("str '" + "x" * 500)[:120]
 
@@ -226,7 +226,7 @@ WORD_FOR_WORD: list[tuple[Any, type[Exception], str]] = [
      "y must hold labels 0 or 1; got 1 value(s) outside, first y[1] = 0.5"),
     (lambda: manual.loss(_W2, np.zeros(2), _X3, _Y3), ValueError,
      "b must be a scalar, got an array of shape (2,)"),
-    (lambda: manual.fit(_X3, _Y3, max_iter=1.5), TypeError,  # type: ignore[arg-type]
+    (lambda: manual.fit(_X3, _Y3, max_iter=1.5), TypeError,
      "max_iter must be an int, got float 1.5"),
     (lambda: manual.fit(_X3, _Y3, max_iter=-1), ValueError,
      "max_iter must be an int >= 0; got -1"),

@@ -9,8 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import manual
-from manual.objective import _per_sample_loss, _residual
-from manual.sigmoid import _sigmoid_prime
+from manual.binary import BinaryLoss
 from tests.strategies import Problem, directions, hard_label_problems, problems
 from tests.tolerances import EPS
 
@@ -24,9 +23,14 @@ def test_sigmoid_derivative_is_s_times_one_minus_s(z: float) -> None:
     h = 1e-5
     numeric = (manual.sigmoid(z + h) - manual.sigmoid(z - h)) / (2 * h)
     bound = h * h / 8 / 6 + 4 * EPS / h
-    assert abs(float(_sigmoid_prime(np.array([z]))[0]) - float(numeric)) <= bound
+    assert (
+        abs(float(BinaryLoss.curvature(np.array([z]), np.array([0.0]))[0]) - float(numeric))
+        <= bound
+    )
     s = float(manual.sigmoid(z))
-    assert abs(float(_sigmoid_prime(np.array([z]))[0]) - s * (1 - s)) <= 4 * EPS * max(s, 1e-300)
+    assert abs(
+        float(BinaryLoss.curvature(np.array([z]), np.array([0.0]))[0]) - s * (1 - s)
+    ) <= 4 * EPS * max(s, 1e-300)
 
 
 @given(moderate_z, st.floats(0.0, 1.0))
@@ -36,7 +40,7 @@ def test_cross_entropy_is_the_negative_log_likelihood(z: float, y: float) -> Non
     p = float(manual.sigmoid(z))
     q = float(manual.sigmoid(-z))  # 1 - p
     nll = -(y * math.log(p) + (1 - y) * math.log(q))
-    l = float(_per_sample_loss(np.array([z]), np.array([y]))[0])
+    l = float(BinaryLoss.value_and_derivative(np.array([z]), np.array([y]))[0][0])
     assert abs(l - nll) <= 8 * EPS * (abs(math.log(p)) + abs(math.log(q)) + abs(z))
 
 
@@ -44,10 +48,13 @@ def test_cross_entropy_is_the_negative_log_likelihood(z: float, y: float) -> Non
 def test_dl_dz_is_p_minus_y(z: float, y: float) -> None:
     """d/dz [softplus(z) - y z] = sigmoid(z) - y: central difference, |l'''| = |s''| <= 0.0963."""
     h = 1e-5
-    l = lambda t: float(_per_sample_loss(np.array([t]), np.array([y]))[0])  # noqa: E731
+    l = lambda t: float(BinaryLoss.value_and_derivative(np.array([t]), np.array([y]))[0][0])  # noqa: E731
     numeric = (l(z + h) - l(z - h)) / (2 * h)
     bound = h * h * 0.0963 / 6 + 8 * EPS * (abs(z) + 1) / h
-    assert abs(float(_residual(np.array([z]), np.array([y]))[0]) - numeric) <= bound
+    assert (
+        abs(float(BinaryLoss.value_and_derivative(np.array([z]), np.array([y]))[1][0]) - numeric)
+        <= bound
+    )
 
 
 @given(
@@ -100,7 +107,7 @@ def test_newton_step_minimizes_the_quadratic_model(P: Problem) -> None:
     ||g|| + ||H|| ||d||, times the condition number's rounding)."""
     H = manual.hessian(P.w, P.b, P.X, P.y, P.l2 + 1e-3)  # + 1e-3: H invertible
     g = np.append(*manual.gradient(P.w, P.b, P.X, P.y, P.l2 + 1e-3))
-    from manual.fit import _newton_direction
+    from manual.solvers.newton import newton_direction as _newton_direction
 
     d = _newton_direction(H, g)
     residual = g - H @ d
@@ -116,7 +123,7 @@ def test_the_cauchy_decrease_is_at_most_newtons(P: Problem) -> None:
     model's minimum along g lowers it no more than the Newton step does, so the Cauchy step that
     fit takes where the first is more than CAUCHY_FACTOR times the second is no rounding effect
     where H is well conditioned (here, with l2 + 1e-3 > 0, to within its condition number)."""
-    from manual.fit import CAUCHY_FACTOR
+    from manual.solvers.newton import CAUCHY_FACTOR
 
     H = manual.hessian(P.w, P.b, P.X, P.y, P.l2 + 1e-3)
     g = np.append(*manual.gradient(P.w, P.b, P.X, P.y, P.l2 + 1e-3))

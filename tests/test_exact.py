@@ -11,9 +11,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 import manual
-from manual.objective import _per_sample_loss, _residual
-from manual.sigmoid import _sigmoid_prime
-from tests import exact
+from manual.binary import BinaryLoss
+from scripts import exact
 from tests.strategies import SMALL_SHAPES, Problem, make_problem, problems
 from tests.tolerances import ELEMENTWISE_RTOL, EPS, EXACT_RTOL, U, assert_within, x1
 
@@ -83,9 +82,9 @@ def _check_elementwise(z: float, y: float) -> None:
         got = (
             manual.sigmoid(za)[0],
             manual.softplus(za)[0],
-            _per_sample_loss(za, ya)[0],
-            _residual(za, ya)[0],
-            _sigmoid_prime(za)[0],
+            BinaryLoss.value_and_derivative(za, ya)[0][0],
+            BinaryLoss.value_and_derivative(za, ya)[1][0],
+            BinaryLoss.curvature(za, ya)[0],
         )
     want = _exact_elementwise(z, y)
     names = ("sigmoid", "softplus", "loss term", "p - y", "p (1 - p)")

@@ -188,7 +188,7 @@ def test_non_convergence_warns_with_the_gradient_norm_and_advice() -> None:
         ({"max_iter": -1}, ValueError, "max_iter must be an int >= 0; got -1"),
         ({"tol": -1e-3}, ValueError, "tol must lie in [0.0, inf)"),
         ({"l2": -1.0}, ValueError, "l2 must lie in [0.0, inf)"),
-        ({"w0": np.zeros(3)}, ValueError, "w must have shape (d,) = (2,)"),
+        ({"w0": np.zeros(3)}, ValueError, "w0 must have shape (d,) = (2,)"),
         ({"b0": "0"}, TypeError, "b0 must be a real number"),
     ],
 )
@@ -204,160 +204,6 @@ def test_fit_asks_for_hard_labels() -> None:
     X, _ = _nonseparable(20, 2, 6)
     with pytest.raises(ValueError, match=r"y must hold labels 0 or 1; .* y\[0\] = 0.5"):
         manual.fit(X, np.full(20, 0.5))
-
-
-def test_the_advice_says_what_happened_and_what_to_do() -> None:
-    """The ConvergenceWarning's text, word for word, for each way a run can end short of tol."""
-    from manual.fit import _advice
-
-    losses, norms = np.array([3.0, 2.0, 1.0]), np.array([1.0, 0.5, 0.25])
-    head = "gd stopped after 2 steps with gradient norm 2.500e-01 > tol = 1.000e-08: "
-    assert _advice("gd", 0.5, losses, norms, 1e-8, False) == head + (
-        "the loss still falls slowly: raise max_iter, try a larger lr than 0.5 (up to 2 / L), "
-        "scale the features to comparable ranges, or use solver='newton'"
-    )
-    rose = head + (
-        "the loss rose on some steps, so lr = 0.5 is too large: try lr <= 1 / L (fit's default, "
-        "see manual.lipschitz), or scale the features"
-    )
-    assert _advice("gd", 0.5, np.array([3.0, 4.0, 1.0]), norms, 1e-8, False) == rose
-    assert _advice("gd", 0.5, np.array([3.0, 3.0 + 1e-15, 1.0]), norms, 1e-8, False) == rose
-    # a loss that stays put is not a loss that rises
-    assert "still falls slowly" in _advice("gd", 0.5, np.array([3.0, 2.0, 2.0]), norms, 1e-8, False)
-    newton = "newton stopped after 2 steps with gradient norm 2.500e-01 > tol = 1.000e-08: "
-    assert _advice("newton", 0.0, losses, norms, 1e-8, False) == newton + (
-        "raise max_iter, or scale the features to comparable ranges"
-    )
-    assert _advice("newton", 0.0, losses, norms, 1e-8, True) == newton + (
-        "no Newton step lowers the loss beyond its rounding; the optimum is reached to float64 "
-        "precision, so tol is below what this data set allows"
-    )
-    # Newton asked for a gradient norm below rounding: its last steps change nothing
-    floor = np.array([1.0, 0.5, 0.5, 0.5 + 1e-16, 0.5, 0.5])
-    norms_at_floor = np.array([1.0, 1e-9, 1e-17, 2e-17, 3e-17, 1.5e-17])
-    at_floor = _advice("newton", 0.0, floor, norms_at_floor, 1e-20, False)
-    assert at_floor.endswith(
-        "the last 3 Newton steps lowered neither the gradient norm nor the loss beyond its "
-        "rounding; the optimum is reached to float64 precision, so tol is below what this data "
-        "set allows"
-    )
-    # ... but not while the loss still falls, or the gradient norm does
-    assert "raise max_iter" in _advice(
-        "newton", 0.0, np.array([1.0, 0.9, 0.8, 0.7, 0.6]), np.ones(5), 1e-20, False
-    )
-    assert "raise max_iter" in _advice(
-        "newton", 0.0, np.full(5, 0.5), np.array([1.0, 0.5, 0.4, 0.3, 0.2]), 1e-20, False
-    )
-    assert "raise max_iter" in _advice("newton", 0.0, np.full(3, 0.5), np.ones(3), 1e-20, False)
-    assert "below what" in _advice("newton", 0.0, np.full(4, 0.5), np.ones(4), 1e-20, False)
-    X, y = _nonseparable(100, 2, 5)
-    with pytest.warns(manual.ConvergenceWarning, match="tol is below what this data set allows"):
-        manual.fit(X, y, solver="newton", tol=1e-300, max_iter=30)
-    with pytest.warns(manual.ConvergenceWarning) as record:
-        res = manual.fit(X, y, solver="gd", max_iter=3)
-    assert res.lr is not None
-    assert str(record[0].message) == _advice("gd", res.lr, res.losses, res.grad_norms, 1e-8, False)
-
-
-def test_a_short_run_on_separable_data_is_called_separable_by_the_newton_probe() -> None:
-    """After 3 GD steps no iterate separates the classes yet: the Newton probe from there must."""
-    from manual.blocked import Objective
-    from manual.fit import _separates
-
-    rng = np.random.default_rng(3)
-    x = np.concatenate([-rng.uniform(0, 1, 40) - 5e-7, rng.uniform(0, 1, 40) + 5e-7])
-    X = np.column_stack([x, 3 * rng.standard_normal(80)])
-    y = (x > 0).astype(float)
-    with pytest.warns(manual.SeparationWarning):
-        res = manual.fit(X, y, solver="gd", max_iter=3)
-    assert not _separates(Objective(X, y, 0.0), res.w, res.b, res.losses, 80)  # the probe decided
-    assert res.separable and not res.converged
-    # the same short run on overlapping classes: the probe finds a finite optimum, not separation
-    Xo, yo = _nonseparable(80, 2, 7)
-    with pytest.warns(manual.ConvergenceWarning):
-        assert not manual.fit(Xo, yo, solver="gd", max_iter=3).separable
-
-
-def test_a_loss_below_log2_over_n_certifies_separation() -> None:
-    """Every l_i < log 2 puts every point on its side, so a loss below log(2) / n (less a 1e-12
-    margin for its rounding) certifies separability by itself, even where the final (w, b) = 0
-    puts no point strictly on its side."""
-    from manual.blocked import Objective
-    from manual.fit import _separates
-
-    X, y = _nonseparable(20, 2, 8)
-    model, w, b = Objective(X, y, 0.0), np.zeros(2), 0.0
-    bound = math.log(2.0) / 20
-
-    def certified(loss: float) -> bool:
-        return _separates(model, w, b, np.array([1.0, loss]), 20)
-
-    assert certified(0.5 * bound) and certified(bound * (1 - 2e-12))
-    assert not certified(bound * (1 - 1e-12))  # the margin itself is not below
-    assert not certified(bound) and not certified(1.5 * bound)
-
-
-def test_newton_direction_solves_when_it_may_and_drops_what_rounding_hides() -> None:
-    """A well-conditioned H is solved directly (bitwise np.linalg.solve); where the Cholesky pivots
-    span more than 1e7 (cond(H) >= 1e14), the eigenvalues below (d + 1) eps lambda_max are
-    dropped: the minimum-norm step, not the huge one along the near-null direction."""
-    from manual.fit import _newton_direction
-
-    rng = np.random.default_rng(9)
-    A = rng.standard_normal((4, 4))
-    H, g = A @ A.T + 4 * np.eye(4), rng.standard_normal(4)
-    assert np.array_equal(_newton_direction(H, g), np.linalg.solve(H, g))
-    near = np.diag([1e4, 1e-12])  # pivots 1e2 and 1e-6: ratio 1e-8; 1e-12 < 2 eps 1e4
-    assert np.array_equal(_newton_direction(near, np.array([1e4, 1.0])), np.array([1.0, 0.0]))
-    fine = np.diag([1e4, 1e-9])  # pivots 1e2 and 3.2e-5: ratio 3.2e-7, solved as it is
-    g2 = np.array([1e4, 1.0])
-    assert np.array_equal(_newton_direction(fine, g2), np.linalg.solve(fine, g2))  # ~ (1, 1e9)
-    assert np.array_equal(_newton_direction(np.zeros((2, 2)), np.ones(2)), np.zeros(2))
-
-
-def test_newton_damps_the_steps_that_would_raise_the_loss() -> None:
-    """From a far start the full Newton step overshoots (p (1 - p) ~ 0, so H ~ 0 and H^-1 g is
-    huge): the line search halves it until Armijo's test passes, the loss never rises beyond
-    its rounding, and the run reaches the optimum that a start from 0 reaches."""
-    from manual.blocked import Objective
-    from manual.fit import LOSS_SLACK_ULPS, _newton_direction
-
-    X, y = _nonseparable(200, 2, 10)
-    w0 = np.array([30.0, -30.0])
-    model = Objective(X, y, 0.0)
-    f0, gw, gb = model.loss_and_gradient(w0, 0.0)
-    full = _newton_direction(model.hessian(w0, 0.0), np.append(gw, gb))
-    assert model.loss_and_gradient(w0 - full[:-1], -full[-1])[0] > 100 * f0  # the full step
-    far = manual.fit(X, y, solver="newton", tol=1e-10, w0=w0)
-    near = manual.fit(X, y, solver="newton", tol=1e-10)
-    assert far.converged and far.n_iter <= 20
-    rises = np.diff(far.losses)
-    assert np.all(rises <= LOSS_SLACK_ULPS * EPS * far.losses[1:])
-    assert rises[0] < 0  # the first, damped, step already lowers the loss
-    assert abs(far.losses[-1] - near.losses[-1]) <= 8 * EPS * near.losses[-1]
-
-
-def test_a_final_iterate_with_every_margin_beyond_rounding_certifies_separation() -> None:
-    """(2 y_i - 1) z_i > (d + 1) eps (|X_i| @ |w| + |b|) for every i: each point is strictly on
-    its side, however thin the margin, unless the margin is within the rounding of z_i."""
-    from manual.blocked import Objective
-    from manual.fit import _separates
-
-    X, y = np.array([[-1.0], [1.0]]), np.array([0.0, 1.0])
-    model, high = Objective(X, y, 0.0), np.array([1.0])  # a loss far above log(2) / n
-
-    def certified(w: float, b: float) -> bool:
-        return _separates(model, np.array([w]), b, high, 2)
-
-    assert certified(1.0, 0.0) and certified(2.0, 0.5)
-    assert not certified(-1.0, 0.0) and not certified(1.0, 1.5) and not certified(0.0, 0.0)
-    # z_2 = 1 + b exactly; its rounding bound is 2 eps (1 + |b|) ~ 8.9e-16
-    assert not certified(1.0, -1.0 + 5 * EPS / 2)  # z_2 = 5.6e-16: within rounding
-    assert certified(1.0, -1.0 + 10 * EPS / 2)  # z_2 = 1.1e-15: beyond it
-    assert not certified(1.0, -1.0)  # z_2 = 0
-    shifted = Objective(np.array([[0.0], [3.0]]), y, 0.0)  # only the intercept separates these
-    assert _separates(shifted, np.array([1.0]), -1.0, high, 2)
-    assert not _separates(shifted, np.array([1.0]), 1.0, high, 2)
 
 
 def test_the_callback_sees_every_iterate_as_recorded() -> None:
@@ -379,107 +225,173 @@ def test_the_callback_sees_every_iterate_as_recorded() -> None:
         assert np.array_equal(seen[-1][1], res.w) and seen[-1][2] == res.b
 
 
+def test_one_class_has_no_optimum_whatever_the_penalty() -> None:
+    """With every label the same, moving b alone lowers every l_i towards 0, and the penalty never
+    touches b: no finite optimum for any l2 (DERIVATION.md). Every solver of both twins warns."""
+    X, y = np.array([[0.0], [1.0], [2.0]]), np.ones(3)
+    for twin in (manual, reference):
+        for solver in ("gd", "newton"):
+            for l2 in (0.0, 1e-3, 1.0):
+                for labels in (y, 1 - y):
+                    with pytest.warns(manual.SeparationWarning, match="one class only"):
+                        res = twin.fit(X, labels, solver=solver, l2=l2)
+                    assert res.separable
+
+
+def test_fit_spends_at_most_one_pass_over_x_beyond_its_iterations(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """GD with max_iter = k evaluates the loss and gradient k + 1 times (one pass over X each), and
+    what follows the run (the separation certificate) at most one pass more, whether or not the
+    run converged: no hidden probe."""
+    from manual.linear import LinearObjective
+
+    passes = [0]
+    blocks = LinearObjective.blocks
+
+    def counted(self: LinearObjective) -> object:
+        passes[0] += 1
+        return blocks(self)
+
+    monkeypatch.setattr(LinearObjective, "blocks", counted)
+    rng = np.random.default_rng(4)
+    x = np.concatenate([-rng.uniform(0, 1, 40) - 1e-6, rng.uniform(0, 1, 40) + 1e-6])
+    separable = (np.column_stack([x, rng.standard_normal(80)]), (x > 0).astype(float))
+    for X, y in (_nonseparable(80, 2, 7), separable):
+        for k in (1, 2, 5):
+            passes[0] = 0
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", manual.LogregWarning)
+                manual.fit(X, y, solver="gd", max_iter=k, lr=0.1)
+            assert passes[0] <= k + 2, (k, passes[0])
+
+
+def test_a_loss_below_log2_over_n_certifies_separation() -> None:
+    """Every l_i < log 2 puts every point on its side, so a loss below log(2) / n (less a 1e-12
+    margin for its rounding) certifies separability by itself, even where the final (w, b) = 0
+    puts no point strictly on its side."""
+    from manual.binary import BinaryLoss
+    from manual.diagnostics import separates
+    from manual.linear import LinearObjective
+
+    X, y = _nonseparable(20, 2, 8)
+    objective, theta = LinearObjective(BinaryLoss, X, y, 0.0), np.zeros(3)
+    bound = math.log(2.0) / 20
+    assert separates(objective, theta, np.array([1.0, 0.5 * bound]))
+    assert not separates(objective, theta, np.array([1.0, 1.5 * bound]))
+
+
+def test_a_final_iterate_with_every_margin_beyond_rounding_certifies_separation() -> None:
+    """(2 y_i - 1) z_i beyond the rounding of z_i for every i: each point is strictly on its side,
+    however thin the margin; a margin of 0, or within the rounding of z_i, is not."""
+    from manual.binary import BinaryLoss
+    from manual.diagnostics import separates
+    from manual.linear import LinearObjective
+
+    X, y = np.array([[-1.0], [1.0]]), np.array([0.0, 1.0])
+    objective, high = LinearObjective(BinaryLoss, X, y, 0.0), np.array([1.0])
+
+    def certified(w: float, b: float) -> bool:
+        return separates(objective, np.array([w, b]), high)
+
+    assert certified(1.0, 0.0) and certified(2.0, 0.5)
+    assert not certified(-1.0, 0.0) and not certified(1.0, 1.5) and not certified(0.0, 0.0)
+    assert not certified(1.0, -1.0)  # z_2 = 0
+    assert not certified(1.0, -1.0 + EPS)  # z_2 = 2.2e-16: within the rounding of 1 + b
+    assert certified(1.0, -1.0 + 1e-12)
+
+
+def test_newton_direction_is_the_minimum_norm_solution() -> None:
+    """d = H^+ g: for a positive definite H it solves H d = g; for a singular H it solves
+    H d = P g (P the projection on H's range) and has no component in H's null space; the
+    cutoff is relative to lambda_max, so scaling H by c scales d by 1 / c."""
+    from manual.solvers.newton import newton_direction
+
+    rng = np.random.default_rng(9)
+    A = rng.standard_normal((4, 4))
+    H, g = A @ A.T + 4 * np.eye(4), rng.standard_normal(4)
+    assert_within("H d = g", H @ newton_direction(H, g), g, 64 * EPS * np.abs(g).max())
+    B = rng.standard_normal((5, 3))
+    S = B @ B.T  # rank 3 of 5
+    lam, V = np.linalg.eigh(S)
+    null = V[:, lam < 1e-10 * lam.max()]
+    g5 = rng.standard_normal(5)
+    d = newton_direction(S, g5)
+    assert np.abs(null.T @ d).max() <= 1e-12 * np.abs(d).max()
+    Pg = g5 - null @ (null.T @ g5)
+    assert_within("H d = P g", S @ d, Pg, 1e-12 * np.abs(g5).max())
+    for c in (1e-200, 1e-8, 1e8, 1e200):
+        assert_within("scaled", newton_direction(c * S, g5) * c, d, 1e-12 * np.abs(d).max())
+    assert np.array_equal(newton_direction(np.zeros((2, 2)), np.ones(2)), np.zeros(2))
+
+
 class _Quadratic:
-    """A made-up model for the Newton driver alone: L = |theta|^2 / 2 (theta = (w, b)), whose
-    Hessian is reported as h I (h = 1: exact; other h: the step is 1 / h times Newton's), and
-    which refuses, as the real objective refuses logits past float64, any point whose largest
-    coordinate exceeds `limit`."""
+    """A made-up objective for the solvers alone: L = |theta|^2 / 2 + offset, whose Hessian is
+    reported as h I (h = 1: exact; other h: the step is 1 / h times Newton's)."""
 
-    def __init__(self, h: float, limit: float = math.inf) -> None:
-        self.h, self.limit = h, limit
-        self.X, self.y = np.zeros((1, 2)), np.ones(1)
+    def __init__(self, h: float, offset: float = 0.0) -> None:
+        self.h, self.offset = h, offset
 
-    def loss_and_gradient(self, w: np.ndarray, b: float) -> tuple[float, np.ndarray, float]:
-        if max(np.abs(w).max(), abs(b)) > self.limit:
-            raise ValueError("logits beyond float64")
-        return float(w @ w + b * b) / 2, w.copy(), b
+    def loss_and_gradient(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        return float(theta @ theta) / 2 + self.offset, theta.copy()
 
-    def hessian(self, w: np.ndarray, b: float) -> np.ndarray:
-        return self.h * np.eye(3)
+    def hessian(self, theta: np.ndarray) -> np.ndarray:
+        return self.h * np.eye(len(theta))
+
+    def hvp(self, theta: np.ndarray, u: np.ndarray) -> np.ndarray:
+        return self.h * u
 
 
-def _step(model: _Quadratic, w: np.ndarray, b: float) -> tuple[np.ndarray, float]:
-    from manual.fit import _newton_step
+@given(st.floats(0.3, 5.0), st.floats(1e-3, 1e3), st.floats(0.0, 1e6))
+def test_every_newton_step_passes_armijos_test(h: float, scale: float, offset: float) -> None:
+    """Whatever the curvature reported (h I, so that the full step overshoots or falls short), the
+    step taken lowers L by at least C t g.d less the loss's rounding slack: Armijo's test."""
+    from manual.solvers import Iterate, Newton
+    from manual.solvers.line_search import ARMIJO_C, loss_slack
 
-    stepped = _newton_step(model, w, b, *model.loss_and_gradient(w, b))
+    objective = _Quadratic(h, offset)
+    theta = scale * np.array([1.0, -2.0, 3.0])
+    f, g = objective.loss_and_gradient(theta)
+    stepped = Newton().step(objective, Iterate(theta, f, g))
     assert stepped is not None
-    return stepped[0], stepped[1]
+    s = theta - stepped.theta  # t d
+    assert stepped.loss <= f - ARMIJO_C * float(g @ s) + loss_slack(f)
+    assert stepped.loss < f
 
 
-def test_the_line_search_keeps_armijos_margin_and_halves_past_refused_trials() -> None:
-    """Armijo's test asks for a decrease of at least C t g.d, not just any decrease; a trial whose
-    logits leave float64 counts as rejected, and t halves again."""
-    from manual.fit import ARMIJO_C
-
-    # step 1 / h = 2 - 1e-6 times Newton's: the full step lands at -(1 - 1e-6) theta, lowering
-    # L by a fraction 2e-6, far below C g.d / L = 2 C (2 - 1e-6) = 4e-4: rejected; the half step
-    # lands at 5e-7 theta. The margin is relative: it holds for a start of size 1e3 as well.
-    assert 2 * ARMIJO_C * (2 - 1e-6) > 2e-6
-    for scale in (1e-3, 1.0, 1e3):
-        theta = scale * np.array([1.0, -2.0, 3.0])
-        w, b = _step(_Quadratic(1 / (2 - 1e-6)), theta[:2], float(theta[2]))
-        np.testing.assert_allclose(np.append(w, b), 5e-7 * theta, rtol=1e-9)
-    # Armijo's test admits equality: a trial exactly at L - C t g.d + slack is taken at t = 1
-    from manual.fit import _loss_slack, _newton_step
-
-    edge = 1.0 - ARMIJO_C * 1.0 * 1.0 + _loss_slack(1.0)
-
-    class Edge(_Quadratic):
-        def loss_and_gradient(self, w: np.ndarray, b: float) -> tuple[float, np.ndarray, float]:
-            return (1.0 if b == 0.0 else edge), np.zeros(2), 1.0 - b
-
-    stepped = _newton_step(Edge(1.0), np.zeros(2), 0.0, 1.0, np.zeros(2), 1.0)
-    assert stepped is not None and stepped[1] == -1.0
-    # step 8 x Newton's: trials at -7 theta (refused: past the limit), -3 theta (9 x the loss),
-    # -theta (the same loss: no decrease) and 0, the first accepted
-    theta = np.array([1.0, -2.0, 3.0])
-    w, b = _step(_Quadratic(1 / 8, limit=5 * 3.0), theta[:2], float(theta[2]))
-    assert np.array_equal(np.append(w, b), np.zeros(3))
-
-
-def test_newton_stops_where_no_step_lowers_the_loss_but_tol_zero_takes_max_iter_steps() -> None:
-    """A model whose loss every step raises (by 1e-15, beyond its rounding of 4 ulps; its gradient
-    says otherwise): the line search gives up once t g.d is below that rounding; with tol > 0 the
-    run stops there, saying so; with tol = 0 it takes the max_iter steps the contract asks for, all
-    of length 0."""
-    from manual.fit import _advice, _newton_step, run
+def test_a_stalled_solver_stops_and_says_so_but_tol_zero_takes_max_iter_steps() -> None:
+    """An objective whose loss every step raises (its gradient says otherwise): the line search
+    gives up; with tol > 0 the run stops there and the warning says the optimum is reached as far
+    as float64 can tell; with tol = 0 it takes the max_iter steps the contract asks for, all of
+    length 0, and searches no more once stalled."""
+    from manual.solvers import Newton, minimize
 
     class Flat(_Quadratic):
-        def loss_and_gradient(self, w: np.ndarray, b: float) -> tuple[float, np.ndarray, float]:
-            moved = bool(np.any(w != 0) or b != 0)
-            return 1.0 + 1e-15 * moved, np.ones(2), 1.0
+        hessians = 0
 
-    model, w0 = Flat(1.0), np.zeros(2)
-    assert _newton_step(model, w0, 0.0, 1.0, np.ones(2), 1.0) is None
+        def loss_and_gradient(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+            return 1.0 + 1e-15 * bool(np.any(theta != 0)), np.ones(len(theta))
 
-    class Tiny(_Quadratic):  # a step up to 2^-50 = 4 ulps of 1 leaves the loss alone
-        def loss_and_gradient(self, w: np.ndarray, b: float) -> tuple[float, np.ndarray, float]:
-            return 1.0 + 1e-15 * (abs(b) > 2.0**-50), np.zeros(2), 1.0
+        def hessian(self, theta: np.ndarray) -> np.ndarray:
+            self.hessians += 1
+            return np.eye(len(theta))
 
-    # g = (0, 0, 1), H = I: g.d = 1, and t = 2^-50 makes t g.d the slack, 4 eps 1: the search has
-    # stopped before it tries that t (by convexity it could not lower the loss measurably)
-    assert _newton_step(Tiny(1.0), w0, 0.0, 1.0, np.zeros(2), 1.0) is None
-    common = dict(solver="newton", lr=0.0, w0=w0, b0=0.0)
-    for l2 in (1.0, 0.0):  # l2 = 0: the Newton probe for separation stops at once too
-        with pytest.warns(manual.ConvergenceWarning) as record:
-            stopped = run(model, 1, max_iter=9, tol=1e-3, l2=l2, **common)  # type: ignore[arg-type]
-        assert stopped.n_iter == 0 and not stopped.converged and not stopped.separable
-        assert str(record[0].message) == _advice(
-            "newton", 0.0, stopped.losses, stopped.grad_norms, 1e-3, True
-        )
-    hessians: list[int] = []
-
-    def counted_hessian(w: np.ndarray, b: float) -> np.ndarray:
-        hessians.append(1)
-        return np.eye(3)
-
-    model.hessian = counted_hessian  # type: ignore[method-assign]
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        full = run(model, 1, max_iter=9, tol=0.0, l2=1.0, **common)  # type: ignore[arg-type]
+    stopped = minimize(Flat(1.0), np.zeros(3), Newton(), max_iter=9, tol=1e-3)
+    assert stopped.n_iter == 0 and stopped.stalled and not stopped.converged
+    objective = Flat(1.0)
+    full = minimize(objective, np.zeros(3), Newton(), max_iter=9, tol=0.0)
     assert full.n_iter == 9 and np.array_equal(full.losses, np.ones(10))
-    assert np.array_equal(full.w, w0) and full.b == 0.0
-    assert len(hessians) == 1  # once stalled, the steps of length 0 cost no search
+    assert np.array_equal(full.theta, np.zeros(3)) and objective.hessians == 1
+
+
+def test_gd_with_the_default_step_is_not_told_its_step_is_too_large() -> None:
+    """The default lr = 1 / L never raises the loss beyond its rounding; a rise of a few ulps must
+    not be read as "lr too large". A given lr that does raise it is."""
+    X, y = _nonseparable(100, 2, 5)
+    X[:, 1] *= 100.0
+    with pytest.warns(manual.ConvergenceWarning) as record:
+        manual.fit(X, y, solver="gd", max_iter=20)
+    assert "too large" not in str(record[0].message)
 
 
 @pytest.mark.parametrize("w0", [300.0, 700.0, 705.0])
@@ -491,16 +403,16 @@ def test_newton_recovers_from_a_start_where_the_curvature_underflows(
     in one sample, H^+ g misses the direction that lowers the loss: the Cauchy step along g takes
     over, and the run reaches the optimum that a start from 0 reaches, in fewer than 10 passes over
     X a step (not the 400 to 1000 halvings of t, one pass each, that H^+ g alone would take)."""
-    from manual.blocked import Objective
+    from manual.linear import LinearObjective
 
     passes = [0]
-    loss_and_gradient = Objective.loss_and_gradient
+    loss_and_gradient = LinearObjective.loss_and_gradient
 
-    def counted(self: Objective, w: np.ndarray, b: float) -> tuple[float, np.ndarray, float]:
+    def counted(self: LinearObjective, theta: np.ndarray) -> tuple[float, np.ndarray]:
         passes[0] += 1
-        return loss_and_gradient(self, w, b)
+        return loss_and_gradient(self, theta)
 
-    monkeypatch.setattr(Objective, "loss_and_gradient", counted)
+    monkeypatch.setattr(LinearObjective, "loss_and_gradient", counted)
     X, y = np.array([[-1.0], [1.0], [2.0]]), np.array([0.0, 1.0, 0.0])
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no RuntimeWarning, no ConvergenceWarning
@@ -515,112 +427,12 @@ def test_newton_recovers_from_a_start_where_the_curvature_underflows(
     assert far2.converged and abs(far2.losses[-1] - near2.losses[-1]) <= 8 * EPS * near2.losses[-1]
 
 
-def test_the_newton_step_scales_with_the_hessian_whatever_it_drops() -> None:
-    """H^+ g for c H is H^+ g / c: the rounding cutoff is relative to lambda_max, whatever its
-    size. Here H = diag(1e-17, 1e-3, 1) c: 1e-17 c is below 3 eps c (dropped), 1e-3 c is not."""
-    from manual.fit import _newton_direction
-
-    g = np.ones(3)
-    for c in (1.0, 2.0**-20, 2.0**-60, 2.0**40):
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")  # silently: no warning of any kind on the way
-            step = _newton_direction(c * np.diag([1e-17, 1e-3, 1.0]), g)
-        assert np.array_equal(step, np.array([0.0, 1e3, 1.0]) / c), c
-
-
-def test_the_newton_direction_solves_only_below_the_pivot_ratio_1e7(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Cholesky pivots with ratio exactly 1e7 (H = diag(1, 1e-14); sqrt(x^2) = x in IEEE
-    arithmetic) take the eigendecomposition, pivots just inside it the plain solve."""
-    from manual.fit import _newton_direction
-
-    solved: list[np.ndarray] = []
-    solve = np.linalg.solve
-
-    def spy(A: np.ndarray, g: np.ndarray) -> np.ndarray:
-        solved.append(A)
-        return solve(A, g)
-
-    monkeypatch.setattr(np.linalg, "solve", spy)
-    for pivot, direct in ((1e-7, False), (1e-7 * (1 + 1e-15), True), (1e-7 * (1 - 1e-15), False)):
-        solved.clear()
-        H = np.diag([1.0, pivot * pivot])
-        assert np.sqrt(H[1, 1]) == pivot
-        step = _newton_direction(H, np.ones(2))
-        assert bool(solved) is direct
-        np.testing.assert_allclose(step, [1.0, 1 / H[1, 1]], rtol=1e-12)
-
-
-def test_the_rounding_floor_is_three_steps_without_a_new_best_norm_or_a_loss_change() -> None:
-    """The floor test's edges: FLOOR_STEPS steps, a best norm equalled (not beaten) inside them,
-    the loss's spread over them (and the iterate before) up to 4 ulps of the last loss."""
-    from manual.fit import FLOOR_STEPS, _at_rounding_floor, _loss_slack
-
-    assert FLOOR_STEPS == 3
-    losses, norms = np.full(6, 0.5), np.array([1.0, 1e-9, 1e-17, 1e-17, 2e-17, 3e-17])
-    assert _at_rounding_floor(losses, norms)  # the window's best, 1e-17, only equals the earlier
-    beaten = norms.copy()
-    beaten[-2] = 0.99e-17
-    assert not _at_rounding_floor(losses, beaten)
-    earlier = norms.copy()
-    earlier[-4] = 0.5e-17  # the best before the window is what the window must beat
-    assert _at_rounding_floor(losses, earlier)
-    assert _at_rounding_floor(losses[-4:], norms[-4:]) and not _at_rounding_floor(
-        losses[-3:], norms[-3:]
-    )  # FLOOR_STEPS steps after at least one before them
-    slack = _loss_slack(0.5)  # 4 ulps of 0.5: 0.5 + slack and 0.5 + 2 slack are exact
-    assert slack == 2 * EPS and _loss_slack(-3.0) == 12 * EPS
-    for where, rise, floor in ((-4, slack, True), (-4, 2 * slack, False), (-5, 1.0, True)):
-        moved = losses.copy()
-        moved[where] += rise
-        assert _at_rounding_floor(moved, norms) is floor, (where, rise)
-    # the slack is the last loss's: a large earlier loss does not widen it, and at 1.0 a spread of
-    # 4 eps is within 4 ulps of the last loss but not of the one before, 1 - eps / 2
-    first_large = np.array([10.0, 10.0, 0.5 + 2 * slack, 0.5, 0.5, 0.5])
-    assert not _at_rounding_floor(first_large, norms)
-    below_one = np.array([1.0, 1 - 4 * EPS, 1 - 4 * EPS, 1 - EPS / 2, 1.0])
-    assert _at_rounding_floor(below_one, np.ones(5))
-    # in 4 iterates, the window is the last 3 norms, not the last one alone
-    assert not _at_rounding_floor(np.full(4, 0.5), np.array([1.0, 0.5, 1.0, 1.0]))
-
-
-def test_the_line_search_skips_only_a_margin_beyond_the_loss_and_its_rounding() -> None:
-    """A t whose Armijo margin C t g.d exceeds L plus the slack cannot pass (the loss is >= 0);
-    one whose margin equals L + slack can, where the trial's loss is exactly 0, and is tried."""
-    from manual.fit import ARMIJO_C, _line_search
-
-    class ZeroAtT1(_Quadratic):  # the loss is 0 at b = -1 (t = 1 on step (0, 0, 1)), 1 elsewhere
-        def loss_and_gradient(self, w: np.ndarray, b: float) -> tuple[float, np.ndarray, float]:
-            return (0.0 if b == -1.0 else 1.0), np.zeros(2), 0.0
-
-    g = step = np.array([0.0, 0.0, 1.0])  # g.d = 1
-    f = ARMIJO_C * 1.0  # the margin at t = 1, exactly
-    for slack in (0.0, 0.5 * f):  # margin = L + 0 (equal); margin = L, between L -+ slack
-        found = _line_search(ZeroAtT1(1.0), np.zeros(2), 0.0, f, g, step, slack)
-        assert found is not None and found[1] == -1.0 and found[2][0] == 0.0, slack
-
-
-@pytest.mark.parametrize(("size", "separates"), [(1.0, False), (0.5, True)])
-def test_the_separation_probe_takes_at_most_50_newton_steps(size: float, separates: bool) -> None:
-    """L = |theta|^2 / 2 with the Hessian reported as 2 I: each step halves theta and quarters
-    L, exactly. From L = 4^50 size (n = 1), L passes below log 2 (the certificate) at step 50
-    for size = 0.5, at step 51 for size = 1: the probe gives up after 50 steps."""
-    from manual.fit import _newton_probe_separates
-
-    model = _Quadratic(2.0)
-    w = np.array([2.0**50, 2.0**50 if size == 1.0 else 0.0])
-    at = model.loss_and_gradient(w, 0.0)
-    assert at[0] == 4.0**50 * size
-    assert _newton_probe_separates(model, w, 0.0, at, 1) is separates
-
-
 def test_every_warning_names_the_callers_line_and_says_it_all() -> None:
     """Raised deep inside (fit -> run, the JAX twin's fit -> run, check_gradient), each warning
     is attributed to the line that called the project: this file."""
     from manual.mistakes import flat
 
-    X, y = np.array([[1.0], [2.0], [3.0]]), np.ones(3)  # one class: separable
+    X, y = np.array([[1.0], [2.0], [3.0]]), np.array([0.0, 0.0, 1.0])  # separable
     for fit in (manual.fit, reference.fit):
         with pytest.warns(manual.SeparationWarning) as record:
             fit(X, y, solver="newton")
@@ -641,51 +453,6 @@ def test_every_warning_names_the_callers_line_and_says_it_all() -> None:
         manual.check_gradient(f, g, np.zeros(2, dtype=np.float32))
     assert len(record) == 1
     assert_attributed_to(record, __file__)
-
-
-class _Given(_Quadratic):
-    """A model with a given Hessian whose loss is 0 wherever a trial step lands: the step that
-    _newton_step takes is the whole first trial, so it shows which direction was chosen."""
-
-    def __init__(self, H: np.ndarray) -> None:
-        super().__init__(1.0)
-        self.H = H
-
-    def loss_and_gradient(self, w: np.ndarray, b: float) -> tuple[float, np.ndarray, float]:
-        return 0.0, np.zeros_like(w), 0.0
-
-    def hessian(self, w: np.ndarray, b: float) -> np.ndarray:
-        return self.H
-
-
-def test_the_cauchy_step_replaces_newtons_only_beyond_twice_its_decrease() -> None:
-    """H = diag(7.875, 0), g = (1, b): H^+ g = (1 / 7.875, 0) drops g's second component. With
-    this b (found by search) the Cauchy decrease |g|^4 / g.H.g is exactly CAUCHY_FACTOR = 2
-    times Newton's g.H^+ g in float64: not beyond it, so Newton's step is kept; with a larger
-    b it is beyond, and the step is the Cauchy step |g|^2 / g.H.g g."""
-    from manual.fit import CAUCHY_FACTOR, _newton_step
-
-    H = np.diag([7.875, 0.0])
-    for b, cauchy in ((0.6435942529055826, False), (0.7, True)):
-        g = np.array([1.0, b])
-        g_g, length = float(g @ g), float(g @ g) / float(g @ H @ g)  # the Cauchy step's length
-        newton = np.array([1 / 7.875, 0.0])
-        assert (g_g * length > CAUCHY_FACTOR * float(g @ newton)) is cauchy
-        assert g_g * length >= CAUCHY_FACTOR * float(g @ newton)
-        stepped = _newton_step(_Given(H), np.zeros(1), 0.0, 1.0, g[:1], b)
-        assert stepped is not None
-        want = length * g if cauchy else newton
-        np.testing.assert_array_equal(-np.append(stepped[0], stepped[1]), want)
-
-
-def test_along_a_gradient_without_curvature_the_cauchy_step_is_2_to_the_416() -> None:
-    """H = 0: Newton's step is 0, and the Cauchy step along g has no model minimum; its length
-    is then 1 / _TINY = 2^416 (the line search halves it as far as needed). Here the loss
-    accepts it at once: b moves by 2^416 g_b = 2^416 2^-250."""
-    from manual.fit import _newton_step
-
-    stepped = _newton_step(_Given(np.zeros((2, 2))), np.zeros(1), 0.0, 1.0, np.zeros(1), 2.0**-250)
-    assert stepped is not None and stepped[1] == -(2.0**166) and stepped[0][0] == 0.0
 
 
 def test_tol_zero_takes_max_iter_steps_even_at_a_zero_gradient_and_tol_is_reached_at_equality() -> (

@@ -8,8 +8,6 @@
   (central differences with a rigorous error bound).
 """
 
-import warnings
-
 import numpy as np
 import pytest
 from hypothesis import given
@@ -171,97 +169,37 @@ def test_hessian_is_the_derivative_of_gradient(Pv: tuple[Problem, np.ndarray]) -
 
 
 @given(any_problems, st.sampled_from([1, 3, 64, 4096]))
-def test_the_solvers_blocked_objective_equals_the_public_functions(P: Problem, rows: int) -> None:
-    """manual.blocked.Objective regroups the same exact forms block by block of rows: only the
-    order of the sums differs."""
-    from manual.blocked import Objective
+def test_the_blocks_of_rows_change_only_the_order_of_the_sums(P: Problem, rows: int) -> None:
+    """The objective that the public functions and the solvers share reads X a block of rows at a
+    time: any block size gives the same loss, gradient and Hessian up to the order of the sums,
+    and an exactly symmetric Hessian."""
+    from manual.binary import BinaryLoss
+    from manual.linear import LinearObjective
 
     if P.l2 and np.max(np.abs(P.w)) > 1e140:
         return
-    obj = Objective(P.X2, P.y, P.l2, rows=rows)
-    f, gw, gb = obj.loss_and_gradient(P.w, P.b)
+    objective = LinearObjective(BinaryLoss, P.X2, P.y, P.l2, block_rows=rows)
+    theta = np.append(P.w, P.b)
+    f, g = objective.loss_and_gradient(theta)
     assert_within("loss", f, manual.loss(*_args(P)), SUM_ORDER_RTOL * twin_loss_scale(P))
     assert_within(
         "gradient",
-        np.append(gw, gb),
+        g,
         np.append(*manual.gradient(*_args(P))),
         SUM_ORDER_RTOL * twin_gradient_scale(P),
     )
-    H = obj.hessian(P.w, P.b)
+    H = objective.hessian(theta)
     assert np.array_equal(H, H.T)
     assert_within("hessian", H, manual.hessian(*_args(P)), twin_hessian_bound(P))
-    # from the first Hessian on, loss_and_gradient keeps p (1 - p) for the next Hessian at its
-    # point: bitwise the same as computing it afresh, and never used at another point
-    assert np.array_equal(obj.loss_and_gradient(P.w, P.b)[1], gw)
-    assert np.array_equal(obj.hessian(P.w, P.b), H)
-    obj.loss_and_gradient(P.w / 2, P.b + 1.0)
-    assert np.array_equal(obj.hessian(P.w, P.b), H)
-    assert np.array_equal(
-        Objective(P.X2, P.y, P.l2, rows=rows).hessian(P.w / 2, P.b + 1.0),
-        obj.hessian(P.w / 2, P.b + 1.0),
-    )
 
 
-def test_the_solvers_blocked_loss_survives_a_sum_past_the_largest_float() -> None:
+def test_a_loss_whose_sum_passes_the_largest_float_keeps_its_mean() -> None:
     """Logits near 1e308 on the wrong side: each term is finite, their sum is not, their mean is;
-    the blocked loss takes the mean, as manual.loss does, and refuses only logits that overflow."""
-    from manual.blocked import Objective
-
+    the loss takes the mean, and refuses only logits that overflow."""
     X = np.array([[1.0], [1.0], [1.0], [-1.0]])
     y = np.array([0.0, 0.0, 0.0, 1.0])
     w = np.array([1.5e308])
-    for rows in (1, 4):
-        obj = Objective(X, y, 0.0, rows=rows)
-        want = manual.loss(w, 0.0, X, y)
-        assert np.isfinite(want)
-        assert obj.loss_and_gradient(w, 0.0)[0] == pytest.approx(want, rel=4 * EPS)
-        with pytest.raises(ValueError, match="overflow"):
-            obj.loss_and_gradient(w, 1e308)  # z = 2.5e308: inf
-    # the block size asked for, clamped to 1..n
-    for asked, rows in ((0, 1), (1, 1), (3, 3), (100, 4)):
-        assert Objective(X, y, 0.0, rows=asked).rows == rows
-    # blocks of 2: the first sums to 1.5e308 (finite), the second overflows and adds its mean
-    X2 = np.array([[0.5], [0.5], [1.0], [1.0]])
-    want = manual.loss(w, 0.0, X2, np.zeros(4))  # (0.75 + 0.75 + 1.5 + 1.5) 1e308 / 4
-    got = Objective(X2, np.zeros(4), 0.0, rows=2).loss_and_gradient(w, 0.0)[0]
-    assert got == pytest.approx(want, rel=4 * EPS) and want == pytest.approx(1.125e308, rel=EPS)
-
-
-def test_the_solvers_hessian_reuses_the_last_pass_only_where_it_was_taken() -> None:
-    """After the first Hessian, loss_and_gradient keeps p (1 - p), and a Hessian at that same
-    point uses it (scaling the kept values scales the data part of H); anywhere else, or after
-    a pass that stopped at an overflow, it computes afresh. Overflow is refused with a
-    ValueError, never a RuntimeWarning."""
-    from manual.blocked import Objective
-
-    rng = np.random.default_rng(11)
-    X, y = rng.standard_normal((50, 3)), (rng.random(50) < 0.5).astype(float)
-    w, b, l2 = rng.standard_normal(3), 0.3, 0.25
-    obj = Objective(X, y, l2, rows=16)
-    H = obj.hessian(w, b)
-    penalty = np.diag([l2, l2, l2, 0.0])
-    obj.loss_and_gradient(w, b)
-    assert obj._s is not None
-    obj._s *= 4.0  # white box: the kept curvature, so that its use shows
-    H4 = obj.hessian(w, b)
-    assert np.allclose(H4 - penalty, 4 * (H - penalty), rtol=1e-14, atol=0)
-    obj._s *= 4.0  # a second Hessian at the same point, no pass between: the buffer again
-    assert np.allclose(obj.hessian(w, b) - penalty, 16 * (H - penalty), rtol=1e-14, atol=0)
-    assert np.array_equal(
-        obj.hessian(w, b + 1e-3), Objective(X, y, l2, rows=16).hessian(w, b + 1e-3)
-    )
-    huge = np.array([1e308, 1e308, 1e308])
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        with pytest.raises(ValueError, match="overflow"):
-            obj.hessian(huge, b)  # X @ w overflows: inf, and inf - inf
-    assert np.array_equal(obj.hessian(w, b), Objective(X, y, l2, rows=16).hessian(w, b))
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        with pytest.raises(ValueError, match="overflow"):
-            obj.loss_and_gradient(huge, b)
-        one = Objective(np.array([[2.0, -2.0, 0.0]]), np.ones(1), l2)  # z = inf - inf = nan
-        for call in (one.hessian, one.loss_and_gradient):
-            with pytest.raises(ValueError, match="overflow"):
-                call(np.array([1e308, 1e308, 0.0]), b)
-    assert np.array_equal(obj.hessian(w, b), Objective(X, y, l2, rows=16).hessian(w, b))
+    want = 1.5e308  # every l_i = z_i = 1.5e308 to rounding
+    assert manual.loss(w, 0.0, X, y) == pytest.approx(want, rel=4 * EPS)
+    with pytest.raises(ValueError, match="overflow"):
+        manual.loss(w, 1e308, X, y)  # z = 2.5e308: inf

@@ -1,0 +1,224 @@
+"""A per-sample loss in the logits, composed with X, the intercept and the penalty: written once.
+
+Conventions
+-----------
+    X : (n, d)    y : (n,) or (n, K)    coef = [W; b] : (d + 1,) or (d + 1, K), the intercept last
+    theta = coef.ravel()                      the flat parameter vector the solvers see
+    Z = X @ W + b                             logits, (n,) or (n, K)
+    L(theta) = mean_i l(Z_i, y_i) + (l2 / 2) ||W||^2       (the intercept is never penalized)
+
+The chain rule through the linear map (one line a step; every model shares them):
+    dL/dW = X.T @ (dl/dZ) / n + l2 W          dL/db = sum_i (dl/dZ_i) / n
+    H     = sum_i (x1_i x1_i^T) kron (d2l/dZ_i2) / n + l2 on the W block,   x1_i = (x_i, 1)
+    H u   = X1.T @ [(d2l/dZ2) (X1 @ U)] / n + l2 U_W                         (U = u as coef)
+
+`loss` is a class of per-sample functions of Z (`manual.binary.BinaryLoss`, the multinomial one):
+    parameter_shape(d)             the shape of coef
+    value_and_derivative(Z, y)     (l_i (m,), dl/dZ_i (m,) or (m, K))
+    curvature(Z, y)                d2l/dZ_i2: (m,) for one logit a sample, (m, K, K) for K
+    curvature_times(Z, y, dZ)      (d2l/dZ_i2) dZ_i, shaped like Z
+    margin(Z, y)                   (m,): > 0 where sample i is strictly on its own side
+    curvature_bound                a bound on the eigenvalues of d2l/dZ_i2 (for gd's default step)
+
+X is read one block of rows at a time, so that no temporary of size n x d (or n x K x K) is made
+and each block is used while it sits in cache.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Protocol
+
+import numpy as np
+
+from manual.checks import Array, check_logits
+
+# Rows per block: 4096 x d float64 fits in a 1 MiB L2 cache up to d = 32, in L3 beyond
+# (scripts/bench.py measures the choice; 2048 to 16384 rows are within 10% of each other).
+BLOCK_ROWS = 4096
+
+
+class PerSampleLoss(Protocol):
+    """The per-sample functions of the logits that a model supplies (see the module docstring)."""
+
+    @staticmethod
+    def parameter_shape(d: int) -> tuple[int, ...]: ...
+    @staticmethod
+    def value_and_derivative(z: Array, y: Array) -> tuple[Array, Array]: ...
+    @staticmethod
+    def curvature(z: Array, y: Array) -> Array: ...
+    @staticmethod
+    def curvature_times(z: Array, y: Array, dz: Array) -> Array: ...
+    @staticmethod
+    def margin(z: Array, y: Array) -> Array: ...
+
+
+class LinearObjective:
+    """L(theta), its gradient, Hessian and Hessian-vector product on one checked data set.
+
+    What the solvers of `manual.solvers` call; the public functions of each model call it too.
+    """
+
+    def __init__(
+        self, loss: Any, X: Array, y: Array, l2: float, *, block_rows: int = BLOCK_ROWS
+    ) -> None:
+        self.per_sample: PerSampleLoss = loss
+        self.X, self.y, self.l2 = X, y, l2
+        n, d = X.shape
+        self.n, self.d = n, d
+        self.shape = loss.parameter_shape(d)
+        self.size = math.prod(self.shape)
+        self.rows = max(1, min(block_rows, n))
+
+    # --- the pieces every pass shares --------------------------------------------------------
+    def coefficients(self, theta: Array) -> tuple[Array, Array]:
+        """(W, b) of the flat theta: (d,) and a 0-d array, or (d, K) and (K,)."""
+        coef = theta.reshape(self.shape)
+        return coef[:-1], coef[-1]
+
+    def blocks(self) -> Any:
+        """(X_b, y_b) for consecutive blocks of rows."""
+        for start in range(0, self.n, self.rows):
+            yield self.X[start : start + self.rows], self.y[start : start + self.rows]
+
+    @staticmethod
+    def logits(Xb: Array, W: Array, b: Array) -> Array:
+        """Z = X_b @ W + b; refuses logits that overflow float64."""
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is refused just below
+            z = Xb @ W + b
+        return check_logits(z)
+
+    def penalty(self, W: Array) -> float:
+        """(l2 / 2) ||W||^2, refused if it overflows float64.
+
+        ||W||^2 = m^2 ||W / m||^2 with m = max|W|, and the product formed as ((m l2) m) / 2: the
+        scaled sum cannot overflow, and l2 meets the large m before the small 1/2 can underflow
+        it (l2 = 5e-324 at |w| = 1e200 gives 2.5e76, not 0)."""
+        if self.l2 == 0.0:
+            return 0.0
+        m = float(np.max(np.abs(W), initial=0.0))
+        if m == 0.0:
+            return 0.0
+        v = (W / m).ravel()
+        value = (m * self.l2) * m * 0.5 * float(v @ v)
+        if not math.isfinite(value):
+            raise ValueError(
+                "w and l2 give a penalty (l2 / 2) ||w||^2 that overflows float64 "
+                f"(max |w| = {m:.3e}, l2 = {self.l2!r}); rescale X so that the weights stay "
+                "below ~1e150"
+            )
+        return value
+
+    # --- the objective and its derivatives ------------------------------------------------------
+    def loss(self, theta: Array) -> float:
+        """L(theta): mean per-sample loss plus the penalty."""
+        return self.loss_and_gradient(theta)[0]
+
+    def loss_and_gradient(self, theta: Array) -> tuple[float, Array]:
+        """(L, dL/dtheta) from one pass over X; refuses a loss that overflows float64."""
+        data, grad = self._pass(theta)
+        return data + self.penalty(self.coefficients(theta)[0]), grad
+
+    def gradient(self, theta: Array) -> Array:
+        """dL/dtheta alone (where the penalty's value may overflow while its gradient l2 W does
+        not)."""
+        return self._pass(theta)[1]
+
+    def _pass(self, theta: Array) -> tuple[float, Array]:
+        """(mean_i l_i, dL/dtheta) from one pass over X."""
+        W, b = self.coefficients(theta)
+        n = self.n
+        total = 0.0
+        grad = np.zeros(self.shape)
+        gW, gb = grad[:-1], grad[-1:]
+        for Xb, yb in self.blocks():
+            l, r = self.per_sample.value_and_derivative(self.logits(Xb, W, b), yb)
+            with np.errstate(over="ignore"):  # an overflowing sum is taken again just below
+                block = float(np.sum(l))
+            # the mean, block by block; where a block's sum passes the largest float (terms near
+            # 1e308), the sum of l_i / n instead: each term is finite, so their mean is
+            total += block / n if math.isfinite(block) else float(np.sum(l / n))
+            # dL/dZ_i = (dl/dZ_i) / n, divided before the products: X.T @ (p - y) at features
+            # near 1e306 overflows where the mean does not
+            r = r / n
+            gW += Xb.T @ r  # dL/dW = X.T @ dL/dZ
+            gb += r.sum(axis=0)  # dL/db = sum_i dL/dZ_i
+        if self.l2:
+            gW += self.l2 * W  # d/dW (l2 / 2) ||W||^2 = l2 W
+        return total, _finite("gradient", grad.ravel())
+
+    def hessian(self, theta: Array) -> Array:
+        """d2L/dtheta2, (size, size) in theta's order: exactly symmetric, positive semi-definite."""
+        W, b = self.coefficients(theta)
+        n, d = self.n, self.d
+        H = np.zeros((self.size, self.size))
+        for Xb, yb in self.blocks():
+            h = self.per_sample.curvature(self.logits(Xb, W, b), yb) / n
+            X1 = np.column_stack([Xb, np.ones(len(Xb))])
+            if h.ndim == 1:
+                # one logit a sample: H = (X1)' diag(h) (X1) = B' B, B = sqrt(h) X1, a Gram
+                # matrix, positive semi-definite by construction
+                B = np.sqrt(h)[:, None] * X1
+                H += B.T @ B
+            else:
+                # K logits a sample: H[(j, k), (j', k')] = sum_i X1_ij X1_ij' h_i[k, k']
+                K = h.shape[1]
+                H += np.einsum("ij,ikl,im->jkml", X1, h, X1, optimize=True).reshape(
+                    (d + 1) * K, (d + 1) * K
+                )
+        H = 0.5 * (H + H.T)  # symmetric to the last bit, whatever order the products summed in
+        w_block = np.arange(self.size - self._intercepts())
+        H[w_block, w_block] += self.l2  # (l2 / 2) ||W||^2 adds l2 on the W block's diagonal
+        return _finite("Hessian", H)
+
+    def hvp(self, theta: Array, u: Array) -> Array:
+        """H u, (size,), from one pass over X without forming H."""
+        W, b = self.coefficients(theta)
+        U_W, u_b = self.coefficients(u)
+        n = self.n
+        out = np.zeros(self.shape)
+        oW, ob = out[:-1], out[-1:]
+        for Xb, yb in self.blocks():
+            z = self.logits(Xb, W, b)
+            with np.errstate(over="ignore", invalid="ignore"):  # refused below, not warned
+                dz = Xb @ U_W + u_b  # the logits' change along u
+            a = self.per_sample.curvature_times(z, yb, dz) / n
+            oW += Xb.T @ a
+            ob += a.sum(axis=0)
+        if self.l2:
+            oW += self.l2 * U_W
+        return _finite("Hessian-vector product", out.ravel())
+
+    def _intercepts(self) -> int:
+        return 1 if len(self.shape) == 1 else self.shape[1]
+
+
+def lipschitz_of(X: Array, l2: float, curvature_bound: float) -> float:
+    """curvature_bound * lambda_max(X1' X1) / n + l2, X1 = [X, 1], without overflow on the way.
+
+    X1' X1 = [[X' X, X' 1], [1' X, n]] is formed from X scaled by 1 / m, m = max(max|X|, 1), so that
+    its entries cannot overflow for any finite X; lambda_max scales back by m^2."""
+    n, d = X.shape
+    m = max(float(np.max(np.abs(X))), 1.0)
+    Xs = X / m
+    G = np.empty((d + 1, d + 1))
+    G[:d, :d] = Xs.T @ Xs
+    G[:d, d] = G[d, :d] = Xs.sum(axis=0) / m  # the column of ones, scaled by 1 / m too
+    G[d, d] = n / (m * m)
+    lam = float(np.linalg.eigvalsh(G / n)[-1])
+    value = curvature_bound * lam * m * m + l2
+    if not math.isfinite(value):
+        raise ValueError(
+            f"X's scale (max |X| = {m:.3e}) makes the Hessian's bound overflow float64; "
+            "rescale X (for example to sd 1), or give lr"
+        )
+    return value
+
+
+def _finite(what: str, value: Array) -> Array:
+    if not np.all(np.isfinite(value)):
+        raise ValueError(
+            f"X, w, b and l2 give a {what} that overflows float64; rescale X (for example to "
+            "standard deviation 1) or the weights"
+        )
+    return value

@@ -1,0 +1,30 @@
+"""The solvers: one driver, and one module per update rule.
+
+    gd          w <- w - lr * dL/dw,  b <- b - lr * dL/db                         (gd.py)
+    newton      theta <- theta - t H^+ g, t from a backtracking line search       (newton.py)
+
+Each solver works on an `Objective` (driver.py): anything that gives the loss and gradient, the
+Hessian and the Hessian-vector product at a flat parameter vector theta. The hand-derived
+`manual.linear.LinearObjective` and the JAX twin's autodiff objective both are one, so the two
+twins run the same update rules and differ only in how the derivatives are computed. A new solver
+is a new module with a class that has `step`, and one line in `SOLVERS` below.
+"""
+
+from typing import Any
+
+from manual.solvers.driver import Iterate, Objective, Solver, Trajectory, minimize
+from manual.solvers.gd import GradientDescent
+from manual.solvers.newton import Newton
+
+SOLVERS: dict[str, Any] = {"gd": GradientDescent, "newton": Newton}
+
+__all__ = [
+    "SOLVERS",
+    "GradientDescent",
+    "Iterate",
+    "Newton",
+    "Objective",
+    "Solver",
+    "Trajectory",
+    "minimize",
+]

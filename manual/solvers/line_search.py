@@ -1,0 +1,58 @@
+"""Backtracking along a descent direction, with Armijo's sufficient-decrease test.
+
+    accept the first t = 1, 1/2, 1/4, ... with  L(theta - t s) <= L(theta) - C t g.s + slack
+
+Armijo's test asks the loss to fall by at least a fraction C of what its slope g.s promises. The
+slack is a few ulps of the loss, below which two losses cannot be told apart: without it the
+search stalls at the optimum, where every step changes the loss by less than its rounding.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from manual.checks import Array
+from manual.solvers.driver import Iterate, Objective
+
+ARMIJO_C = 1e-4
+LOSS_SLACK_ULPS = 4
+# t = 2^-1075 has underflowed to 0: a bound the loop never reaches on finite data, since it
+# stops once t g.s is below the slack
+MAX_HALVINGS = 1100
+
+
+def loss_slack(f: float) -> float:
+    """LOSS_SLACK_ULPS ulps of the loss f: changes of the loss below this are its rounding."""
+    return LOSS_SLACK_ULPS * float(np.finfo(np.float64).eps) * abs(f)
+
+
+def backtrack(objective: Objective, at: Iterate, step: Array) -> Iterate | None:
+    """The first of theta - t step, t = 1, 1/2, 1/4, ..., to pass Armijo's test, with its loss and
+    gradient; None where no t lowers the loss beyond its rounding.
+
+    The loss is convex, so along the step L(theta - t step) >= L - t g.step: once t g.step is below
+    the slack, no shorter step can lower the loss measurably, and the search gives up. And the
+    loss is >= 0: a t whose Armijo margin C t g.step exceeds L plus the slack cannot pass, and is
+    skipped without a pass over X (far from the optimum, hundreds of them).
+    """
+    f = at.loss
+    slack = loss_slack(f)
+    decrease = float(at.grad @ step)  # > 0 for a descent direction
+    t = 1.0
+    for _ in range(MAX_HALVINGS):
+        if ARMIJO_C * t * decrease > f + slack:
+            t *= 0.5  # the loss cannot fall by more than f: no such t passes, untried
+            continue
+        theta = at.theta - t * step
+        try:
+            # the trial's gradient comes from the same pass over X as its loss, and is the next
+            # iterate's gradient when the step is taken, as it nearly always is
+            trial: tuple[float, Array] | None = objective.loss_and_gradient(theta)
+        except ValueError:  # the trial sends the logits past float64: too long
+            trial = None
+        if trial is not None and trial[0] <= f - ARMIJO_C * t * decrease + slack:
+            return Iterate(theta, trial[0], trial[1])
+        t *= 0.5
+        if t * decrease <= slack:
+            return None
+    return None
