@@ -745,7 +745,7 @@ def test_check_hessian_names_the_pattern_of_each_planted_mistake(kind: str) -> N
 
 
 def test_check_hessian_finds_a_named_term_and_refuses_bad_arguments() -> None:
-    g, H, theta, n = _hessian_case(0.05)
+    g, H, theta, _ = _hessian_case(0.05)
     penalty = 0.05 * np.diag([1.0, 1.0, 1.0, 0.0])
     report = manual.check_hessian(g, lambda t: H(t) - penalty, theta, candidates={"l2 I": penalty})
     assert "the term 'l2 I' missing" in report.diagnosis, report.summary()
