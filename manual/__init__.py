@@ -7,7 +7,12 @@ p = sigmoid(z), L(w, b) = mean_i [ log(1 + exp(z_i)) - y_i z_i ] + (l2 / 2) ||w|
 from manual.binary import gradient, hessian, hvp, loss
 from manual.categories import ConvergenceWarning, LogregWarning, SeparationWarning
 from manual.fit import FitResult, fit, lipschitz
-from manual.gradcheck import GradientCheckReport, GradientCheckWarning, check_gradient
+from manual.gradcheck import (
+    GradientCheckReport,
+    GradientCheckWarning,
+    check_gradient,
+    check_hessian,
+)
 from manual.inference import standard_errors
 from manual.predict import predict, predict_proba
 from manual.sigmoid import sigmoid, softplus
@@ -20,6 +25,7 @@ __all__ = [
     "LogregWarning",
     "SeparationWarning",
     "check_gradient",
+    "check_hessian",
     "fit",
     "gradient",
     "hessian",
