@@ -31,18 +31,24 @@ def loss_curve(losses: np.ndarray, grad_norms: np.ndarray, title: str) -> Figure
     return fig
 
 
-def convergence(runs: dict[str, np.ndarray], best: float, title: str) -> Figure:
+def convergence(
+    runs: dict[str, np.ndarray], best: float, title: str, *, log_iterations: bool = False
+) -> Figure:
     """L - L* against the iteration on a log axis, several solvers on one axes.
 
     A linear rate (gradient descent) is a straight line; Newton's quadratic rate is a plunge. Below
-    a few ulps of L* the gap is rounding: it is drawn at that floor, which is marked.
+    a few ulps of L* the gap is rounding: it is drawn at that floor, which is marked. With
+    `log_iterations` the iterations are on a log axis too (runs of very different lengths).
     """
     fig, ax = plt.subplots(figsize=(6.4, 4.2), layout="constrained")
     floor = 4 * np.finfo(np.float64).eps * abs(best)
     for k, (name, losses) in enumerate(runs.items()):
         gap = np.maximum(np.asarray(losses) - best, floor)
         style = {"marker": "o", "ms": 4} if len(gap) < 40 else {}
-        ax.semilogy(np.arange(len(gap)), gap, color=f"C{k}", label=name, **style)
+        steps = np.arange(len(gap)) + (1 if log_iterations else 0)
+        ax.semilogy(steps, gap, color=f"C{k}", label=name, **style)
+    if log_iterations:
+        ax.set_xscale("log")
     ax.axhline(floor, color="grey", ls=":", lw=1)
     ax.text(
         ax.get_xlim()[1],
@@ -53,7 +59,7 @@ def convergence(runs: dict[str, np.ndarray], best: float, title: str) -> Figure:
         fontsize=8,
         color="grey",
     )
-    ax.set_xlabel("iteration")
+    ax.set_xlabel("iteration + 1 (log scale)" if log_iterations else "iteration")
     ax.set_ylabel("L - L*  (log scale)")
     ax.set_title(title)
     ax.grid(True, which="both", alpha=0.3)
