@@ -111,7 +111,7 @@ def probabilities(
         ax.set_xlim(lo, hi)
         ax.set_xlabel(names[0])
         ax.set_ylabel("P(label = 1)")
-        ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(0.0, 0.62))
+        ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(0.0, 0.71))
     elif d == 2:
         pad = 0.1 * np.ptp(X, axis=0)
         g0 = np.linspace(X[:, 0].min() - pad[0], X[:, 0].max() + pad[0], 200)

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -35,6 +37,7 @@
 # %%
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib
@@ -248,7 +251,9 @@ def fc32(t: np.ndarray) -> float:
     return float(np.mean(np.logaddexp(np.float32(0), z32) - y32 * z32))
 
 
-def differences(f, t, v, h):  # type: ignore[no-untyped-def]
+def differences(
+    f: Callable[[np.ndarray], float], t: np.ndarray, v: np.ndarray, h: float
+) -> tuple[float, float, float]:
     """forward, central and Richardson estimates of the derivative of f along v."""
     forward = (f(t + h * v) - f(t)) / h
     central = (f(t + h * v) - f(t - h * v)) / (2 * h)
@@ -312,7 +317,9 @@ show(fig, "step_size.png")
 
 
 # %%
-def naive_flags(f, g, t) -> bool:  # type: ignore[no-untyped-def]
+def naive_flags(
+    f: Callable[[np.ndarray], float], g: Callable[[np.ndarray], np.ndarray], t: np.ndarray
+) -> bool:
     """The classic recipe: h = 1e-5 central differences, flag a relative difference above 1e-7."""
     numeric = np.array([differences(f, t, e, 1e-5)[1] for e in np.eye(len(t))])
     analytic = g(t)
@@ -362,7 +369,7 @@ for name, gradient in entries:
 
 # %%
 suspects = list(GALLERY)
-np.random.default_rng(17).shuffle(suspects)  # type: ignore[arg-type]
+np.random.default_rng(17).shuffle(suspects)
 letters = "ABCDEFGH"
 print(
     f"{'suspect':8}{'random':>8}{'far':>6}{'optimum':>9}   analytic / numeric at the random point"
@@ -471,8 +478,8 @@ print(f"Newton: {newton.n_iter} steps, loss {newton.losses[-1]:.10f}")
 print("gradient norm per Newton step:", " ".join(f"{g:.1e}" for g in newton.grad_norms))
 print(train.accuracy_line("training ", training, newton, 0.5))
 print(train.accuracy_line("held-out ", held_out, newton, 0.5))
-twin = reference.fit(training.X, training.y, solver="newton", l2=1e-3, tol=1e-10)
-print(f"the JAX twin's Newton optimum differs by {np.max(np.abs(twin.w - newton.w)):.1e}")
+twin_fit = reference.fit(training.X, training.y, solver="newton", l2=1e-3, tol=1e-10)
+print(f"the JAX twin's Newton optimum differs by {np.max(np.abs(twin_fit.w - newton.w)):.1e}")
 
 # %% [markdown]
 # Gradient descent on the same data crawls: the Hessian's eigenvalues spread over many orders of

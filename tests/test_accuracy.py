@@ -6,6 +6,9 @@ softplus(z) ~ z is rounded to ~u z absolute while the exact loss is ~exp(-z): re
 z = 48 ln 2 ~ 33.3, p - y from 53 ln 2 ~ 36.7: all digits gone by z ~ 37. manual keeps every digit.
 """
 
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -50,3 +53,21 @@ def test_the_factor_m_is_needed() -> None:
 def test_autodiff_loses_every_digit_beyond_37(margin: float) -> None:
     for quantity, err in errors(margin)["reference"].items():
         assert err >= 0.5, (quantity, err)
+
+
+def test_the_readmes_table_is_what_the_script_measures() -> None:
+    """Each cell of the README's accuracy table within a factor 2 of today's measurement (the
+    printed values have two digits; a new JAX or libm may move a rounding), or both at most
+    EXACT_RTOL (a few ulps, where the exact value of the error is luck)."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    rows = re.findall(r"^ +(typical|\d+) \|(.*)\|(.*)$", readme, re.M)
+    assert [r[0] for r in rows] == ["typical" if m == 0 else f"{m:g}" for m in MARGINS]
+    for label, mine, theirs in rows:
+        e = errors(0.0 if label == "typical" else float(label))
+        measured = [
+            e[t][k] for t in ("manual", "reference") for k in ("loss", "gradient", "hessian")
+        ]
+        printed = [float(v) for v in (mine + theirs).split()]
+        for got, want in zip(printed, measured, strict=True):
+            if max(got, want) > EXACT_RTOL:
+                assert want / 2 <= got <= want * 2, (label, printed, measured)

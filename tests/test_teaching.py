@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import math
 import warnings
+from collections.abc import Callable
 
 import mpmath
 import numpy as np
@@ -220,7 +221,7 @@ def test_newtons_error_is_bounded_by_a_constant_times_its_square(dataset: str, l
         if err < 1e-6:
             break
         assert err_next <= M / (2 * np.linalg.eigvalsh(H)[0]) * err**2
-        errors.append(err)
+        errors.append(float(err))
         theta = nxt
     assert err < 1e-6  # reached with full steps only
     assert len(errors) <= 12
@@ -264,12 +265,17 @@ def test_quasi_complete_separation_has_no_optimum_unless_penalized() -> None:
 
 
 def _rel_errors() -> dict[str, dict[str, tuple[bool, float]]]:
-    """{point: {gradient: (passed, rel_error)}} at the power table's random and far points."""
+    """{point: {gradient: (passed, rel_error)}} at the power table's random and far points and
+    its exact optimum (l2 = 0)."""
     X, y = data()
     Xf, yf, theta_far = far_data()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", manual.LogregWarning)
+        best = manual.fit(X, y, solver="newton", tol=1e-12)
     places = {
         "random": (X, y, 0.05, np.array([0.5, -1.0, 2.0, 0.3])),
         "far": (Xf, yf, 0.0, theta_far),
+        "optimum": (X, y, 0.0, np.append(best.w, best.b)),
     }
     out: dict[str, dict[str, tuple[bool, float]]] = {}
     for place, (X_, y_, l2, theta) in places.items():
@@ -289,7 +295,7 @@ def test_the_relative_error_alone_does_not_tell_right_from_wrong() -> None:
     """The README's reading: a right gradient can read as high as a wrong one (the far point's
     1.7e-8 against float32's 5.5e-8 and the 1.7e-8 of a penalty mistake that l2 = 0 hides), while
     the verdict `passed` tells them apart wherever they differ; every wrong formula at the random
-    point reads 1e-3 or more."""
+    point reads 1e-3 or more, as does the flushed sigmoid at the far point."""
     out = _rel_errors()
     right_far = out["far"]["correct"][1]
     assert 1e-9 < right_far < 1e-7
@@ -303,3 +309,36 @@ def test_the_relative_error_alone_does_not_tell_right_from_wrong() -> None:
         if name != "flushed_sigmoid":  # equal to the right gradient at moderate logits
             assert not passed and rel >= 1e-3, name
     assert not out["random"]["float32_gradient"][0]
+    assert not out["far"]["flushed_sigmoid"][0] and out["far"]["flushed_sigmoid"][1] >= 1e-3
+    # at the exact optimum the right gradient is ~0: its relative error is of order 1, and passes
+    assert out["optimum"]["correct"][0] and out["optimum"]["correct"][1] > 0.1
+    # and a mistake that only scales the ~0 gradient passes there too (the README's limits)
+    assert out["optimum"]["sum_instead_of_mean"][0]
+
+
+def _differences(
+    f: Callable[[np.ndarray], float], t: np.ndarray, v: np.ndarray, h: float
+) -> tuple[float, float, float]:
+    """forward, central and Richardson estimates of the derivative of f along v."""
+    central = (f(t + h * v) - f(t - h * v)) / (2 * h)
+    central2 = (f(t + 2 * h * v) - f(t - 2 * h * v)) / (4 * h)
+    return (f(t + h * v) - f(t)) / h, central, (4 * central - central2) / 3
+
+
+def test_the_best_steps_are_where_truncation_meets_rounding() -> None:
+    """The README's step-size reading, on the power table's data in float64: the best step of
+    forward, central and Richardson differences lies within a factor 10 of eps^(1/2), eps^(1/3),
+    eps^(1/5) (where truncation h^p meets rounding eps / h; the factor is the ratio of the
+    derivatives that set the constants), and their best errors are ~5e-9, ~4e-12, ~1e-14 (within
+    a factor 10: the grid of steps and the rounding's luck)."""
+    X, y = data()
+    f, g = flat(X, y)
+    theta = np.array([0.4, -0.3, 1.2, 0.1])
+    v = np.array([1.0, 2.0, -1.0, 0.5]) / 2.5
+    exact = float(g(theta) @ v)
+    hs = np.logspace(-1, -13, 97)
+    errs = np.abs(np.array([_differences(f, theta, v, h) for h in hs]) - exact)
+    for k, (p, typical) in enumerate(((1, 5e-9), (2, 4e-12), (4, 1e-14))):
+        best = int(np.argmin(errs[:, k]))
+        assert EPS ** (1 / (p + 1)) / 10 <= hs[best] <= EPS ** (1 / (p + 1)) * 10, (p, hs[best])
+        assert typical / 10 <= errs[best, k] <= typical * 10, (p, errs[best, k])
