@@ -285,7 +285,15 @@ def save_plots(args: argparse.Namespace, data: Dataset, res: manual.FitResult) -
             "loss.png",
         ),
         plots.save(
-            plots.probabilities(data.X, data.y, res.w, res.b, data.feature_names, args.threshold),
+            plots.probabilities(
+                data.X,
+                data.y,
+                res.w,
+                res.b,
+                data.feature_names,
+                args.threshold,
+                class_names=(f"{data.target_name} = 0", f"{data.target_name} = 1"),
+            ),
             folder,
             "probabilities.png",
         ),
