@@ -182,16 +182,7 @@ def step_size_curve(folder: Path) -> Path:
             # decades of h that end at the largest step
             top = hs[:17]  # h from 1e-1 to 1e-3
             ax.loglog(top, 5 * err[0] * (top / hs[0]) ** order, color=color, ls="--", lw=0.9)
-            ax.annotate(
-                f"slope {order}",
-                (top[-1], 5 * err[0] * (top[-1] / hs[0]) ** order),
-                textcoords="offset points",
-                xytext=(-4, 0),
-                ha="right",
-                va="center",
-                fontsize=8,
-                color=color,
-            )
+        ax.plot([], [], "k--", lw=0.9, label="guides of slope 1, 2, 4 (dashed, same colours)")
         ax.loglog(hs, eps * 0.3 / hs, color="grey", lw=0.8, ls=":", label="rounding eps |f| / h")
         ax.set_ylim(1e-17, 10)
         ax.set_title(f"loss in {label} (eps = {eps:.1e})")
