@@ -206,9 +206,10 @@ def power_picture(result: dict, folder: Path) -> Path:
     where it misses it, grey where the "mistake" gives exactly the right gradient at that point
     (every check measures the same numbers as for the correct gradient: nothing to find, as for a
     penalty mistake at l2 = 0). The correct row: green where it passes, red for a false alarm."""
-    from scripts import plots
     from matplotlib.colors import ListedColormap
     from matplotlib.patches import Patch
+
+    from scripts import plots
 
     plt = plots.plt
     palette = {"caught": "#4daf4a", "missed": "#ff7f00", "same": "#d9d9d9", "false": "#e41a1c"}
