@@ -345,8 +345,9 @@ for name, gradient in entries:
 # ## 5. Exercise: find the bug
 #
 # Below are the gallery's gradients, shuffled and lettered A, B, C, ..., each with one classic
-# slip. For each, the table gives the check's verdict at the three points above and the ratio of the analytic
-# to the numeric derivative, coordinate by coordinate, at the random point ($w_1, w_2, w_3, b$).
+# slip. For each, the table gives the check's verdict at the three points above and the ratio of
+# the analytic to the numeric derivative, coordinate by coordinate, at the random point
+# ($w_1, w_2, w_3, b$).
 # Name each slip. Hints: a ratio equal for every coordinate is a constant factor; a ratio of -1 on
 # one coordinate is a flipped sign; a mistake that vanishes with $\lambda = 0$ lives in the penalty;
 # one that only the far point shows lives in the sigmoid's tail. The answers are at the end.
