@@ -24,19 +24,26 @@ the wrong shape, raises, hangs), in a line or two pointing at FILE's own line.
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import json
+import multiprocessing
 import os
-import select
-import subprocess
 import sys
 import time
 import traceback
 import warnings
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+# this folder on sys.path, however this file was loaded: the learner's processes, forked from a
+# fork server, find `serve` in the module `grade`
+if str(Path(__file__).resolve().parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import manual
 from manual.mistakes import GALLERY
@@ -78,20 +85,19 @@ WORDS = {
 # --- the learner's process --------------------------------------------------------------------
 
 
-def serve(path: str) -> None:
-    """The learner's side: load FILE, then answer one JSON request a line. FILE's prints go to
-    stderr (ours keep fd 1 for the answers); sys.exit and exceptions inside become answers."""
-    channel = os.fdopen(os.dup(1), "w")
-    os.dup2(2, 1)
-    sys.stdout = sys.stderr
+def serve(path: str, channel: Connection) -> None:
+    """The learner's side, in a process of its own: load FILE, then answer each JSON request on
+    `channel`. FILE's prints go nowhere (fd 1 and 2 to os.devnull); sys.exit and exceptions
+    inside become answers."""
+    quiet = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(quiet, 1)
+    os.dup2(quiet, 2)
+    sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 (the process's lifetime)
     warnings.simplefilter("ignore")
     np.seterr(all="ignore")
 
     def answer(message: dict[str, Any]) -> None:
-        channel.write(json.dumps(message) + "\n")
-        channel.flush()
-
-    import importlib.util
+        channel.send_bytes(json.dumps(message).encode())
 
     try:
         spec = importlib.util.spec_from_file_location("learner", path)
@@ -107,8 +113,11 @@ def serve(path: str) -> None:
         return
     names = [n for n in ("gradient", "loss", "hessian") if callable(getattr(module, n, None))]
     answer({"ok": True, "names": names})
-    for line in sys.stdin:
-        request = json.loads(line)
+    while True:
+        try:
+            request = json.loads(channel.recv_bytes())
+        except EOFError:  # the grader is done
+            return
         X = np.array(request["X"], dtype=np.float64)
         args = (
             np.array(request["w"], dtype=np.float64),
@@ -185,18 +194,24 @@ class Unusable(Exception):
     """FILE cannot be graded: the message says why in a line or two."""
 
 
+def _processes() -> Any:
+    """Processes forked from a fork server that has imported this module (and NumPy) once: a
+    learner's process starts in milliseconds, from a clean single-threaded parent."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["grade"])
+    return context
+
+
 class Learner:
     """FILE in its own process, each call with a time limit."""
 
     def __init__(self, path: Path) -> None:
         self.path = str(path.resolve())
-        self.proc = subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve()), "--serve", self.path],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
+        context = _processes()
+        self.channel, theirs = context.Pipe()
+        self.proc = context.Process(target=serve, args=(self.path, theirs), daemon=True)
+        self.proc.start()
+        theirs.close()
         hello = self._read(LOAD_SECONDS, "loading the file")
         self.names: list[str] = hello["names"]
         if "gradient" not in self.names:
@@ -204,16 +219,15 @@ class Learner:
         self.calls = 0
 
     def _read(self, seconds: float, doing: str) -> dict[str, Any]:
-        assert self.proc.stdout is not None
-        ready, _, _ = select.select([self.proc.stdout], [], [], seconds)
-        if not ready:
+        if not self.channel.poll(seconds):
             self.close()
             raise Unusable(f"no answer within {seconds:g} s while {doing}: an endless loop?")
-        line = self.proc.stdout.readline()
-        if not line:
-            code = self.proc.wait()
-            raise Unusable(f"the file's process ended (exit status {code}) while {doing}")
-        message = json.loads(line)
+        try:
+            message = json.loads(self.channel.recv_bytes())
+        except EOFError:
+            self.proc.join()
+            code = self.proc.exitcode
+            raise Unusable(f"the file's process ended (exit status {code}) while {doing}") from None
         if not message["ok"]:
             raise Unusable(message["message"])
         return message
@@ -221,12 +235,10 @@ class Learner:
     def __call__(
         self, fn: str, w: np.ndarray, b: float, X: np.ndarray, y: np.ndarray, l2: float
     ) -> Any:
-        assert self.proc.stdin is not None
         request = {"fn": fn, "w": w.tolist(), "b": b, "X": X.tolist(), "y": y.tolist(), "l2": l2}
         try:
-            self.proc.stdin.write(json.dumps(request) + "\n")
-            self.proc.stdin.flush()
-        except BrokenPipeError:
+            self.channel.send_bytes(json.dumps(request).encode())
+        except OSError:  # a broken pipe: the process is gone
             raise Unusable(f"the file's process ended before {fn} was called") from None
         self.calls += 1
         n, d = len(y), len(w)
@@ -234,9 +246,11 @@ class Learner:
         return self._read(CALL_SECONDS, f"calling {fn} on a data set with {shape}")["value"]
 
     def close(self) -> None:
-        if self.proc.poll() is None:
+        self.channel.close()  # the learner's process sees EOF and returns
+        self.proc.join(timeout=1.0)
+        if self.proc.is_alive():
             self.proc.kill()
-            self.proc.wait()
+            self.proc.join()
 
 
 # --- data sets ------------------------------------------------------------------------------
@@ -406,7 +420,7 @@ class Verdict:
 
 def grade(path: Path, examples: int) -> Verdict:
     """Grade FILE; never raises for anything FILE does."""
-    from hypothesis import HealthCheck, Verbosity, find, settings
+    from hypothesis import HealthCheck, Phase, Verbosity, find, settings
     from hypothesis.errors import NoSuchExample
 
     start = time.perf_counter()
@@ -436,6 +450,8 @@ def grade(path: Path, examples: int) -> Verdict:
                 parent=settings.get_profile("default"),  # whatever profile a caller loaded
                 max_examples=examples,
                 derandomize=True,
+                # no explain phase: its report is not shown, and it costs as much as the shrinking
+                phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
                 database=None,
                 deadline=None,
                 verbosity=Verbosity.quiet,
@@ -657,11 +673,7 @@ def main(argv: list[str] | None = None) -> int:
         help="the mistakes gallery without its names: show wrong gradient NUMBER (0, 1, ...)",
     )
     ap.add_argument("--answer", metavar="NAME", help="with --quiz: the mistake you diagnose")
-    ap.add_argument("--serve", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
-    if args.serve:
-        serve(args.serve)
-        return 0
     if args.quiz is not None:
         return quiz(args.quiz, args.answer)
     if args.file is None:
@@ -679,4 +691,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # run as the module `grade`, the name by which the learner's process finds `serve`
+    sys.exit(importlib.import_module("grade").main())
