@@ -337,24 +337,25 @@ def _factor_words(c: float, n_samples: int | None) -> str:
 def _flatten_orders(k: int, perm: IntArray) -> str:
     """If perm (coordinate i holds the derivative of coordinate perm[i]) is a block of theta read
     as an (r, c) matrix flattened in the other order, say so: in row-major order M[i, j] sits at
-    i c + j; read in column-major order, position j r + i holds it."""
+    i c + j; read in column-major order, position j r + i holds it. The block's first and last
+    entries stay in place and its second moves, so the block is theta[first - 1 : last + 2] for
+    the first and last coordinates moved."""
     moved = np.flatnonzero(perm != np.arange(k))
-    if moved.size == 0 or k > 200:
+    if moved.size < 2 or moved[0] == 0:
         return ""
-    first, last = int(moved[0]), int(moved[-1])
-    for start in range(first + 1):
-        for length in range(last - start + 1, k - start + 1):
-            for r in range(2, length // 2 + 1):
-                if length % r:
-                    continue
-                c = length // r
-                want = np.arange(k)
-                want[start : start + length] = start + np.arange(length).reshape(r, c).ravel("F")
-                if np.array_equal(want, perm):
-                    return (
-                        f"theta[{start}:{start + length}] is a ({r}, {c}) matrix flattened in "
-                        "the other order (column-major instead of row-major)"
-                    )
+    start, length = int(moved[0]) - 1, int(moved[-1] - moved[0]) + 3
+    if start + length > k or length < 6:  # a (2, 2) block transposed is a plain swap
+        return ""
+    for r in range(2, length // 2 + 1):
+        if length % r:
+            continue
+        want = np.arange(k)
+        want[start : start + length] = start + np.arange(length).reshape(r, length // r).ravel("F")
+        if np.array_equal(want, perm):
+            return (
+                f"theta[{start}:{start + length}] is a ({r}, {length // r}) matrix flattened in "
+                "the other order (column-major instead of row-major)"
+            )
     return ""
 
 
@@ -398,7 +399,7 @@ def _diagnose(
     if n_info >= 1 and (complete or (n_info == k and k >= 2)):
         raw = _fit(n[informative], a[informative], weight[informative])
         for c in dict.fromkeys((_snap(raw), raw)):
-            # on the wrong coordinates alone (after a bisection), -1 is the flipped sign of 2.
+            # on the wrong coordinates alone (after a bisection) -1 is pattern 2, a flipped sign
             if c != 0 and abs(c - 1) > SNAP_RTOL and (complete or _snap(c) != -1) and passes(a / c):
                 where = "" if complete else f" on the wrong coordinates {names}"
                 return f"{_factor_words(c, n_samples)}{where} ({sure(n_info)})"

@@ -571,6 +571,11 @@ PLANTED: dict[str, tuple[Callable[[np.ndarray], np.ndarray], list[int], str]] = 
         [1, 2, 3, 4],
         "(2, 3) matrix flattened in the other order",
     ),
+    "flattened (3, 2)": (
+        lambda g: g.reshape(3, 2).ravel("F"),
+        [1, 2, 3, 4],
+        "theta[0:6] is a (3, 2) matrix flattened",
+    ),
     "confined": (lambda g: g + 1e-3 * np.eye(6)[3], [3], "confined to coordinate(s) [3]"),
     "float32": (lambda g: g.astype(np.float32).astype(np.float64), [0, 1, 2, 3, 4, 5], "float32"),
     "candidate": (lambda g: g + 0.5 * THETA6, [0, 1, 2, 3, 4, 5], "one 'theta / 2' too many"),
@@ -646,8 +651,12 @@ def test_f_of_the_wrong_kind_and_bad_arguments_are_refused_by_name() -> None:
     are errors naming the argument, never a raw NumPy error, a NaN or a ComplexWarning."""
     f, g, theta = _smooth()
     for value in (np.ones(2), [1.0], None, 1j, np.complex128(1.0), "1.0"):
+
+        def returns(t: np.ndarray, value: object = value) -> object:
+            return value
+
         with pytest.raises(TypeError, match=r"^f must return"):
-            manual.check_gradient(lambda t, v=value: v, g, theta)
+            manual.check_gradient(returns, g, theta)
     for kwargs, error, message in [
         ({"seed": -1}, ValueError, r"^seed must be an int >= 0; got -1$"),
         ({"order": [4]}, TypeError, r"^order must be the int 2 or 4, got list \[4\]$"),
@@ -688,7 +697,11 @@ def test_no_false_alarm_when_f_is_rounded_or_has_a_kink_nearby_and_a_slip_is_sti
         for mode in ("coordinates", "directions"):
             report = manual.check_gradient(fn, gn, theta, mode=mode)
             assert report.passed, report.summary()
-            slipped = manual.check_gradient(fn, lambda t, gn=gn: gn(t) + 1e-3 * np.eye(4)[2], theta)
+
+            def slip(t: np.ndarray, gn: Callable = gn) -> np.ndarray:
+                return gn(t) + 1e-3 * np.eye(4)[2]
+
+            slipped = manual.check_gradient(fn, slip, theta)
             assert slipped.wrong_coordinates.tolist() == [2], slipped.summary()
 
 
