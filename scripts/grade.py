@@ -99,6 +99,7 @@ def serve(path: str, channel: Connection) -> None:
     def answer(message: dict[str, Any]) -> None:
         channel.send_bytes(json.dumps(message).encode())
 
+    sys.path.append(str(Path(path).parent))  # the learner's own helper modules, after ours
     try:
         spec = importlib.util.spec_from_file_location("learner", path)
         assert spec is not None and spec.loader is not None
