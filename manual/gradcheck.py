@@ -758,12 +758,18 @@ def _diagnose_hessian(
     if flat.startswith("a constant factor") or flat.startswith("a flipped sign of the whole"):
         if n_samples is not None and f"factor n = {n_samples}" in flat:
             flat = flat.replace("(a sum instead of a mean)", "(a missing 1/n)")
-        return flat.replace("gradient", "Hessian")
+        return flat.replace("gradient", "Hessian").replace("coordinates", "entries")
     for name, term in candidates.items():
         alpha = _snap(_fit(term.ravel(), (A - N).ravel(), 1.0 / np.maximum(E, 1e-300).ravel() ** 2))
         if alpha != 0 and np.all(np.abs(A - alpha * term - N) <= bound):
-            how = "one too many" if alpha == 1 else "missing" if alpha == -1 else f"x {alpha:.6g}"
-            return f"the term '{name}' {how}: analytic - numeric = {alpha:.6g} x '{name}' (sure)"
+            how = (
+                f"one '{name}' too many"
+                if alpha == 1
+                else f"the term '{name}' missing"
+                if alpha == -1
+                else f"'{name}' counted {alpha:+.6g} times too often"
+            )
+            return f"{how}: analytic - numeric = {alpha:.6g} x '{name}' (sure)"
     off = ~np.eye(k, dtype=bool)
     W = np.argwhere(wrong)
     cells = _index_list(W)
