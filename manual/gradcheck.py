@@ -395,14 +395,23 @@ def _diagnose(
             else "likely: one coordinate of evidence"
         )
 
-    # 1. one constant factor on every derivative
-    if n_info >= 1 and (complete or (n_info == k and k >= 2)):
-        raw = _fit(n[informative], a[informative], weight[informative])
+    # 1. one constant factor on every derivative, or on all but one of the caller's terms (the
+    # data term of a gradient scaled while its penalty l2 w is right)
+    for name, term in {"": np.zeros(k), **candidates}.items():
+        t = np.asarray(term, dtype=np.float64)
+        told = np.abs(n - t) > bound  # derivatives (without the term) told apart from 0
+        evidence = int(told.sum())
+        if evidence == 0 or not (complete or (evidence == k and k >= 2)):
+            continue
+        raw = _fit((n - t)[told], (a - t)[told], weight[told])
         for c in dict.fromkeys((_snap(raw), raw)):
             # on the wrong coordinates alone (after a bisection) -1 is pattern 2, a flipped sign
-            if c != 0 and abs(c - 1) > SNAP_RTOL and (complete or _snap(c) != -1) and passes(a / c):
+            if c == 0 or abs(c - 1) <= SNAP_RTOL or (not complete and _snap(c) == -1):
+                continue
+            if passes((a - t) / c + t):
                 where = "" if complete else f" on the wrong coordinates {names}"
-                return f"{_factor_words(c, n_samples)}{where} ({sure(n_info)})"
+                beside = f" on all but the term '{name}', which is right" if name else ""
+                return f"{_factor_words(c, n_samples)}{where}{beside} ({sure(evidence)})"
     # 2. a flipped sign on some coordinates
     flipped = a.copy()
     flipped[W] = -flipped[W]

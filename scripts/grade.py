@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.machinery
 import importlib.util
 import json
 import multiprocessing
@@ -40,8 +41,8 @@ from typing import Any
 
 import numpy as np
 
-# this folder on sys.path, however this file was loaded: the learner's processes, forked from a
-# fork server, find `serve` in the module `grade`
+# this folder on sys.path, however this file was loaded: the learner's processes find `serve`
+# in the module `grade`
 if str(Path(__file__).resolve().parent) not in sys.path:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -193,10 +194,12 @@ class Unusable(Exception):
 
 
 def _processes() -> Any:
-    """Processes forked from a fork server that has imported this module (and NumPy) once: a
-    learner's process starts in milliseconds, from a clean single-threaded parent."""
+    """Processes forked from a fork server that has imported NumPy and `manual` once: a learner's
+    process starts in milliseconds, from a clean single-threaded parent. (The fork server does
+    not see our sys.path, so it cannot preload this module; each process imports it, cheaply,
+    with everything it imports already there.)"""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["grade"])
+    context.set_forkserver_preload(["numpy", "manual", "manual.mistakes"])
     return context
 
 
@@ -208,7 +211,16 @@ class Learner:
         context = _processes()
         self.channel, theirs = context.Pipe()
         self.proc = context.Process(target=serve, args=(self.path, theirs), daemon=True)
-        self.proc.start()
+        # The learner's process needs nothing of our __main__ (serve lives in `grade`), but
+        # multiprocessing re-runs __main__ in each new process (all of pytest, when it runs us)
+        # unless its spec is named "__main__": for the time of start(), it is.
+        main = sys.modules["__main__"]
+        spec = getattr(main, "__spec__", None)
+        main.__spec__ = importlib.machinery.ModuleSpec("__main__", None)
+        try:
+            self.proc.start()
+        finally:
+            main.__spec__ = spec
         theirs.close()
         hello = self._read(LOAD_SECONDS, "loading the file")
         self.names: list[str] = hello["names"]

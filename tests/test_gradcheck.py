@@ -613,9 +613,9 @@ def test_planted_mistakes_give_exactly_the_wrong_coordinates_and_their_pattern(
 # shows only without the penalty); the candidates a caller would name for this objective
 GALLERY_DIAGNOSIS = {
     "sum_instead_of_mean": (
-        0.0,
+        0.05,
         [0, 1, 2, 3],
-        "a constant factor n = 120 (a sum instead of a mean",
+        "a constant factor n = 120 (a sum instead of a mean) on all but the term 'l2 * w'",
     ),
     "bias_sign_flipped": (0.05, [3], "a flipped sign on coordinate(s) [3]"),
     "residual_flipped": (0.0, [0, 1, 2, 3], "a flipped sign of the whole gradient"),

@@ -240,7 +240,7 @@ def test_broken_and_hostile_files_get_a_short_verdict_in_bounded_time(
 ) -> None:
     """Time limits shortened to 1 s for the test: an endless loop costs that, not a hang."""
     monkeypatch.setattr(grade, "CALL_SECONDS", 1.0)
-    monkeypatch.setattr(grade, "LOAD_SECONDS", 2.0)
+    monkeypatch.setattr(grade, "LOAD_SECONDS", 1.0)
     source, status, phrase = HOSTILE[kind]
     path = _file(tmp_path, "learner", source)
     start = time.perf_counter()
