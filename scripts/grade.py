@@ -714,6 +714,8 @@ def main(argv: list[str] | None = None) -> int:
     if not path.is_file():
         print(f"cannot grade {path}: no such file", file=sys.stderr)
         return EXIT_UNUSABLE
+    if args.examples is not None and args.examples < 1:
+        ap.error(f"--examples must be at least 1, got {args.examples}")
     examples = args.examples or (THOROUGH_EXAMPLES if args.thorough else DEFAULT_EXAMPLES)
     verdict = grade(path, examples)
     print(
