@@ -337,24 +337,25 @@ def _factor_words(c: float, n_samples: int | None) -> str:
 def _flatten_orders(k: int, perm: IntArray) -> str:
     """If perm (coordinate i holds the derivative of coordinate perm[i]) is a block of theta read
     as an (r, c) matrix flattened in the other order, say so: in row-major order M[i, j] sits at
-    i c + j; read in column-major order, position j r + i holds it."""
+    i c + j; read in column-major order, position j r + i holds it. The block's first and last
+    entries stay in place and its second moves, so the block is theta[first - 1 : last + 2] for
+    the first and last coordinates moved."""
     moved = np.flatnonzero(perm != np.arange(k))
-    if moved.size == 0 or k > 200:
+    if moved.size < 2 or moved[0] == 0:
         return ""
-    first, last = int(moved[0]), int(moved[-1])
-    for start in range(first + 1):
-        for length in range(last - start + 1, k - start + 1):
-            for r in range(2, length // 2 + 1):
-                if length % r:
-                    continue
-                c = length // r
-                want = np.arange(k)
-                want[start : start + length] = start + np.arange(length).reshape(r, c).ravel("F")
-                if np.array_equal(want, perm):
-                    return (
-                        f"theta[{start}:{start + length}] is a ({r}, {c}) matrix flattened in "
-                        "the other order (column-major instead of row-major)"
-                    )
+    start, length = int(moved[0]) - 1, int(moved[-1] - moved[0]) + 3
+    if start + length > k or length < 6:  # a (2, 2) block transposed is a plain swap
+        return ""
+    for r in range(2, length // 2 + 1):
+        if length % r:
+            continue
+        want = np.arange(k)
+        want[start : start + length] = start + np.arange(length).reshape(r, length // r).ravel("F")
+        if np.array_equal(want, perm):
+            return (
+                f"theta[{start}:{start + length}] is a ({r}, {length // r}) matrix flattened in "
+                "the other order (column-major instead of row-major)"
+            )
     return ""
 
 
@@ -394,14 +395,23 @@ def _diagnose(
             else "likely: one coordinate of evidence"
         )
 
-    # 1. one constant factor on every derivative
-    if n_info >= 1 and (complete or (n_info == k and k >= 2)):
-        raw = _fit(n[informative], a[informative], weight[informative])
+    # 1. one constant factor on every derivative, or on all but one of the caller's terms (the
+    # data term of a gradient scaled while its penalty l2 w is right)
+    for name, term in {"": np.zeros(k), **candidates}.items():
+        t = np.asarray(term, dtype=np.float64)
+        told = np.abs(n - t) > bound  # derivatives (without the term) told apart from 0
+        evidence = int(told.sum())
+        if evidence == 0 or not (complete or (evidence == k and k >= 2)):
+            continue
+        raw = _fit((n - t)[told], (a - t)[told], weight[told])
         for c in dict.fromkeys((_snap(raw), raw)):
-            # on the wrong coordinates alone (after a bisection), -1 is the flipped sign of 2.
-            if c != 0 and abs(c - 1) > SNAP_RTOL and (complete or _snap(c) != -1) and passes(a / c):
+            # on the wrong coordinates alone (after a bisection) -1 is pattern 2, a flipped sign
+            if c == 0 or abs(c - 1) <= SNAP_RTOL or (not complete and _snap(c) == -1):
+                continue
+            if passes((a - t) / c + t):
                 where = "" if complete else f" on the wrong coordinates {names}"
-                return f"{_factor_words(c, n_samples)}{where} ({sure(n_info)})"
+                beside = f" on all but the term '{name}', which is right" if name else ""
+                return f"{_factor_words(c, n_samples)}{where}{beside} ({sure(evidence)})"
     # 2. a flipped sign on some coordinates
     flipped = a.copy()
     flipped[W] = -flipped[W]
@@ -757,12 +767,18 @@ def _diagnose_hessian(
     if flat.startswith("a constant factor") or flat.startswith("a flipped sign of the whole"):
         if n_samples is not None and f"factor n = {n_samples}" in flat:
             flat = flat.replace("(a sum instead of a mean)", "(a missing 1/n)")
-        return flat.replace("gradient", "Hessian")
+        return flat.replace("gradient", "Hessian").replace("coordinates", "entries")
     for name, term in candidates.items():
         alpha = _snap(_fit(term.ravel(), (A - N).ravel(), 1.0 / np.maximum(E, 1e-300).ravel() ** 2))
         if alpha != 0 and np.all(np.abs(A - alpha * term - N) <= bound):
-            how = "one too many" if alpha == 1 else "missing" if alpha == -1 else f"x {alpha:.6g}"
-            return f"the term '{name}' {how}: analytic - numeric = {alpha:.6g} x '{name}' (sure)"
+            how = (
+                f"one '{name}' too many"
+                if alpha == 1
+                else f"the term '{name}' missing"
+                if alpha == -1
+                else f"'{name}' counted {alpha:+.6g} times too often"
+            )
+            return f"{how}: analytic - numeric = {alpha:.6g} x '{name}' (sure)"
     off = ~np.eye(k, dtype=bool)
     W = np.argwhere(wrong)
     cells = _index_list(W)

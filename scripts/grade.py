@@ -24,19 +24,27 @@ the wrong shape, raises, hangs), in a line or two pointing at FILE's own line.
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.machinery
+import importlib.util
 import json
+import multiprocessing
 import os
-import select
-import subprocess
 import sys
 import time
 import traceback
 import warnings
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+# this folder on sys.path, however this file was loaded: the learner's processes find `serve`
+# in the module `grade`
+if str(Path(__file__).resolve().parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import manual
 from manual.mistakes import GALLERY
@@ -49,9 +57,6 @@ EXIT_RIGHT, EXIT_WRONG, EXIT_UNUSABLE = 0, 1, 2
 # = 64 covers the few ulps of exp, the operations between and the order of summation, with room.
 U = float(np.finfo(np.float64).eps) / 2
 LEARNER_C = 64.0
-# A loss written as -y log(p) - (1 - y) log(1 - p) loses digits where 1 - p does: its error per
-# sample grows as u e^|z| (1 - p known to u absolutely); the loss bound says so, so that a right
-# textbook loss passes (it is judged where it can be judged).
 # float32: errors of relative size eps32 = 1.2e-7 times the data's scales, up to ~1e3 eps32
 F32_RELATIVE = 1e3 * float(np.finfo(np.float32).eps)
 # the learner's process: seconds to load FILE, and for one call of one of its functions
@@ -78,21 +83,21 @@ WORDS = {
 # --- the learner's process --------------------------------------------------------------------
 
 
-def serve(path: str) -> None:
-    """The learner's side: load FILE, then answer one JSON request a line. FILE's prints go to
-    stderr (ours keep fd 1 for the answers); sys.exit and exceptions inside become answers."""
-    channel = os.fdopen(os.dup(1), "w")
-    os.dup2(2, 1)
-    sys.stdout = sys.stderr
+def serve(path: str, channel: Connection) -> None:
+    """The learner's side, in a process of its own: load FILE, then answer each JSON request on
+    `channel`. FILE's prints go nowhere (fd 1 and 2 to os.devnull); sys.exit and exceptions
+    inside become answers."""
+    quiet = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(quiet, 1)
+    os.dup2(quiet, 2)
+    sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 (the process's lifetime)
     warnings.simplefilter("ignore")
     np.seterr(all="ignore")
 
     def answer(message: dict[str, Any]) -> None:
-        channel.write(json.dumps(message) + "\n")
-        channel.flush()
+        channel.send_bytes(json.dumps(message).encode())
 
-    import importlib.util
-
+    sys.path.append(str(Path(path).parent))  # the learner's own helper modules, after ours
     try:
         spec = importlib.util.spec_from_file_location("learner", path)
         assert spec is not None and spec.loader is not None
@@ -107,8 +112,11 @@ def serve(path: str) -> None:
         return
     names = [n for n in ("gradient", "loss", "hessian") if callable(getattr(module, n, None))]
     answer({"ok": True, "names": names})
-    for line in sys.stdin:
-        request = json.loads(line)
+    while True:
+        try:
+            request = json.loads(channel.recv_bytes())
+        except EOFError:  # the grader is done
+            return
         X = np.array(request["X"], dtype=np.float64)
         args = (
             np.array(request["w"], dtype=np.float64),
@@ -185,18 +193,35 @@ class Unusable(Exception):
     """FILE cannot be graded: the message says why in a line or two."""
 
 
+def _processes() -> Any:
+    """Processes forked from a fork server that has imported NumPy and `manual` once: a learner's
+    process starts in milliseconds, from a clean single-threaded parent. (The fork server does
+    not see our sys.path, so it cannot preload this module; each process imports it, cheaply,
+    with everything it imports already there.)"""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["numpy", "manual", "manual.mistakes"])
+    return context
+
+
 class Learner:
     """FILE in its own process, each call with a time limit."""
 
     def __init__(self, path: Path) -> None:
         self.path = str(path.resolve())
-        self.proc = subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve()), "--serve", self.path],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
+        context = _processes()
+        self.channel, theirs = context.Pipe()
+        self.proc = context.Process(target=serve, args=(self.path, theirs), daemon=True)
+        # The learner's process needs nothing of our __main__ (serve lives in `grade`), but
+        # multiprocessing re-runs __main__ in each new process (all of pytest, when it runs us)
+        # unless its spec is named "__main__": for the time of start(), it is.
+        main = sys.modules["__main__"]
+        spec = getattr(main, "__spec__", None)
+        main.__spec__ = importlib.machinery.ModuleSpec("__main__", None)
+        try:
+            self.proc.start()
+        finally:
+            main.__spec__ = spec
+        theirs.close()
         hello = self._read(LOAD_SECONDS, "loading the file")
         self.names: list[str] = hello["names"]
         if "gradient" not in self.names:
@@ -204,16 +229,15 @@ class Learner:
         self.calls = 0
 
     def _read(self, seconds: float, doing: str) -> dict[str, Any]:
-        assert self.proc.stdout is not None
-        ready, _, _ = select.select([self.proc.stdout], [], [], seconds)
-        if not ready:
+        if not self.channel.poll(seconds):
             self.close()
             raise Unusable(f"no answer within {seconds:g} s while {doing}: an endless loop?")
-        line = self.proc.stdout.readline()
-        if not line:
-            code = self.proc.wait()
-            raise Unusable(f"the file's process ended (exit status {code}) while {doing}")
-        message = json.loads(line)
+        try:
+            message = json.loads(self.channel.recv_bytes())
+        except EOFError:
+            self.proc.join()
+            code = self.proc.exitcode
+            raise Unusable(f"the file's process ended (exit status {code}) while {doing}") from None
         if not message["ok"]:
             raise Unusable(message["message"])
         return message
@@ -221,12 +245,10 @@ class Learner:
     def __call__(
         self, fn: str, w: np.ndarray, b: float, X: np.ndarray, y: np.ndarray, l2: float
     ) -> Any:
-        assert self.proc.stdin is not None
         request = {"fn": fn, "w": w.tolist(), "b": b, "X": X.tolist(), "y": y.tolist(), "l2": l2}
         try:
-            self.proc.stdin.write(json.dumps(request) + "\n")
-            self.proc.stdin.flush()
-        except BrokenPipeError:
+            self.channel.send_bytes(json.dumps(request).encode())
+        except OSError:  # a broken pipe: the process is gone
             raise Unusable(f"the file's process ended before {fn} was called") from None
         self.calls += 1
         n, d = len(y), len(w)
@@ -234,9 +256,11 @@ class Learner:
         return self._read(CALL_SECONDS, f"calling {fn} on a data set with {shape}")["value"]
 
     def close(self) -> None:
-        if self.proc.poll() is None:
+        self.channel.close()  # the learner's process sees EOF and returns
+        self.proc.join(timeout=1.0)
+        if self.proc.is_alive():
             self.proc.kill()
-            self.proc.wait()
+            self.proc.join()
 
 
 # --- data sets ------------------------------------------------------------------------------
@@ -406,7 +430,7 @@ class Verdict:
 
 def grade(path: Path, examples: int) -> Verdict:
     """Grade FILE; never raises for anything FILE does."""
-    from hypothesis import HealthCheck, Verbosity, find, settings
+    from hypothesis import HealthCheck, Phase, Verbosity, find, settings
     from hypothesis.errors import NoSuchExample
 
     start = time.perf_counter()
@@ -436,6 +460,8 @@ def grade(path: Path, examples: int) -> Verdict:
                 parent=settings.get_profile("default"),  # whatever profile a caller loaded
                 max_examples=examples,
                 derandomize=True,
+                # no explain phase: its report is not shown, and it costs as much as the shrinking
+                phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
                 database=None,
                 deadline=None,
                 verbosity=Verbosity.quiet,
@@ -526,8 +552,10 @@ def explain_wrong(learner: Learner, fn: str, D: DataSet, count: int) -> list[str
         if twin is not None:
             gap = float(np.max(np.abs(twin - right)))
             lines.append(f"  the JAX twin (autodiff) agrees with manual to {gap:.1e}")
-        name = name_the_mistake(learner, D)
-        report = finite_differences(learner, D)
+        try:  # the learner's process may end or hang on the probes: the verdict stands
+            name, report = name_the_mistake(learner, D), finite_differences(learner, D)
+        except Unusable:
+            name, report = None, None
         if name:
             lines.append(f"  the mistake: {WORDS[name]} (gallery: manual.mistakes.{name})")
         if report is not None:
@@ -536,17 +564,29 @@ def explain_wrong(learner: Learner, fn: str, D: DataSet, count: int) -> list[str
     elif fn == "hessian":
         pairs = [(int(i), int(j)) for i, j in where]
         lines.append(f"  wrong entries: {pairs[:12]}")
-        g = lambda t: np.append(*manual.gradient(t[:-1], float(t[-1]), D.X, D.y, D.l2))  # noqa: E731
-        h = lambda t: theirs(learner, "hessian", DataSet(t[:-1], float(t[-1]), D.X, D.y, D.l2))  # noqa: E731
+        twin_h = reference_hessian(D)
+        if twin_h is not None:
+            gap = float(np.max(np.abs(twin_h - right)))
+            lines.append(f"  the JAX twin (autodiff) agrees with manual to {gap:.1e}")
+
+        def g(t: np.ndarray) -> np.ndarray:
+            return np.append(*manual.gradient(t[:-1], float(t[-1]), D.X, D.y, D.l2))
+
+        def h(t: np.ndarray) -> np.ndarray:
+            return theirs(learner, "hessian", DataSet(t[:-1], float(t[-1]), D.X, D.y, D.l2))
+
         d = len(D.w)
         intercept = np.zeros((d + 1, d + 1))
         intercept[d, d] = D.l2
         penalty = np.diag(np.append(np.full(d, D.l2), 0.0))
         terms = {"l2 on the intercept's diagonal": intercept, "l2 on w's diagonal": penalty}
-        report = manual.check_hessian(
-            g, h, np.append(D.w, D.b), n_samples=len(D.y), candidates=terms if D.l2 else None
-        )
-        lines.append(f"  check_hessian: {report.diagnosis}")
+        try:
+            report = manual.check_hessian(
+                g, h, np.append(D.w, D.b), n_samples=len(D.y), candidates=terms if D.l2 else None
+            )
+            lines.append(f"  check_hessian: {report.diagnosis}")
+        except Unusable:
+            pass
     return lines
 
 
@@ -586,6 +626,14 @@ def reference_gradient(D: DataSet) -> np.ndarray | None:
     except ImportError:
         return None
     return np.append(*[np.asarray(v) for v in reference.gradient(D.w, D.b, D.X, D.y, D.l2)])
+
+
+def reference_hessian(D: DataSet) -> np.ndarray | None:
+    try:
+        import reference
+    except ImportError:
+        return None
+    return np.asarray(reference.hessian(D.w, D.b, D.X, D.y, D.l2), dtype=np.float64)
 
 
 def confirm(learner: Learner) -> list[str]:
@@ -657,11 +705,7 @@ def main(argv: list[str] | None = None) -> int:
         help="the mistakes gallery without its names: show wrong gradient NUMBER (0, 1, ...)",
     )
     ap.add_argument("--answer", metavar="NAME", help="with --quiz: the mistake you diagnose")
-    ap.add_argument("--serve", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
-    if args.serve:
-        serve(args.serve)
-        return 0
     if args.quiz is not None:
         return quiz(args.quiz, args.answer)
     if args.file is None:
@@ -670,6 +714,8 @@ def main(argv: list[str] | None = None) -> int:
     if not path.is_file():
         print(f"cannot grade {path}: no such file", file=sys.stderr)
         return EXIT_UNUSABLE
+    if args.examples is not None and args.examples < 1:
+        ap.error(f"--examples must be at least 1, got {args.examples}")
     examples = args.examples or (THOROUGH_EXAMPLES if args.thorough else DEFAULT_EXAMPLES)
     verdict = grade(path, examples)
     print(
@@ -679,4 +725,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # run as the module `grade`, the name by which the learner's process finds `serve`
+    sys.exit(importlib.import_module("grade").main())

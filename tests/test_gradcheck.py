@@ -4,7 +4,6 @@ that theory says."""
 
 import warnings
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 import pytest
@@ -572,6 +571,11 @@ PLANTED: dict[str, tuple[Callable[[np.ndarray], np.ndarray], list[int], str]] = 
         [1, 2, 3, 4],
         "(2, 3) matrix flattened in the other order",
     ),
+    "flattened (3, 2)": (
+        lambda g: g.reshape(3, 2).ravel("F"),
+        [1, 2, 3, 4],
+        "theta[0:6] is a (3, 2) matrix flattened",
+    ),
     "confined": (lambda g: g + 1e-3 * np.eye(6)[3], [3], "confined to coordinate(s) [3]"),
     "float32": (lambda g: g.astype(np.float32).astype(np.float64), [0, 1, 2, 3, 4, 5], "float32"),
     "candidate": (lambda g: g + 0.5 * THETA6, [0, 1, 2, 3, 4, 5], "one 'theta / 2' too many"),
@@ -609,9 +613,9 @@ def test_planted_mistakes_give_exactly_the_wrong_coordinates_and_their_pattern(
 # shows only without the penalty); the candidates a caller would name for this objective
 GALLERY_DIAGNOSIS = {
     "sum_instead_of_mean": (
-        0.0,
+        0.05,
         [0, 1, 2, 3],
-        "a constant factor n = 120 (a sum instead of a mean",
+        "a constant factor n = 120 (a sum instead of a mean) on all but the term 'l2 * w'",
     ),
     "bias_sign_flipped": (0.05, [3], "a flipped sign on coordinate(s) [3]"),
     "residual_flipped": (0.0, [0, 1, 2, 3], "a flipped sign of the whole gradient"),
@@ -647,8 +651,12 @@ def test_f_of_the_wrong_kind_and_bad_arguments_are_refused_by_name() -> None:
     are errors naming the argument, never a raw NumPy error, a NaN or a ComplexWarning."""
     f, g, theta = _smooth()
     for value in (np.ones(2), [1.0], None, 1j, np.complex128(1.0), "1.0"):
+
+        def returns(t: np.ndarray, value: object = value) -> object:
+            return value
+
         with pytest.raises(TypeError, match=r"^f must return"):
-            manual.check_gradient(_constant(value), g, theta)
+            manual.check_gradient(returns, g, theta)
     for kwargs, error, message in [
         ({"seed": -1}, ValueError, r"^seed must be an int >= 0; got -1$"),
         ({"order": [4]}, TypeError, r"^order must be the int 2 or 4, got list \[4\]$"),
@@ -689,7 +697,11 @@ def test_no_false_alarm_when_f_is_rounded_or_has_a_kink_nearby_and_a_slip_is_sti
         for mode in ("coordinates", "directions"):
             report = manual.check_gradient(fn, gn, theta, mode=mode)
             assert report.passed, report.summary()
-            slipped = manual.check_gradient(fn, _slipped(gn, 1e-3 * np.eye(4)[2]), theta)
+
+            def slip(t: np.ndarray, gn: Callable = gn) -> np.ndarray:
+                return gn(t) + 1e-3 * np.eye(4)[2]
+
+            slipped = manual.check_gradient(fn, slip, theta)
             assert slipped.wrong_coordinates.tolist() == [2], slipped.summary()
 
 
@@ -757,11 +769,3 @@ def test_check_hessian_finds_a_named_term_and_refuses_bad_arguments() -> None:
         manual.check_hessian(lambda t: np.zeros(3), H, theta)
     with pytest.raises(TypeError, match=r"^grad_f and hess_f must be callables"):
         manual.check_hessian(g, None, theta)  # type: ignore[arg-type]
-
-
-def _constant(value: Any) -> Callable[[np.ndarray], Any]:
-    return lambda t: value
-
-
-def _slipped(g: Callable[[np.ndarray], Any], slip: np.ndarray) -> Callable[[np.ndarray], Any]:
-    return lambda t: g(t) + slip

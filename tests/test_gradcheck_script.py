@@ -26,3 +26,20 @@ def test_power_table_and_plots(tmp_path: Path, capsys) -> None:
     assert "== random point" in out and "plots:" in out
     for name in ("step_size.png", "power_table.png"):
         assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_the_gradient_checking_scripts_import_nothing_from_tests() -> None:
+    """Imports run one way: tests import scripts, never the reverse (STYLE habit 12)."""
+    import ast
+
+    scripts = SCRIPT.parent
+    for path in [scripts / "gradcheck.py", scripts / "grade.py", *scripts.glob("exercises/*.py")]:
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            assert not any(n == "tests" or n.startswith("tests.") for n in names), (path, names)
