@@ -49,6 +49,7 @@ from manual.linear import LinearObjective, lipschitz_of
 from manual.multinomial_checks import (
     as_class_labels,
     as_class_weights,
+    as_direction,
     as_integer_labels,
     as_multinomial_problem,
     one_hot,
@@ -214,9 +215,7 @@ def hvp(W: Any, b: Any, X: Any, y: Any, V: Any, c: Any, l2: Any = 0.0) -> tuple[
     """H (V, c) = (X.T @ A / n + l2 V,  sum_i A_i / n),  A_i = (diag(p_i) - p_i p_i^T) dz_i,
     dz = X @ V + c, without forming H: one pass over X. Returns arrays (d, K) and (K,)."""
     W, b, X, Y, l2 = as_multinomial_problem(W, b, X, y, l2)
-    V_, c_ = as_class_weights(V, c, X.shape[1], names=("V", "c"))
-    if V_.shape != W.shape:
-        raise ValueError(f"V must have shape {W.shape} like W; got shape {V_.shape}")
+    V_, c_ = as_direction(V, c, W)
     Hu = _objective(X, Y, l2).hvp(_theta(W, b), _theta(V_, c_)).reshape(-1, Y.shape[1])
     return Hu[:-1], Hu[-1]
 
@@ -331,6 +330,36 @@ class MultinomialFitResult:
         return int(self.W.shape[1])
 
 
+class GaugedObjective:
+    """The objective as the solvers see it: L, its gradient and hvp unchanged; the Hessian
+    H + mu Pi, Pi = I_(d+1) kron (1 1^T / K) the projector onto the class shifts.
+
+    Why: H is singular along the shifts (exactly along (0, 1_K); along every e_j kron 1_K at
+    l2 = 0, where H (e_j kron 1) = l2 (e_j kron 1) otherwise), and H commutes with Pi. Every
+    gradient lies in the gauge subspace G = {sum over classes = 0} that Pi annihilates, so for g in
+    G, (H + mu Pi)^-1 g = H^+ g: the minimum-norm Newton step, now from a positive definite
+    matrix. Left to decide which eigenvalues of H are rounding-size zeros, the solver can keep a
+    null direction whose eigenvalue rounded to 1e-9 (at offset columns such as years) and step a
+    long way along it: the gauge W.sum(axis=1) = 0 is then lost to 1e10 ulps. mu is H's largest
+    diagonal entry, so that Pi's directions neither dominate nor vanish in H + mu Pi.
+    """
+
+    def __init__(self, inner: Objective, d: int, K: int) -> None:
+        self.inner = inner
+        self.shifts = np.kron(np.eye(d + 1), np.full((K, K), 1.0 / K))
+
+    def loss_and_gradient(self, theta: Array) -> tuple[float, Array]:
+        return self.inner.loss_and_gradient(theta)
+
+    def hessian(self, theta: Array) -> Array:
+        H = self.inner.hessian(theta)
+        mu = max(float(np.max(np.diagonal(H))), float(np.finfo(np.float64).tiny))
+        return H + mu * self.shifts
+
+    def hvp(self, theta: Array, u: Array) -> Array:
+        return self.inner.hvp(theta, u)
+
+
 def make_fit(
     make_objective: Callable[[Array, Array, float], Objective],
 ) -> Callable[..., MultinomialFitResult]:
@@ -401,7 +430,7 @@ def make_fit(
                 callback(k, coef[:-1], coef[-1], at.loss, grad[:-1], grad[-1])
 
         run = minimize(
-            make_objective(X, Y, options.l2),
+            GaugedObjective(make_objective(X, Y, options.l2), d, K),
             theta0,
             solver_,
             max_iter=options.max_iter,

@@ -50,6 +50,17 @@ def as_class_weights(
     return W_, b_
 
 
+def as_direction(V: Any, c: Any, W: Array) -> tuple[Array, Array]:
+    """(V (d, K), c (K,)): a direction in (W, b)-space, shaped like W and b."""
+    V_ = as_real_array("V", V)
+    if V_.shape != W.shape:
+        raise ValueError(f"V must have shape (d, K) = {W.shape} like W; got shape {V_.shape}")
+    c_ = as_real_array("c", c)
+    if c_.shape != (W.shape[1],):
+        raise ValueError(f"c must have shape (K,) = ({W.shape[1]},) like b; got shape {c_.shape}")
+    return V_, c_
+
+
 def as_integer_labels(y: Any, n: int) -> Array:
     """y as a (n,) float64 array of whole numbers >= 0 (ints, bools, or floats such as 2.0)."""
     arr = as_real_array("y", y)

@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 
 from manual.checks import Array, as_features, as_real_array, check_logits, check_loss
 from manual.multinomial import MultinomialFitResult, make_fit
-from manual.multinomial_checks import as_class_weights, as_multinomial_problem
+from manual.multinomial_checks import as_class_weights, as_direction, as_multinomial_problem
 
 
 def _loss(W: jax.Array, b: jax.Array, X: jax.Array, Y: jax.Array, l2: jax.Array) -> jax.Array:
@@ -97,9 +97,7 @@ def hessian(W: Any, b: Any, X: Any, y: Any, l2: Any = 0.0) -> Array:
 def hvp(W: Any, b: Any, X: Any, y: Any, V: Any, c: Any, l2: Any = 0.0) -> tuple[Array, Array]:
     """H (V, c) by jax.jvp of jax.grad of `loss`, never forming H: arrays (d, K) and (K,)."""
     W, b, X, Y, l2 = _checked(W, b, X, y, l2)
-    V_, c_ = as_class_weights(V, c, X.shape[1], names=("V", "c"))
-    if V_.shape != W.shape:
-        raise ValueError(f"V must have shape {W.shape} like W; got shape {V_.shape}")
+    V_, c_ = as_direction(V, c, W)
     theta, u = np.vstack([W, b]).ravel(), np.vstack([V_, c_]).ravel()
     Hu = np.asarray(_hvp_jit(theta, u, X, Y, l2), dtype=np.float64).reshape(-1, W.shape[1])
     return Hu[:-1], Hu[-1]
