@@ -52,7 +52,9 @@ def _anes96() -> tuple[np.ndarray, np.ndarray]:
 
 def _last_place(text: str) -> float:
     """One unit in the last printed digit of `text`."""
-    return float(Decimal(1).scaleb(Decimal(text).as_tuple().exponent))
+    exponent = Decimal(text).as_tuple().exponent
+    assert isinstance(exponent, int)
+    return 10.0**exponent
 
 
 def _close(name: str, got: np.ndarray, want: np.ndarray, rtol: float = ORACLE_RTOL) -> None:
