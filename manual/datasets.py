@@ -188,11 +188,22 @@ def _sorted_labels(labels: set[str]) -> list[str]:
         return sorted(labels)
 
 
+def _labels(
+    path: str | Path, header: list[str], rows: list[list[str]], lines: list[int], t: int
+) -> list[str]:
+    """The target column's cells, stripped; an empty one is refused with its line."""
+    labels = [row[t].strip() for row in rows]
+    for k, label in enumerate(labels):
+        if not label:
+            raise ValueError(f"{path}: line {lines[k]}, column {header[t]!r}: the label is empty")
+    return labels
+
+
 def target_classes(path: str | Path, target: str | None = None) -> list[str]:
     """The distinct labels of the target column (default: the last), sorted (see _sorted_labels)."""
-    header, rows, _ = _read_table(path)
+    header, rows, lines = _read_table(path)
     t = _target_index(path, header, target)
-    return _sorted_labels({row[t].strip() for row in rows})
+    return _sorted_labels(set(_labels(path, header, rows, lines, t)))
 
 
 def load_class_csv(path: str | Path, target: str | None = None) -> ClassDataset:
@@ -200,7 +211,8 @@ def load_class_csv(path: str | Path, target: str | None = None) -> ClassDataset:
     or text), mapped to 0..K-1 in sorted order. ValueError with one line saying what is wrong."""
     header, rows, lines = _read_table(path)
     t = _target_index(path, header, target)
-    classes = _sorted_labels({row[t].strip() for row in rows})
+    labels = _labels(path, header, rows, lines, t)
+    classes = _sorted_labels(set(labels))
     index = {label: k for k, label in enumerate(classes)}
     features = [j for j in range(len(header)) if j != t]
     X = np.empty((len(rows), len(features)))
@@ -215,7 +227,7 @@ def load_class_csv(path: str | Path, target: str | None = None) -> ClassDataset:
     if not np.isfinite(X).all():
         k, col = np.argwhere(~np.isfinite(X))[0]
         raise ValueError(f"{path}: line {lines[k]}, column {header[features[col]]!r} is not finite")
-    y = np.array([index[row[t].strip()] for row in rows], dtype=np.int64)
+    y = np.array([index[label] for label in labels], dtype=np.int64)
     return ClassDataset(
         X,
         y,

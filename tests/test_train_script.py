@@ -209,6 +209,7 @@ def test_numeric_labels_are_sorted_as_numbers(tmp_path: Path, capsys) -> None:
         ("a,b,label\n1,2,x\n3,4,y\n4,5\n", "line 4 has 2 cells"),
         ("a,b,label\n1,2,x\n3,inf,y\n4,5,z\n", "line 3, column 'b' is not finite"),
         ("label\nx\ny\nz\n", "no feature columns"),
+        ("a,label\n1,x\n2,\n3,z\n4,y\n", "line 3, column 'label': the label is empty"),
     ],
 )
 def test_bad_multiclass_csv_ends_with_one_line_and_exit_2(
