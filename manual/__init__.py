@@ -8,7 +8,12 @@ from manual import multinomial as multinomial  # softmax regression (K classes)
 from manual.binary import gradient, hessian, hvp, loss
 from manual.categories import ConvergenceWarning, LogregWarning, SeparationWarning
 from manual.fit import FitResult, fit, lipschitz
-from manual.gradcheck import GradientCheckReport, GradientCheckWarning, check_gradient
+from manual.gradcheck import (
+    GradientCheckReport,
+    GradientCheckWarning,
+    check_gradient,
+    check_hessian,
+)
 from manual.inference import standard_errors
 from manual.predict import predict, predict_proba
 from manual.sigmoid import sigmoid, softplus
@@ -21,6 +26,7 @@ __all__ = [
     "LogregWarning",
     "SeparationWarning",
     "check_gradient",
+    "check_hessian",
     "fit",
     "gradient",
     "hessian",

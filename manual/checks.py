@@ -47,7 +47,13 @@ def as_real_array(name: str, value: Any) -> Array:
     if arr.dtype == object and all(
         isinstance(v, numbers.Real) and not isinstance(v, bool) for v in arr.flat
     ):
-        arr = arr.astype(np.float64)
+        try:
+            arr = arr.astype(np.float64)
+        except OverflowError:  # Python ints beyond float64's range (10**400)
+            raise ValueError(
+                f"{name} must hold numbers within float64's range (|x| < 1.8e308), got an int "
+                "too large to convert to float"
+            ) from None
     if arr.dtype.kind not in _REAL_KINDS:
         what = "complex numbers" if arr.dtype.kind == "c" else f"dtype {arr.dtype}"
         raise TypeError(f"{name} must hold real numbers (float64), got an array of {what}")

@@ -3,6 +3,10 @@ gradient check catches. Each function has the signature of `manual.gradient` and
 (grad_w, grad_b); the one-line docstring says what went wrong in the derivation.
 
 The correct gradient, for comparison:   dL/dw = X.T @ (p - y) / n + l2 * w,   dL/db = mean(p - y)
+
+Each slip is built from the public functions and the exact per-sample forms of `manual.binary`,
+so that it is the right gradient changed in the one place its docstring names. `data` and
+`far_data` are the data sets on which the gallery is shown (scripts/gradcheck.py, the tests).
 """
 
 from __future__ import annotations
@@ -13,26 +17,30 @@ from typing import Any
 
 import numpy as np
 
+from manual import gradient as correct_gradient
+from manual import loss, sigmoid
 from manual.binary import BinaryLoss, logits
-from manual.binary import gradient as correct_gradient
-from manual.binary import loss as correct_loss
 from manual.checks import Array, as_problem
-from manual.sigmoid import _sigmoid, _sigmoid_prime
 
 Gradient = Callable[[Any, Any, Any, Any, Any], tuple[Array, float]]
 
 
-def _parts(
-    w: Any, b: Any, X: Any, y: Any, l2: Any
-) -> tuple[Array, float, Array, Array, float, Array]:
-    w, b, X, y, l2 = as_problem(w, b, X, y, l2)
-    return w, b, X, y, l2, BinaryLoss.value_and_derivative(logits(w, b, X), y)[1]
+def _data_part(w: Array, b: float, X: Array, y: Array) -> tuple[Array, float]:
+    """The data term of the gradient, (X.T @ (p - y) / n, mean(p - y)): the gradient at l2 = 0."""
+    return correct_gradient(w, b, X, y, 0.0)
+
+
+def _residual(w: Array, b: float, X: Array, y: Array) -> Array:
+    """p - y, (n,), in the exact form of `manual.binary.BinaryLoss` (nothing cancels)."""
+    return BinaryLoss.value_and_derivative(logits(w, b, X), y)[1]
 
 
 def sum_instead_of_mean(w: Any, b: Any, X: Any, y: Any, l2: Any = 0.0) -> tuple[Array, float]:
     """Differentiated sum_i l_i instead of mean_i l_i: every data term n times too large."""
-    w, b, X, y, l2, r = _parts(w, b, X, y, l2)
-    return X.T @ r + l2 * w, float(np.sum(r))
+    w, b, X, y, l2 = as_problem(w, b, X, y, l2)
+    n = len(y)
+    gw, gb = _data_part(w, b, X, y)
+    return n * gw + l2 * w, n * gb
 
 
 def bias_sign_flipped(w: Any, b: Any, X: Any, y: Any, l2: Any = 0.0) -> tuple[Array, float]:
@@ -41,12 +49,19 @@ def bias_sign_flipped(w: Any, b: Any, X: Any, y: Any, l2: Any = 0.0) -> tuple[Ar
     return gw, -gb
 
 
+def residual_flipped(w: Any, b: Any, X: Any, y: Any, l2: Any = 0.0) -> tuple[Array, float]:
+    """Wrote dl/dz = y - p for p - y: the sign of the whole data term is flipped (gradient
+    ascent on the likelihood's side, the penalty's l2 w kept)."""
+    w, b, X, y, l2 = as_problem(w, b, X, y, l2)
+    gw, gb = _data_part(w, b, X, y)
+    return -gw + l2 * w, -gb
+
+
 def extra_sigmoid_prime(w: Any, b: Any, X: Any, y: Any, l2: Any = 0.0) -> tuple[Array, float]:
     """Kept the squared-error habit dL/dz = (p - y) p (1 - p); with cross-entropy, sigmoid'
     cancels."""
-    w, b, X, y, l2, r = _parts(w, b, X, y, l2)
-    z = logits(w, b, X)
-    rs = r * _sigmoid_prime(z) / len(y)
+    w, b, X, y, l2 = as_problem(w, b, X, y, l2)
+    rs = _residual(w, b, X, y) * BinaryLoss.curvature(logits(w, b, X), y) / len(y)  # p (1 - p)
     return X.T @ rs + l2 * w, float(np.sum(rs))
 
 
@@ -54,6 +69,12 @@ def penalty_twice(w: Any, b: Any, X: Any, y: Any, l2: Any = 0.0) -> tuple[Array,
     """Differentiated (l2 / 2) ||w||^2 as 2 l2 w, forgetting the 1/2."""
     gw, gb = correct_gradient(w, b, X, y, l2)
     return gw + as_problem(w, b, X, y, l2)[4] * np.asarray(w, dtype=np.float64), gb
+
+
+def forgot_penalty(w: Any, b: Any, X: Any, y: Any, l2: Any = 0.0) -> tuple[Array, float]:
+    """Left out the penalty's derivative l2 w: the gradient of the unpenalized loss."""
+    w, b, X, y, _ = as_problem(w, b, X, y, l2)
+    return _data_part(w, b, X, y)
 
 
 def penalized_intercept(w: Any, b: Any, X: Any, y: Any, l2: Any = 0.0) -> tuple[Array, float]:
@@ -65,8 +86,9 @@ def penalized_intercept(w: Any, b: Any, X: Any, y: Any, l2: Any = 0.0) -> tuple[
 def swapped_features(w: Any, b: Any, X: Any, y: Any, l2: Any = 0.0) -> tuple[Array, float]:
     """Paired the gradient's entries with the wrong features (X reversed, as after a transpose
     mix-up): right numbers, wrong places."""
-    w, b, X, y, l2, r = _parts(w, b, X, y, l2)
-    return X[:, ::-1].T @ (r / len(y)) + l2 * w, float(np.mean(r))
+    w, b, X, y, l2 = as_problem(w, b, X, y, l2)
+    gw, gb = _data_part(w, b, X, y)  # X[:, ::-1].T @ r / n is X.T @ r / n reversed
+    return gw[::-1] + l2 * w, gb
 
 
 def float32_gradient(w: Any, b: Any, X: Any, y: Any, l2: Any = 0.0) -> tuple[Array, float]:
@@ -89,7 +111,7 @@ def flushed_sigmoid(w: Any, b: Any, X: Any, y: Any, l2: Any = 0.0) -> tuple[Arra
     e = np.exp(-np.abs(z))
     p = np.where(z >= 0, 1.0 / (1.0 + e), 1.0 - 1.0 / (1.0 + e))
     # for y = 1 the right residual is -sigmoid(-z), kept exact; the slip is in p alone
-    r = np.where(y == 1.0, -_sigmoid(-z), p - y) / len(y)
+    r = np.where(y == 1.0, -sigmoid(-z), p - y) / len(y)
     return X.T @ r + l2 * w, float(np.sum(r))
 
 
@@ -101,12 +123,14 @@ class Mistake:
 
 
 GALLERY: list[Mistake] = [
-    Mistake(fn.__name__, fn, (fn.__doc__ or "").split("\n\n")[0].replace("\n", " "))
+    Mistake(fn.__name__, fn, " ".join((fn.__doc__ or "").split("\n\n")[0].split()))
     for fn in (
         sum_instead_of_mean,
         bias_sign_flipped,
+        residual_flipped,
         extra_sigmoid_prime,
         penalty_twice,
+        forgot_penalty,
         penalized_intercept,
         swapped_features,
         float32_gradient,
@@ -123,10 +147,29 @@ def flat(
     _, _, X, y, l2 = as_problem(np.zeros(d), 0.0, X, y, l2)
 
     def f(theta: Array) -> float:
-        return correct_loss(theta[:-1], float(theta[-1]), X, y, l2)
+        return loss(theta[:-1], float(theta[-1]), X, y, l2)
 
     def grad_f(theta: Array) -> Array:
         gw, gb = gradient(theta[:-1], float(theta[-1]), X, y, l2)
         return np.append(gw, gb)
 
     return f, grad_f
+
+
+def data(seed: int = 1, n: int = 120, d: int = 3) -> tuple[Array, Array]:
+    """Overlapping classes, columns of scales 1, 3 and 0.3 (then 1 for any further column)."""
+    rng = np.random.default_rng(seed)
+    scales = np.array([1.0, 3.0, 0.3] + [1.0] * max(d - 3, 0))[:d]
+    X = rng.standard_normal((n, d)) * scales
+    y = (rng.random(n) < sigmoid(X @ rng.standard_normal(d) + 0.2)).astype(float)
+    return X, y
+
+
+def far_data(seed: int = 0) -> tuple[Array, Array, Array]:
+    """(X, y, theta): every point classified right by a logit margin > 40 at theta = (60, -50,
+    40, 0); the tail of the sigmoid is all there is, and the loss is ~1e-18."""
+    rng = np.random.default_rng(seed)
+    w = np.array([60.0, -50.0, 40.0])
+    X = rng.uniform(-1, 1, (400, 3))
+    X = X[np.abs(X @ w) > 40][:60]
+    return X, (X @ w > 0).astype(float), np.append(w, 0.0)

@@ -11,7 +11,8 @@ four points, and each cell shows whether the check flagged it, with the measured
               exceeds 1e-7 (the classic course recipe)
   forward     forward differences, h = sqrt(eps), flag a normwise relative error above 1e-6
   float32     ours, with the data and the loss in float32 (f_accuracy = 4 float32 eps)
-  JAX twin    |g - g_jax| beyond the twins' agreement tolerance (tests/tolerances.py)
+  JAX twin    |g - g_jax| beyond the rounding of a right gradient written plainly
+              (scripts/grade.py's gradient_bound, built from the data's scales)
 
 With --plots DIR it saves step_size.png (error against h of forward, central and Richardson
 differences, float64 and float32) and power_table.png.
@@ -27,16 +28,11 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the tests' data and tolerances
-
 import manual
 import reference
 from manual.gradcheck import finite_difference
-from manual.mistakes import GALLERY, Gradient, flat
-from tests.gradcheck_data import data, far_data
-from tests.strategies import Problem
-from tests.tolerances import TWIN_RTOL, twin_gradient_scale
+from manual.mistakes import GALLERY, Gradient, data, far_data, flat
+from scripts.grade import DataSet, gradient_bound
 
 EPS = float(np.finfo(np.float64).eps)
 # the float32 loss is known to a few float32 ulps: the check is told so, as a careful user would
@@ -104,8 +100,8 @@ def twin(
     w, b = theta[:-1], float(theta[-1])
     got = np.append(*gradient(w, b, X, y, l2))
     want = np.append(*reference.gradient(w, b, X, y, l2))
-    scale = twin_gradient_scale(Problem(w=w, b=b, X=X, y=y, l2=l2))
-    return bool(np.any(np.abs(got - want) > TWIN_RTOL * scale)), rel(got, want)
+    bound = gradient_bound(DataSet(w, b, X, y, l2))
+    return bool(np.any(np.abs(got - want) > bound)), rel(got, want)
 
 
 def table() -> dict[str, dict[str, dict[str, tuple[bool, float]]]]:
@@ -146,8 +142,11 @@ def print_table(result: dict) -> None:
 
 
 def step_size_curve(folder: Path) -> Path:
-    """Error of forward, central and Richardson differences against h, float64 and float32."""
-    import plots
+    """Error of forward, central and Richardson differences against h, float64 and float32.
+
+    Each curve falls along its truncation error (slope 1, 2, 4: a guide is drawn beside it) until
+    the rounding eps |f| / h (slope -1) takes over; the best step is where the two cross."""
+    from scripts import plots
 
     plt = plots.plt
     X, y = data()
@@ -157,64 +156,101 @@ def step_size_curve(folder: Path) -> Path:
     v = np.array([1.0, 2.0, -1.0, 0.5]) / 2.5
     exact = float(g(theta) @ v)
     hs = np.logspace(-1, -13, 97)
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.4), layout="constrained", sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(12, 5.0), layout="constrained", sharey=True)
+    schemes = (("forward", "C0", 1), ("central", "C1", 2), ("richardson", "C2", 4))
     for ax, (label, f, eps) in zip(
         axes,
         [("float64", f64, EPS), ("float32", f32, float(np.finfo(np.float32).eps))],
         strict=True,
     ):
-        for scheme, color in (("forward", "C0"), ("central", "C1"), ("richardson", "C2")):
+        for scheme, color, order in schemes:
             err = np.array([abs(finite_difference(f, theta, v, h, scheme) - exact) for h in hs])
             err = np.maximum(err, 1e-18)
-            ax.loglog(hs, err, color=color, label=scheme)
             best = int(np.argmin(err))
-            ax.plot(hs[best], err[best], "o", color=color, ms=7, mfc="none")
-            ax.annotate(
-                f"h* = {hs[best]:.0e}",
-                (hs[best], err[best]),
-                textcoords="offset points",
-                xytext=(4, -12),
-                fontsize=8,
-                color=color,
-            )
-        anchor = 1e-1
-        for p, style in ((1, ":"), (2, "--"), (4, "-.")):
             ax.loglog(
-                hs, 0.3 * (hs / anchor) ** p, "k" + style, lw=0.7, alpha=0.6, label=f"slope h^{p}"
+                hs,
+                err,
+                color=color,
+                label=f"{scheme}: best h = {hs[best]:.0e}, error {err[best]:.0e}",
             )
-        ax.loglog(hs, eps * 0.3 / hs, color="grey", lw=0.8, label="rounding eps |f| / h")
+            ax.plot(hs[best], err[best], "o", color=color, ms=7, mfc="none")
+            # slope guide: parallel to the truncation branch, a factor 5 above it, over the two
+            # decades of h that end at the largest step
+            top = hs[:17]  # h from 1e-1 to 1e-3
+            ax.loglog(top, 5 * err[0] * (top / hs[0]) ** order, color=color, ls="--", lw=0.9)
+        ax.plot([], [], "k--", lw=0.9, label="guides of slope 1, 2, 4 (dashed, same colours)")
+        ax.loglog(hs, eps * 0.3 / hs, color="grey", lw=0.8, ls=":", label="rounding eps |f| / h")
         ax.set_ylim(1e-17, 10)
-        ax.set_title(f"finite-difference error, loss in {label}")
+        ax.set_title(f"loss in {label} (eps = {eps:.1e})")
         ax.set_xlabel("step h")
         ax.grid(True, which="major", alpha=0.3)
+        ax.legend(fontsize=8, loc="lower left")
+    axes[1].annotate(
+        "plateau: theta +- h v round to the same\nfloat32 numbers, so both losses are equal,\n"
+        "the estimate is 0 and the error is the\nderivative itself",
+        xy=(1e-10, abs(exact)),
+        xytext=(2e-13, 1e-9),
+        va="top",
+        fontsize=8,
+        arrowprops={"arrowstyle": "->", "color": "0.3", "lw": 0.8},
+    )
     axes[0].set_ylabel("|numeric - exact directional derivative|")
-    axes[1].legend(fontsize=8, loc="lower left")
+    fig.suptitle(
+        "finite-difference error against the step: truncation falls with h, rounding grows"
+    )
     return plots.save(fig, folder, "step_size.png")
 
 
 def power_picture(result: dict, folder: Path) -> Path:
-    import plots
+    """The power table as coloured cells. A mistake's row: green where the check flags it, orange
+    where it misses it, grey where the "mistake" gives exactly the right gradient at that point
+    (every check measures the same numbers as for the correct gradient: nothing to find, as for a
+    penalty mistake at l2 = 0). The correct row: green where it passes, red for a false alarm."""
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
+
+    from scripts import plots
 
     plt = plots.plt
+    palette = {"caught": "#4daf4a", "missed": "#ff7f00", "same": "#d9d9d9", "false": "#e41a1c"}
+    names = list(palette)
+    cmap = ListedColormap([palette[k] for k in names])
     n_points = len(result)
     fig, axes = plt.subplots(
-        1, n_points, figsize=(4.2 * n_points, 4.6), layout="constrained", sharey=True
+        1, n_points, figsize=(4.3 * n_points, 5.0), layout="constrained", sharey=True
     )
     for ax, (point, rows) in zip(axes, result.items(), strict=True):
         labels = list(rows)
-        M = np.array([[rows[r][c][0] for c in CHECKS] for r in labels], dtype=float)
-        # correct row: flagged is a false alarm (red); mistakes: flagged is good (green)
-        colors = np.where(M == 1, 1.0, 0.0)
-        colors[0] = np.where(M[0] == 1, -1.0, 0.5)
-        ax.imshow(colors, cmap="RdYlGn", vmin=-1, vmax=1, aspect="auto")
+        right = rows["correct"]
+        codes = np.zeros((len(labels), len(CHECKS)))
+        for i, r in enumerate(labels):
+            same = r != "correct" and all(rows[r][c][1] == right[c][1] for c in CHECKS)
+            for j, c in enumerate(CHECKS):
+                flagged = rows[r][c][0]
+                if r == "correct":
+                    kind = "false" if flagged else "caught"
+                elif same:
+                    kind = "same"
+                else:
+                    kind = "caught" if flagged else "missed"
+                codes[i, j] = names.index(kind)
+        ax.imshow(codes, cmap=cmap, vmin=-0.5, vmax=len(names) - 0.5, aspect="auto")
         for i, r in enumerate(labels):
             for j, c in enumerate(CHECKS):
-                ax.text(j, i, f"{rows[r][c][1]:.0e}", ha="center", va="center", fontsize=7)
+                mark = "X" if rows[r][c][0] else "."
+                ax.text(j, i, f"{mark} {rows[r][c][1]:.0e}", ha="center", va="center", fontsize=7)
         ax.set_xticks(range(len(CHECKS)), CHECKS, rotation=40, ha="right", fontsize=8)
         ax.set_yticks(range(len(labels)), labels, fontsize=8)
         ax.set_title(point, fontsize=9)
+    legend = [
+        Patch(color=palette["caught"], label="mistake flagged / right gradient passed"),
+        Patch(color=palette["missed"], label="mistake missed"),
+        Patch(color=palette["false"], label="false alarm on the right gradient"),
+        Patch(color=palette["same"], label="the 'mistake' equals the right gradient here"),
+    ]
+    fig.legend(handles=legend, loc="outside lower center", ncols=4, fontsize=8)
     fig.suptitle(
-        "which check flags which mistake (green: flagged, red: false alarm; number: rel. error)",
+        "which check flags which mistake (X flagged, . passed; number: relative error)",
         fontsize=10,
     )
     return plots.save(fig, folder, "power_table.png")

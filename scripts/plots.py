@@ -18,12 +18,67 @@ import manual
 
 
 def loss_curve(losses: np.ndarray, grad_norms: np.ndarray, title: str) -> Figure:
-    """The loss and the gradient norm against the iteration, log scale."""
+    """L - L_final and the gradient norm against the iteration, log scale, for one run.
+
+    L* is unknown here: the last iterate's loss stands for it (once the run has converged, the two
+    differ by less than the last gaps drawn). A linear rate is a straight line."""
     fig, ax = plt.subplots(figsize=(6.4, 4.0), layout="constrained")
     steps = np.arange(len(losses))
-    ax.semilogy(steps, losses, label="loss L(w, b)")
-    ax.semilogy(steps, np.maximum(grad_norms, 1e-300), label="||gradient||inf", alpha=0.8)
+    floor = 4 * np.finfo(np.float64).eps * abs(float(losses[-1]))
+    gap = np.maximum(np.asarray(losses)[:-1] - losses[-1], floor)
+    style = {"marker": "o", "ms": 4} if len(losses) < 40 else {}
+    ax.semilogy(steps[:-1], gap, label="L - L(last iterate)", **style)
+    ax.semilogy(
+        steps, np.maximum(grad_norms, 1e-300), label="gradient norm max|g|", alpha=0.8, **style
+    )
+    ax.axhline(floor, color="grey", ls=":", lw=1, label="rounding of L: a few ulps")
+    ax.set_ylim(bottom=floor / 100)  # room below the floor for the note
+    ax.text(
+        0.02,
+        0.015,
+        "L(last iterate) stands in for L*: the drop at the very end is that choice, not a speed-up",
+        transform=ax.transAxes,
+        fontsize=7,
+        color="0.3",
+    )
     ax.set_xlabel("iteration")
+    ax.set_ylabel("log scale")
+    ax.set_title(title)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    return fig
+
+
+def convergence(
+    runs: dict[str, np.ndarray], best: float, title: str, *, log_iterations: bool = False
+) -> Figure:
+    """L - L* against the iteration on a log axis, several solvers on one axes.
+
+    A linear rate (gradient descent) is a straight line; Newton's quadratic rate is a plunge. Below
+    a few ulps of L* the gap is rounding: it is drawn at that floor, which is marked. With
+    `log_iterations` the iterations are on a log axis too (runs of very different lengths).
+    """
+    fig, ax = plt.subplots(figsize=(6.4, 4.2), layout="constrained")
+    floor = 4 * np.finfo(np.float64).eps * abs(best)
+    for k, (name, losses) in enumerate(runs.items()):
+        gap = np.maximum(np.asarray(losses) - best, floor)
+        style = {"marker": "o", "ms": 4} if len(gap) < 40 else {}
+        steps = np.arange(len(gap)) + (1 if log_iterations else 0)
+        ax.semilogy(steps, gap, color=f"C{k}", label=name, **style)
+    if log_iterations:
+        ax.set_xscale("log")
+    ax.axhline(floor, color="grey", ls=":", lw=1)
+    ax.text(
+        ax.get_xlim()[1],
+        floor * 3,
+        "rounding of L: a few ulps of L*",
+        ha="right",
+        va="bottom",
+        fontsize=8,
+        color="grey",
+    )
+    ax.set_xlabel("iteration + 1 (log scale)" if log_iterations else "iteration")
+    ax.set_ylabel("L - L*  (log scale)")
     ax.set_title(title)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
@@ -31,21 +86,53 @@ def loss_curve(losses: np.ndarray, grad_norms: np.ndarray, title: str) -> Figure
 
 
 def probabilities(
-    X: np.ndarray, y: np.ndarray, w: np.ndarray, b: float, names: list[str], threshold: float = 0.5
+    X: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    b: float,
+    names: list[str],
+    threshold: float = 0.5,
+    *,
+    class_names: tuple[str, str] | None = None,
+    truth: tuple[float, float] | None = None,
 ) -> Figure:
-    """One feature: the data and the fitted sigmoid. Two: the data and the decision boundary.
-    More: the predicted probability of each sample, grouped by its label."""
+    """One feature: the data, the fitted sigmoid, the decision boundary and, given `truth` = (w, b),
+    the sigmoid that generated the data. Two: the data and the decision boundary. More: the
+    predicted probability of each sample, grouped by its label."""
     X = X.reshape(len(y), -1)
     p = manual.predict_proba(X, w, b)
     d = X.shape[1]
+    named = class_names is not None
+    if class_names is None:
+        class_names = ("label 0", "label 1")
     fig, ax = plt.subplots(figsize=(6.4, 4.4), layout="constrained")
+    colors = np.where(y == 1, "C3", "C0")
     if d == 1:
-        grid = np.linspace(X.min() - 0.1 * np.ptp(X), X.max() + 0.1 * np.ptp(X), 400)
-        ax.plot(grid, manual.predict_proba(grid, w, b), color="C0", label="p = sigmoid(w x + b)")
-        ax.scatter(X[:, 0], y, s=14, c=np.where(y == 1, "C1", "C2"), alpha=0.7, label="data")
-        ax.axhline(threshold, ls=":", color="grey")
+        lo, hi = X.min() - 0.1 * np.ptp(X), X.max() + 0.1 * np.ptp(X)
+        grid = np.linspace(lo, hi, 400)
+        ax.plot(grid, manual.predict_proba(grid, w, b), color="k", label="fitted sigmoid(w x + b)")
+        if truth is not None:
+            ax.plot(
+                grid,
+                manual.predict_proba(grid, np.array([truth[0]]), truth[1]),
+                color="C2",
+                ls="--",
+                label=f"generating sigmoid (w = {truth[0]:g}, b = {truth[1]:g})",
+            )
+        for label, name in enumerate(class_names):
+            mine = y == label
+            ax.scatter(
+                X[mine, 0], y[mine], s=14, color=f"C{3 if label else 0}", alpha=0.6, label=name
+            )
+        if w[0] != 0:
+            # sigmoid(w x + b) = threshold where w x + b = logit(threshold)
+            edge = (np.log(threshold / (1 - threshold)) - b) / w[0]
+            ax.axvline(edge, color="grey", ls=":", label=f"decision boundary x = {edge:.2f}")
+        ax.axhline(threshold, color="grey", lw=0.6)
+        ax.set_xlim(lo, hi)
         ax.set_xlabel(names[0])
         ax.set_ylabel("P(label = 1)")
+        ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(0.0, 0.71))
     elif d == 2:
         pad = 0.1 * np.ptp(X, axis=0)
         g0 = np.linspace(X[:, 0].min() - pad[0], X[:, 0].max() + pad[0], 200)
@@ -55,17 +142,41 @@ def probabilities(
         cs = ax.contourf(G0, G1, P, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.5)
         ax.contour(G0, G1, P, levels=[threshold], colors="k")
         fig.colorbar(cs, ax=ax, label="P(label = 1)")
-        ax.scatter(X[:, 0], X[:, 1], c=np.where(y == 1, "C3", "C0"), s=14, edgecolors="k", lw=0.3)
+        for label, name in enumerate(class_names):
+            mine = y == label
+            ax.scatter(
+                X[mine, 0],
+                X[mine, 1],
+                color=f"C{3 if label else 0}",
+                s=14,
+                edgecolors="k",
+                lw=0.3,
+                label=name,
+            )
+        ax.plot([], [], color="k", label=f"decision boundary p = {threshold:g}")
+        ax.legend(fontsize=8)
         ax.set_xlabel(names[0])
         ax.set_ylabel(names[1])
     else:
         rng = np.random.default_rng(0)
         jitter = rng.uniform(-0.15, 0.15, len(y))
-        ax.scatter(p, y + jitter, s=10, c=np.where(y == 1, "C3", "C0"), alpha=0.6)
-        ax.axvline(threshold, ls=":", color="grey")
-        ax.set_yticks([0, 1])
+        ax.scatter(p, y + jitter, s=10, c=colors, alpha=0.6)
+        ax.axvline(threshold, ls=":", color="grey", label=f"threshold {threshold:g}")
+        wrong = (p >= threshold) != (y == 1)
+        ax.scatter(
+            p[wrong],
+            (y + jitter)[wrong],
+            s=40,
+            facecolors="none",
+            edgecolors="k",
+            label=f"misclassified ({int(wrong.sum())} of {len(y)})",
+        )
+        ticks = [f"{name}\n(label {k})" if named else name for k, name in enumerate(class_names)]
+        ax.set_yticks([0, 1], ticks)
+        ax.set_ylim(-0.5, 1.5)
         ax.set_xlabel("predicted P(label = 1)")
-        ax.set_ylabel("true label (jittered)")
+        ax.set_ylabel("true class (jittered)")
+        ax.legend(fontsize=8, loc="center")
     ax.set_title(f"predicted probabilities (threshold {threshold:g})")
     return fig
 

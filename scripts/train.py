@@ -3,15 +3,17 @@
     uv run scripts/train.py                                   # the one-feature toy set, GD
     uv run scripts/train.py --dataset breast-cancer --solver newton
     uv run scripts/train.py --data my.csv --target label --plots out/
+    uv run scripts/train.py --dataset breast-cancer --l2 1e-3 --test-fraction 0.3
 
 Prints the loss every --every iterations with the gradient checked against the JAX twin at each
-printed step, the final weights, the accuracy at the threshold, and with --plots DIR saves
-loss.png and probabilities.png.
+printed step, the final weights, the accuracy at the threshold (on the training and the held-out
+rows with --test-fraction), and with --plots DIR saves loss.png and probabilities.png.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
 import warnings
@@ -20,11 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # scripts/: plots, train_multinomial
-
-import train_multinomial
-from train_multinomial import CLASS_DATASETS
 
 import manual
 from manual.datasets import (
@@ -35,6 +32,8 @@ from manual.datasets import (
     target_classes,
     toy_one_feature,
 )
+from scripts import train_multinomial
+from scripts.train_multinomial import CLASS_DATASETS
 
 DATASETS: dict[str, Callable[[], Dataset]] = {
     "toy": toy_one_feature,
@@ -71,6 +70,18 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         help="fit on the features of --data as they are (default: standardized to mean 0, sd 1 "
         "for the fit, which predicts the same at l2 = 0 and lets gradient descent converge; the "
         "weights are also shown in the CSV's units)",
+    )
+    src.add_argument(
+        "--test-fraction",
+        type=float,
+        default=0.0,
+        metavar="F",
+        help="hold out this fraction of the rows, drawn with --split-seed, and report the "
+        "accuracy on them too (default: 0, train on every row). The standardization of --data "
+        "uses the features of every row, never the labels",
+    )
+    src.add_argument(
+        "--split-seed", type=int, default=0, help="seed of the held-out split (default: 0)"
     )
     opt = ap.add_argument_group("training")
     opt.add_argument("--solver", choices=["gd", "newton"], default="gd")
@@ -113,6 +124,33 @@ def load(args: argparse.Namespace) -> Dataset:
     if data.X.shape[1] == 0:
         raise ValueError(f"{args.data}: no feature columns besides the target {data.target_name!r}")
     return data if args.raw else standardized(data)
+
+
+def split(data: Dataset, fraction: float, seed: int) -> tuple[Dataset, Dataset | None]:
+    """(training rows, held-out rows): round(fraction n) rows drawn at random with
+    numpy.random.default_rng(seed); (data, None) for fraction 0."""
+    if not 0.0 <= fraction < 1.0:
+        raise ValueError(f"--test-fraction must be in [0, 1), got {fraction:g}")
+    n = len(data.y)
+    n_test = round(fraction * n)
+    if fraction == 0.0:
+        return data, None
+    if n_test < 1 or n_test > n - 1:
+        raise ValueError(
+            f"--test-fraction {fraction:g} of {n} rows leaves {n_test} held out and "
+            f"{n - n_test} to train on: both need at least one"
+        )
+    order = np.random.default_rng(seed).permutation(n)
+    parts = []
+    for rows in (np.sort(order[n_test:]), np.sort(order[:n_test])):
+        parts.append(dataclasses.replace(data, X=data.X[rows], y=data.y[rows]))
+    return parts[0], parts[1]
+
+
+def accuracy_line(label: str, data: Dataset, res: manual.FitResult, threshold: float) -> str:
+    pred = manual.predict(data.X, res.w, res.b, threshold)
+    right, n = int(np.sum(pred == data.y)), len(data.y)
+    return f"{label}accuracy at threshold {threshold:g}: {right / n:.4f} ({right} of {n})"
 
 
 class Printer:
@@ -178,12 +216,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     try:
         if multiclass(args):
-            return train_multinomial.run(args)
+            return train_multinomial.run(args, split)
     except ValueError as err:
         print(f"train.py: error: {err}", file=sys.stderr)
         return 2
     try:
-        data = load(args)
+        data, held_out = split(load(args), args.test_fraction, args.split_seed)
         max_iter = (
             args.max_iter if args.max_iter is not None else (5000 if args.solver == "gd" else 100)
         )
@@ -195,6 +233,11 @@ def main(argv: list[str] | None = None) -> int:
             f"data: {data.description}: {n} samples, {d} feature(s), "
             f"{int(data.y.sum())} with {data.target_name} = 1"
         )
+        if held_out is not None:
+            print(
+                f"held out: {len(held_out.y)} rows ({args.test_fraction:g}, seed "
+                f"{args.split_seed}); training on the other {n}"
+            )
         lr = (
             args.lr
             if args.lr is not None or args.solver == "newton"
@@ -239,9 +282,11 @@ def main(argv: list[str] | None = None) -> int:
             f"({printer.worst_rel:.1e} of the gradient's scale mean|x| (p + y))"
         )
     print_weights(data, res)
-    pred = manual.predict(data.X, res.w, res.b, args.threshold)
-    right = int(np.sum(pred == data.y))
-    print(f"accuracy at threshold {args.threshold:g}: {right / n:.4f} ({right} of {n})")
+    if held_out is None:
+        print(accuracy_line("", data, res, args.threshold))
+    else:
+        print(accuracy_line("training ", data, res, args.threshold))
+        print(accuracy_line("held-out ", held_out, res, args.threshold))
     if args.plots:
         try:
             saved = save_plots(args, data, res)
@@ -255,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def save_plots(args: argparse.Namespace, data: Dataset, res: manual.FitResult) -> list[Path]:
-    import plots
+    from scripts import plots
 
     folder = Path(args.plots)
     return [
@@ -269,7 +314,15 @@ def save_plots(args: argparse.Namespace, data: Dataset, res: manual.FitResult) -
             "loss.png",
         ),
         plots.save(
-            plots.probabilities(data.X, data.y, res.w, res.b, data.feature_names, args.threshold),
+            plots.probabilities(
+                data.X,
+                data.y,
+                res.w,
+                res.b,
+                data.feature_names,
+                args.threshold,
+                class_names=(f"{data.target_name} = 0", f"{data.target_name} = 1"),
+            ),
             folder,
             "probabilities.png",
         ),

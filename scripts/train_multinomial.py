@@ -16,6 +16,7 @@ import argparse
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -99,12 +100,14 @@ def separable_classes(data: ClassDataset) -> list[int]:
     return found
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, split: Callable[..., tuple[Any, Any]]) -> int:
+    """The run; split(data, fraction, seed) -> (training rows, held-out rows or None) is train.py's
+    (--test-fraction, --split-seed), which works on any data set with X and y."""
     if args.lr is not None and args.lr <= 0:
         print(f"train.py: error: --lr must be > 0, got {args.lr}", file=sys.stderr)
         return 2
     try:
-        data = load(args)
+        data, held_out = split(load(args), args.test_fraction, args.split_seed)
         max_iter = (
             args.max_iter if args.max_iter is not None else (5000 if args.solver == "gd" else 100)
         )
@@ -113,8 +116,18 @@ def run(args: argparse.Namespace) -> int:
         every = args.every or (100 if args.solver == "gd" else 1)
         n, d = data.X.shape
         K = len(data.classes)
+        if not np.any(data.y == K - 1):  # fit takes K = max(y) + 1 from the training rows
+            raise ValueError(
+                f"--test-fraction {args.test_fraction:g} leaves class {data.classes[-1]!r} "
+                "without a training row; use a smaller fraction or another --split-seed"
+            )
         counts = np.bincount(data.y, minlength=K)
         print(f"data: {data.description}: {n} samples, {d} feature(s), {K} classes")
+        if held_out is not None:
+            print(
+                f"held out: {len(held_out.y)} rows ({args.test_fraction:g}, seed "
+                f"{args.split_seed}); training on the other {n}"
+            )
         print(f"classes of {data.target_name!r} (label -> index, in sorted order):")
         for k, label in enumerate(data.classes):
             print(f"  {label!s:>16} -> {k}   ({counts[k]} samples)")
@@ -161,8 +174,16 @@ def run(args: argparse.Namespace) -> int:
     print_weights(data, res)
     pred = mm.predict(data.X, res.W, res.b)
     right = int(np.sum(pred == data.y))
-    print(f"accuracy: {right / n:.4f} ({right} of {n})")
+    print(
+        f"{'training ' if held_out is not None else ''}accuracy: {right / n:.4f} ({right} of {n})"
+    )
     print_confusion(data, pred)
+    if held_out is not None:
+        pred_out = mm.predict(held_out.X, res.W, res.b)
+        right = int(np.sum(pred_out == held_out.y))
+        m = len(held_out.y)
+        print(f"held-out accuracy: {right / m:.4f} ({right} of {m})")
+        print_confusion(held_out, pred_out)
     if args.plots:
         try:
             saved = save_plots(args, data, res)
@@ -179,8 +200,11 @@ def print_diagnosis(data: ClassDataset, res: mm.MultinomialFitResult, l2: float)
     """What the fit says about the data: whether a finite optimum exists, and why not."""
     K = len(data.classes)
     absent = [data.classes[k] for k in range(K) if not np.any(data.y == k)]
-    if absent:  # cannot happen for labels read from the data; kept for clarity
-        print(f"what the fit says: classes {absent} have no samples; no finite optimum exists")
+    if absent:  # only where --test-fraction took every row of a class
+        print(
+            f"what the fit says: classes {absent} have no training rows, so no finite optimum "
+            "exists (their intercepts fall forever, whatever l2)"
+        )
         return
     if l2 > 0:
         print(
@@ -258,7 +282,7 @@ def print_confusion(data: ClassDataset, pred: np.ndarray) -> None:
 def save_plots(
     args: argparse.Namespace, data: ClassDataset, res: mm.MultinomialFitResult
 ) -> list[Path]:
-    import plots
+    from scripts import plots
 
     folder = Path(args.plots)
     title = f"{args.solver}, softmax regression: {data.description.split(',')[0]}"

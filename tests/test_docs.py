@@ -1,5 +1,5 @@
-"""The documents' links and names: every link of the README and DERIVATION.md points to a file
-that exists, and every function or test they name exists in the file linked."""
+"""The documents' links and names: every link of the README, DERIVATION.md and DEVELOPMENT.md
+points to a file that exists, and every function or test they name exists in the file linked."""
 
 import re
 from pathlib import Path
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCS = ["README.md", "DERIVATION.md"]
+DOCS = ["README.md", "DERIVATION.md", "DEVELOPMENT.md"]
 LINK = re.compile(r"\[`?([^\]`]+?)(?:\([^)]*\))?`?\]\(([^)#]+)(?:#[^)]*)?\)")
 
 
@@ -26,3 +26,21 @@ def test_links_point_to_existing_files_and_names(doc: str) -> None:
             assert re.search(rf"^(def|class) {name}\b|^{name} = ", source, re.M), (
                 f"{doc}: {name} not defined in {target}"
             )
+
+
+def test_the_readme_starts_for_its_readers() -> None:
+    """The first screen: who it is for, where to start (the notebook, DERIVATION.md) with the
+    command that opens the notebook, then the two commands; maintainers' material elsewhere."""
+    text = (ROOT / "README.md").read_text()
+    first = text[: text.index("## Contents")]
+    for words in (
+        "students",
+        "teachers",
+        "scripts/walkthrough.ipynb",
+        "DERIVATION.md",
+        "uv run --group notebook jupyter lab scripts/walkthrough.ipynb",
+        "pip install uv && uv run scripts/train.py",
+        "uv run --locked pytest",
+    ):
+        assert words in first, words
+    assert "mutmut" not in text and "mutmut" in (ROOT / "DEVELOPMENT.md").read_text()

@@ -473,3 +473,23 @@ def test_tol_zero_takes_max_iter_steps_even_at_a_zero_gradient_and_tol_is_reache
     at_tol = manual.fit(X2, y2, tol=norm0)
     assert at_tol.n_iter == 0 and at_tol.converged
     assert manual.fit(X2, y2, solver="gd", tol=0.0).n_iter == 1000
+
+
+@settings(max_examples=20)
+@given(hard_label_problems([(40, 3), (300, 2)]), st.sampled_from(["gd", "newton"]))
+def test_fit_runs_the_code_that_the_exact_tests_check(P: Problem, solver: str) -> None:
+    """One implementation: the loss and gradient that fit records at each iterate are bit for bit
+    those of the public `loss` and `gradient` at that iterate (which tests/test_exact.py checks
+    against 60-digit arithmetic)."""
+    seen: list[tuple[np.ndarray, float, float, np.ndarray, float]] = []
+
+    def record(k: int, w: np.ndarray, b: float, f: float, gw: np.ndarray, gb: float) -> None:
+        seen.append((w.copy(), b, f, gw.copy(), gb))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", manual.LogregWarning)
+        manual.fit(P.X, P.y, solver=solver, l2=P.l2, max_iter=5, tol=0.0, callback=record)
+    for w, b, f, gw, gb in seen:
+        assert f == manual.loss(w, b, P.X, P.y, P.l2)
+        want_w, want_b = manual.gradient(w, b, P.X, P.y, P.l2)
+        assert np.array_equal(gw, want_w) and gb == want_b

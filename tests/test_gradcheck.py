@@ -4,6 +4,7 @@ that theory says."""
 
 import warnings
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 
 import manual
 import reference
-from manual.gradcheck import SAFETY, _Differencer, finite_difference
+from manual.gradcheck import SAFETY, finite_difference
 from manual.mistakes import GALLERY, Mistake, flat
 from tests.callers import assert_attributed_to
 from tests.gradcheck_data import data, far_data
@@ -31,9 +32,11 @@ def _theta(P: Problem) -> np.ndarray:
 
 @given(problems())
 def test_correct_gradient_passes_everywhere(P: Problem) -> None:
+    """... with no wrong coordinate and no mistake found, whatever candidate term is named."""
     f, g = flat(P.X, P.y, P.l2)
-    report = manual.check_gradient(f, g, _theta(P))
+    report = manual.check_gradient(f, g, _theta(P), candidates={"w": np.append(P.w, 0.0)})
     assert report.passed, report.summary()
+    assert report.wrong_coordinates.size == 0 and report.diagnosis == "no mistake found"
 
 
 @settings(max_examples=20)  # each example is a fit to tol 1e-10
@@ -135,7 +138,9 @@ def test_directions_mode_uses_a_fixed_number_of_calls() -> None:
         return f(t)
 
     report = manual.check_gradient(counted, g, np.zeros(4), mode="directions", n_directions=2)
+    # f(theta), the 7-point noise probe, 16 calls a direction: none spent on a bisection
     assert report.passed and report.analytic.shape == (2,) and len(calls) == 1 + 7 + 2 * 16
+    assert report.evaluations == len(calls) and report.bisection_evaluations == 0
     f_bad, g_bad = flat(X, y, 0.0, GALLERY[0].gradient)
     assert not manual.check_gradient(f_bad, g_bad, np.zeros(4), mode="directions").passed
 
@@ -196,6 +201,8 @@ def test_each_mistake_is_exactly_the_slip_its_docstring_names() -> None:
     s = p * (1 - p)
     close(mistakes.extra_sigmoid_prime(w, b, X, y, l2), X.T @ (r * s) / n + l2 * w, (r * s).mean())
     close(mistakes.penalty_twice(w, b, X, y, l2), gw + l2 * w, gb)
+    close(mistakes.forgot_penalty(w, b, X, y, l2), gw - l2 * w, gb)
+    close(mistakes.residual_flipped(w, b, X, y, l2), -X.T @ r / n + l2 * w, -r.mean())
     close(mistakes.penalized_intercept(w, b, X, y, l2), gw, gb + l2 * b)
     close(mistakes.swapped_features(w, b, X, y, l2), X[:, ::-1].T @ r / n + l2 * w, gb)
     # float32: the right gradient to ~7 digits, and not to 12; every step in float32
@@ -381,54 +388,6 @@ def test_f_of_another_dtype_warns_once_at_the_callers_line_and_a_nan_is_refused(
         manual.check_gradient(hole, g, theta)
 
 
-def test_the_noise_is_the_sixth_difference_at_seven_evenly_spaced_points() -> None:
-    """_noise calls f at theta + k v, k = -3..3, v a seeded random direction of length 1e-11
-    max(|theta|inf, 1), and returns |6th difference| / sqrt(924): for values 0, 0, 0, 1, 0, 0, 0
-    that is C(6, 3) / sqrt(924) = 20 / sqrt(924)."""
-    from manual.gradcheck import _noise
-
-    points: list[np.ndarray] = []
-
-    def spike(t: np.ndarray) -> float:
-        points.append(t.copy())
-        return 1.0 if len(points) == 4 else 0.0
-
-    for theta, seed in ((np.array([0.5, -0.25, 0.0]), 3), (np.array([40.0, -3.0, 1.0]), 7)):
-        points.clear()
-        assert _noise(spike, theta, seed, [False]) == 20 / np.sqrt(924.0)
-        v = np.random.default_rng(seed).standard_normal(3)
-        v *= 1e-11 * max(np.abs(theta).max(), 1.0) / np.linalg.norm(v)
-        np.testing.assert_allclose(
-            np.array(points), theta + np.arange(-3, 4)[:, None] * v, rtol=0, atol=1e-15 * 40
-        )
-        assert np.all(np.diff(np.array(points) - theta, axis=0) @ v > 0)  # in that order
-
-
-@pytest.mark.parametrize(("order", "amplification"), [(2, 1.0), (4, 1.5)])
-@pytest.mark.parametrize("sigma", [0.0, 1e-10])
-def test_the_error_estimate_of_an_exact_difference_is_fs_rounding_over_h(
-    order: int, amplification: float, sigma: float
-) -> None:
-    """f = 2 t_0 - 4 t_1 at theta = 0: every difference is exact (2 and -4; t = +-h, 2h, 4h, 8h
-    times a power of 2), so the estimate is f's rounding alone, amplified (1 for D(h), 1.5 for
-    Richardson's (4 D(h) - D(2h)) / 3) and divided by h: f_accuracy max|f| = 4 eps 8h |c| with
-    f exact, or 3 times the measured noise where f(0) is off by sigma (seen by _noise, whose
-    middle point is theta itself, and by no difference)."""
-    from manual.gradcheck import STEP_FACTOR, _noise
-
-    def f(t: np.ndarray) -> float:
-        return sigma if not t.any() else 2 * t[0] - 4 * t[1]
-
-    report = manual.check_gradient(f, lambda t: np.array([2.0, -4.0]), np.zeros(2), order=order)
-    h = STEP_FACTOR[order]
-    assert np.array_equal(report.numeric, [2.0, -4.0]) and np.array_equal(report.step, [h, h])
-    noise = _noise(f, np.zeros(2), 0, [False])
-    expected = [amplification * max(4 * EPS * 8 * h * c, 3 * noise) / h for c in (2, 4)]
-    np.testing.assert_allclose(report.fd_error, expected, rtol=1e-13)
-    if sigma:
-        assert noise == pytest.approx(20 * sigma / np.sqrt(924.0), rel=1e-5)
-
-
 def test_check_gradient_takes_a_list_and_names_what_is_wrong() -> None:
     f, g, theta = _smooth()
     assert manual.check_gradient(f, g, theta.tolist()).passed  # a list has no dtype: no warning
@@ -453,10 +412,8 @@ def test_check_gradient_of_one_parameter_and_of_none() -> None:
         manual.check_gradient(lambda t: 0.0, lambda t: t, np.zeros(0))
 
 
-# _Differencer on made-up functions: f(t) = t D(|t|) has the central difference
-# (f(t) - f(-t)) / 2t = D(t) exactly where t and D(t) are binary fractions of a few bits (every
-# product and difference below is exact), so each regime test can be put at its very edge.
-H = 2.0**-10  # the step of the level tests: D is prescribed at H, 2H, 4H, 8H
+# f(t) = t D(|t|) has the central difference (f(t) - f(-t)) / 2t = D(t) exactly where t and D(t)
+# are binary fractions of a few bits: a made-up f whose differences are prescribed.
 
 
 def _odd(D: Callable[[float], float]) -> Callable[[np.ndarray], float]:
@@ -467,157 +424,10 @@ def _odd(D: Callable[[float], float]) -> Callable[[np.ndarray], float]:
     return f
 
 
-def _differencer(D: Callable[[float], float], order: int, f_noise: float = 0.0) -> _Differencer:
-    """f exact (f_accuracy 0) with the measured noise f_noise: rounding 3 f_noise / h, and what
-    rounding alone can put in a difference of D, 4 * 3 f_noise / h."""
-    return _Differencer(_odd(D), np.zeros(1), 0.0, order, 0.0, f_noise, [False])
-
-
-def _level(
-    differences: tuple[float, float, float], order: int, f_noise: float = 0.0, d1: float = 3.0
-) -> tuple[float, float, bool]:
-    """level(H) where D(H) = d1 and D(2H) - D(H), D(4H) - D(2H), D(8H) - D(4H) = a, b, c."""
-    a, b, c = differences
-    table = {H: d1, 2 * H: d1 + a, 4 * H: d1 + a + b, 8 * H: d1 + a + b + c}
-    return _differencer(table.__getitem__, order, f_noise).level(np.ones(1), H)
-
-
-@pytest.mark.parametrize(
-    ("differences", "in_regime"),
-    [
-        ((3.0, 12.0, 48.0), True),  # c h^2 exactly: ratios 4
-        ((0.25, 1.0, 4.0), True),  # b = 1 is no special value
-        ((2.0, 7.0, 28.0), False),  # b / a = 3.5, the lower bound, excluded
-        ((5.0, 23.0, 92.0), False),  # b / a = 4.6, the upper bound, excluded
-        ((2.0, 8.0, 28.0), False),  # c / b = 3.5
-        ((5.0, 20.0, 92.0), False),  # c / b = 4.6
-        ((3.0, -12.0, 48.0), False),  # a sign change
-        ((3.0, 6.0, 12.0), False),  # ratios 2: D linear in h, not quadratic
-    ],
-)
-def test_the_asymptotic_regime_of_central_differences_is_ratios_strictly_inside_bounds(
-    differences: tuple[float, float, float], in_regime: bool
-) -> None:
-    """order 2: D(h), error |D(2h) - D(h)| / 3 (f exact: no rounding), and whether the three
-    differences grow by a ratio strictly inside ASYMPTOTIC_RATIO = (3.5, 4.6)."""
-    assert _level(differences, order=2) == (3.0, differences[0] / 3, in_regime)
-
-
-# f_noise = 2^-20 at H = 2^-10: rounding puts up to 4 * 3 f_noise / H = 12 * 2^-10 in a difference
-NOISE_F, NOISE_D = 2.0**-20, 12 * 2.0**-10
-
-
-@pytest.mark.parametrize(
-    ("differences", "in_regime"),
-    [
-        ((NOISE_D, 0.0, 0.0), True),  # no larger than rounding: accepted whatever the ratios
-        ((0.0, NOISE_D, 0.0), True),
-        ((0.0, 0.0, -NOISE_D), True),
-        ((1.125 * NOISE_D, 0.0, 0.0), False),  # larger than rounding and no ratio: each of a, b,
-        ((0.0, 1.125 * NOISE_D, 0.0), False),  # c counts
-        ((0.0, 0.0, 1.125 * NOISE_D), False),
-        ((2 * NOISE_D, 2 * NOISE_D, 2 * NOISE_D), False),
-    ],
-)
-def test_differences_within_rounding_are_in_the_regime_and_any_one_above_it_is_not(
-    differences: tuple[float, float, float], in_regime: bool
-) -> None:
-    d, error, ok = _level(differences, order=2, f_noise=NOISE_F)
-    assert (d, ok) == (3.0, in_regime)
-    assert error == abs(differences[0]) / 3 + 3 * NOISE_F / H  # truncation plus rounding
-
-
-def _from_richardson(a: float, e1: float, e2: float) -> tuple[float, float, float]:
-    """The differences a, b, c of D whose Richardson values R = (4 D(h) - D(2h)) / 3 differ by
-    e1 = R(2h) - R(h) = (4a - b) / 3 and e2 = R(4h) - R(2h) = (4b - c) / 3. With D(h) = 3 and a,
-    3 e1, 3 e2 multiples of 3, every D and R is an integer: the ratio e2 / e1 is exact."""
-    b = 4 * a - 3 * e1
-    return a, b, 4 * b - 3 * e2
-
-
-@pytest.mark.parametrize(
-    ("e1", "e2", "f_noise", "in_regime"),
-    [
-        (3.0, 48.0, 0.0, True),  # ratio 16: c4 h^4
-        (3.0, 39.0, 0.0, False),  # ratio 13, the lower bound of R_RATIO, excluded
-        (10.0, 197.0, 0.0, False),  # ratio 19.7, the upper bound, excluded
-        (3.0, 3.0, 0.0, False),  # ratio 1
-        (3.0, 3.0, 2.0**-13, True),  # ratio 1 but max |e| = 3 = 2 * rounding (1.5): accepted
-        (3.0, 3.0, 0.1 * H, False),  # 3 = 2.5 * rounding (1.2): refused
-    ],
-)
-def test_richardson_values_must_converge_too_at_order_4(
-    e1: float, e2: float, f_noise: float, in_regime: bool
-) -> None:
-    """order 4 returns R(h) with error |R(2h) - R(h)| / 15 plus 1.5 times the rounding; it is in
-    the regime when D's differences are (here all ratios ~4) and R's grow by a ratio strictly
-    inside R_RATIO = (13, 19.7) or are within 2 * 4 * 3 f_noise / h. At order 2 R is not used."""
-    differences = _from_richardson(3000.0, e1, e2)
-    r, error, ok = _level(differences, order=4, f_noise=f_noise)
-    assert r == (4 * 3.0 - (3.0 + 3000.0)) / 3 and ok is in_regime
-    assert error == e1 / 15 + 1.5 * (3 * f_noise) / H  # 1.5 times f's rounding over h
-    assert _level(differences, order=2, f_noise=f_noise) == (
-        3.0,
-        3000.0 / 3 + (3 * f_noise) / H,
-        True,
-    )
-
-
-def test_order_4_needs_both_d_and_r_in_their_regimes() -> None:
-    """D's differences 3, 3, -132 (ratios 1 and -44) with R's 3 and 48 (ratio 16): R alone
-    would pass."""
-    differences = _from_richardson(3.0, 3.0, 48.0)
-    assert differences == (3.0, 3.0, -132.0)
-    assert _level(differences, order=4)[2] is False
-    assert _level(differences, order=2)[2] is False
-
-
 def _two_curvatures(t: float) -> float:
     """D(t) = t^2 up to t = 1/8 and 1/64 + (t^2 - 1/64) / 2 beyond: in the regime at every step
     (ratios 4 within each piece) but the curvature halves above 1/8."""
     return t * t if t <= 0.125 else 0.015625 + (t * t - 0.015625) / 2
-
-
-def test_the_step_shrinks_until_two_levels_agree_within_their_errors() -> None:
-    """From h = 1/8: level(1/8) is in the regime (D(t) = (t^2 + 1/64) / 2 on 1/8..1, error
-    h^2 / 2 = 2^-7) and so is level(1/64) (D = t^2, error 2^-12), but they disagree by
-    63/64 * 2^-6 > 2^-7 + 2^-12: shrink. level(1/64) and level(1/512) agree (gap 2^-12 - 2^-18
-    <= 2^-12 + 2^-18): the answer is level(1/64)'s, D(1/64) = 2^-12, error max(2^-12, gap)."""
-    d = _differencer(_two_curvatures, order=2)
-    assert d.derivative(np.ones(1), 0.125) == (2.0**-12, 2.0**-12, 0.015625)
-    # the same where the two agree from the start: no shrinking
-    assert d.derivative(np.ones(1), 2.0**-6) == (2.0**-12, 2.0**-12, 2.0**-6)
-
-
-def test_agreement_within_the_sum_of_both_errors_is_enough() -> None:
-    """level(h): D = 0, 3, 15, 63 at h..8h (ratios 4, error 1); level(h/8): D(h/8) = -2,
-    D(h/4) = 1 (error |1 + 2| / 3 = 1): gap 2 = 1 + 1 exactly, accepted, error max(1, 2) = 2."""
-    h = 2.0**-4
-    table = {h / 8: -2.0, h / 4: 1.0, h / 2: 0.0, h: 0.0, 2 * h: 3.0, 4 * h: 15.0, 8 * h: 63.0}
-    d = _differencer(lambda t: table.get(t, 0.0), order=2)
-    assert d.derivative(np.ones(1), h) == (0.0, 2.0, h)
-
-
-def test_a_level_outside_the_regime_is_never_the_answer_even_if_it_agrees() -> None:
-    """D = t^2 up to h = 1/8, t^2 + (t - 1/8)^2 beyond: level(1/8) has differences 4, 20, 88
-    times 2^-6 (ratio 5: not in the regime) though D(1/8) agrees with D(1/64) within the errors;
-    the answer is level(1/64)'s."""
-
-    def D(t: float) -> float:
-        return t * t if t <= 0.125 else t * t + (t - 0.125) ** 2
-
-    d = _differencer(D, order=2)
-    assert d.derivative(np.ones(1), 0.125) == (2.0**-12, 2.0**-12, 0.015625)
-
-
-def test_after_max_shrinks_the_last_level_is_returned_as_it_is() -> None:
-    """D(t) = 1 + t is never in the regime (ratios 2): after MAX_SHRINKS = 12 shrinks by 8 the
-    result is level(h / 8^12): D(h) and |D(2h) - D(h)| / 3 = h / 3."""
-    from manual.gradcheck import MAX_SHRINKS
-
-    h = 0.125 / 8.0**MAX_SHRINKS
-    d = _differencer(lambda t: 1.0 + t, order=2)
-    assert d.derivative(np.ones(1), 0.125) == (1.0 + h, h / 3, h)
 
 
 def test_check_gradient_reports_the_shrunk_step_and_its_derivative() -> None:
@@ -637,16 +447,18 @@ def test_check_gradient_reports_the_shrunk_step_and_its_derivative() -> None:
     assert report.fd_error[0] == pytest.approx(2.0**-12, rel=1e-12)
 
 
-@pytest.mark.parametrize("passed", [True, False])
-def test_the_summary_says_the_verdict_and_the_numbers(passed: bool) -> None:
-    from manual.gradcheck import GradientCheckReport
-
-    one = np.ones(1)
-    report = GradientCheckReport(1.234e-9, passed, 12.5, one, one, one, one, "directions", 4, 20.0)
-    assert report.summary() == (
-        f"gradient check {'passed' if passed else 'FAILED'}: rel_error 1.23e-09, worst "
-        "|analytic - numeric| is 12x the finite difference's own error (threshold 20x)"
-    )
+def test_the_summary_says_the_verdict_the_numbers_the_coordinates_and_the_diagnosis() -> None:
+    """What summary() shows is the report itself: the verdict, rel_error and ratio to the digits
+    it prints, the wrong coordinates and the diagnosis when failed, the count of calls."""
+    f, g, theta = _smooth()
+    for grad_f in (g, lambda t: g(t) * np.array([1.0, 1.0, -1.0, 1.0])):
+        report = manual.check_gradient(f, grad_f, theta)
+        text = report.summary()
+        assert ("passed" in text) is report.passed and ("FAILED" in text) is not report.passed
+        assert f"{report.rel_error:.2e}" in text and f"{report.ratio:.2g}x" in text
+        assert report.diagnosis in text and f"{report.evaluations} calls of f" in text
+        if not report.passed:
+            assert "wrong coordinates: [2]" in text
 
 
 def test_check_gradient_refuses_bad_numbers_by_name_and_takes_the_edges() -> None:
@@ -725,3 +537,231 @@ def test_passed_is_ratio_at_most_safety_and_the_report_says_its_mode() -> None:
     flat_report = manual.check_gradient(lambda t: 3.0, lambda t: np.zeros(2), np.ones(2))
     assert flat_report.mode == "coordinates"
     assert (flat_report.rel_error, flat_report.ratio, flat_report.passed) == (0.0, 0.0, True)
+
+
+# --- where and what: the wrong coordinates and the diagnosis -----------------------------------
+
+# Planted mistakes on f = sum exp(a theta) + prod sin(theta) + (1/2) ||theta||^2 over 6
+# coordinates (every derivative nonzero and of order 1): (change to the right gradient, the
+# wrong coordinates exactly, a phrase the diagnosis must hold).
+A6 = np.array([1.0, -2.0, 0.5, 3.0, -1.5, 0.25])
+THETA6 = np.array([0.3, -0.2, 0.7, 0.1, 0.45, -0.6])
+
+
+def _f6(t: np.ndarray) -> float:
+    return float(np.sum(np.exp(A6 * t)) + np.prod(np.sin(t)) + 0.5 * t @ t)
+
+
+def _g6(t: np.ndarray) -> np.ndarray:
+    s, c = np.sin(t), np.cos(t)
+    cross = np.array([c[i] * np.prod(np.delete(s, i)) for i in range(t.size)])
+    return A6 * np.exp(A6 * t) + cross + t
+
+
+FLIP = np.array([1.0, -1.0, 1.0, 1.0, -1.0, 1.0])
+SWAP = np.array([0, 1, 4, 3, 2, 5])
+PLANTED: dict[str, tuple[Callable[[np.ndarray], np.ndarray], list[int], str]] = {
+    "factor 2": (lambda g: 2 * g, [0, 1, 2, 3, 4, 5], "a constant factor 2"),
+    "factor -1": (lambda g: -g, [0, 1, 2, 3, 4, 5], "a flipped sign of the whole gradient"),
+    "factor n": (lambda g: 50 * g, [0, 1, 2, 3, 4, 5], "a constant factor n = 50 (a sum instead"),
+    "factor 1/n": (lambda g: g / 50, [0, 1, 2, 3, 4, 5], "a constant factor 1/n = 1/50"),
+    "sign on 1, 4": (lambda g: g * FLIP, [1, 4], "a flipped sign on coordinate(s) [1, 4]"),
+    "swap 2, 4": (lambda g: g[SWAP], [2, 4], "swapped coordinates 2 <-> 4"),
+    "flattened": (
+        lambda g: g.reshape(2, 3).ravel("F"),
+        [1, 2, 3, 4],
+        "(2, 3) matrix flattened in the other order",
+    ),
+    "confined": (lambda g: g + 1e-3 * np.eye(6)[3], [3], "confined to coordinate(s) [3]"),
+    "float32": (lambda g: g.astype(np.float32).astype(np.float64), [0, 1, 2, 3, 4, 5], "float32"),
+    "candidate": (lambda g: g + 0.5 * THETA6, [0, 1, 2, 3, 4, 5], "one 'theta / 2' too many"),
+    "candidate missing": (lambda g: g - 0.5 * THETA6, [0, 1, 2, 3, 4, 5], "'theta / 2' missing"),
+}
+
+
+@pytest.mark.parametrize("mode", ["coordinates", "directions"])
+@pytest.mark.parametrize("kind", sorted(PLANTED))
+def test_planted_mistakes_give_exactly_the_wrong_coordinates_and_their_pattern(
+    kind: str, mode: str
+) -> None:
+    """Each planted change of a right gradient: the wrong coordinates are exactly those it
+    changed (in "directions" mode found by bisection, whose calls the report counts), and the
+    diagnosis names its pattern. theta is left as it was."""
+    change, wrong, phrase = PLANTED[kind]
+    theta = THETA6.copy()
+    report = manual.check_gradient(
+        _f6,
+        lambda t: change(_g6(t)),
+        theta,
+        mode=mode,
+        candidates={"theta / 2": 0.5 * THETA6},
+        n_samples=50,
+    )
+    assert not report.passed
+    assert report.wrong_coordinates.tolist() == wrong, report.summary()
+    assert phrase in report.diagnosis, report.diagnosis
+    assert np.array_equal(theta, THETA6)
+    if mode == "directions":
+        assert 0 < report.bisection_evaluations < report.evaluations
+
+
+# what the diagnosis says of each gallery mistake, at data(2) with l2 = 0.05 (0 where a factor
+# shows only without the penalty); the candidates a caller would name for this objective
+GALLERY_DIAGNOSIS = {
+    "sum_instead_of_mean": (
+        0.0,
+        [0, 1, 2, 3],
+        "a constant factor n = 120 (a sum instead of a mean",
+    ),
+    "bias_sign_flipped": (0.05, [3], "a flipped sign on coordinate(s) [3]"),
+    "residual_flipped": (0.0, [0, 1, 2, 3], "a flipped sign of the whole gradient"),
+    "extra_sigmoid_prime": (0.05, [0, 1, 2, 3], "no simple pattern"),
+    "penalty_twice": (0.05, [0, 1, 2], "one 'l2 * w' too many"),
+    "forgot_penalty": (0.05, [0, 1, 2], "the term 'l2 * w' missing"),
+    "penalized_intercept": (0.05, [3], "one 'l2 * b' too many"),
+    "swapped_features": (0.05, [0, 2], "swapped coordinates 0 <-> 2"),
+    "float32_gradient": (0.05, [0, 1, 2, 3], "float32 rounding"),
+    "flushed_sigmoid": (0.0, [0, 1, 2, 3], "no simple pattern"),
+}
+
+
+@pytest.mark.parametrize("mode", ["coordinates", "directions"])
+@pytest.mark.parametrize("mistake", GALLERY, ids=MISTAKE_IDS)
+def test_every_gallery_mistake_is_diagnosed(mistake: Mistake, mode: str) -> None:
+    l2, wrong, phrase = GALLERY_DIAGNOSIS[mistake.name]
+    if mistake.name in TAIL_ONLY:
+        X, y, theta = far_data(0)
+    else:
+        X, y = data(2)
+        theta = np.array([0.5, -1.0, 2.0, 0.3])
+    terms = {"l2 * w": l2 * np.append(theta[:-1], 0.0), "l2 * b": l2 * np.eye(4)[3] * theta[3]}
+    f, g = flat(X, y, l2, mistake.gradient)
+    report = manual.check_gradient(f, g, theta, mode=mode, candidates=terms, n_samples=len(y))
+    assert report.wrong_coordinates.tolist() == wrong, report.summary()
+    assert phrase in report.diagnosis, report.diagnosis
+
+
+def test_f_of_the_wrong_kind_and_bad_arguments_are_refused_by_name() -> None:
+    """f returning an array, a list, None or a complex number (Python's or NumPy's) is a
+    TypeError naming f; seed, order and step out of their ranges and Python ints beyond float64
+    are errors naming the argument, never a raw NumPy error, a NaN or a ComplexWarning."""
+    f, g, theta = _smooth()
+    for value in (np.ones(2), [1.0], None, 1j, np.complex128(1.0), "1.0"):
+        with pytest.raises(TypeError, match=r"^f must return"):
+            manual.check_gradient(_constant(value), g, theta)
+    for kwargs, error, message in [
+        ({"seed": -1}, ValueError, r"^seed must be an int >= 0; got -1$"),
+        ({"order": [4]}, TypeError, r"^order must be the int 2 or 4, got list \[4\]$"),
+        ({"order": 4.0}, TypeError, r"^order must be the int 2 or 4"),
+        ({"step": 5e-324}, ValueError, r"^step must lie in \[1.42e-14, 1\]"),
+        ({"step": 2.0}, ValueError, r"^step must lie in"),
+        ({"step": 10**400}, ValueError, r"^step must hold numbers within float64's range"),
+        ({"safety": 10**400}, ValueError, r"^safety must hold numbers within float64's range"),
+        ({"candidates": [1.0]}, TypeError, r"^candidates must be a dict"),
+        ({"candidates": {"c": np.ones(3)}}, ValueError, r"^candidates\['c'\] must have 4"),
+        ({"n_samples": 0}, ValueError, r"^n_samples must be an int >= 1"),
+    ]:
+        with pytest.raises(error, match=message):
+            manual.check_gradient(f, g, theta, **kwargs)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"^theta must hold numbers within float64's range"):
+        manual.check_gradient(f, g, [10**400, 0, 0, 0])
+
+
+def test_no_false_alarm_when_f_is_rounded_or_has_a_kink_nearby_and_a_slip_is_still_caught() -> None:
+    """f rounded to 1e-10 (its noise is invisible to a probe 1e-11 wide, and is 1e-10 / h at the
+    steps: measured there before a derivative is called wrong), and f with a kink 1e-4 from theta
+    (inside the default step: the step shrinks below it): a right gradient passes both; a slip of
+    1e-3 on one coordinate is still found, at that coordinate."""
+    X, y = data(1)
+    f, g = flat(X, y)
+    theta = np.array([0.5, -1.0, 2.0, 0.3])
+
+    def rounded(t: np.ndarray) -> float:
+        return round(f(t), 10)
+
+    def kinked(t: np.ndarray) -> float:
+        return f(t) + abs(t[0] - theta[0] - 1e-4)
+
+    def kinked_gradient(t: np.ndarray) -> np.ndarray:
+        return g(t) + np.sign(t[0] - theta[0] - 1e-4) * np.eye(4)[0]
+
+    for fn, gn in ((rounded, g), (kinked, kinked_gradient)):
+        for mode in ("coordinates", "directions"):
+            report = manual.check_gradient(fn, gn, theta, mode=mode)
+            assert report.passed, report.summary()
+            slipped = manual.check_gradient(fn, _slipped(gn, 1e-3 * np.eye(4)[2]), theta)
+            assert slipped.wrong_coordinates.tolist() == [2], slipped.summary()
+
+
+# --- check_hessian ------------------------------------------------------------------------------
+
+
+def _hessian_case(l2: float) -> tuple[Callable, Callable, np.ndarray, int]:
+    X, y = data(2)
+    theta = np.array([0.5, -1.0, 2.0, 0.3])
+
+    def g(t: np.ndarray) -> np.ndarray:
+        return np.append(*manual.gradient(t[:-1], t[-1], X, y, l2))
+
+    def H(t: np.ndarray) -> np.ndarray:
+        return manual.hessian(t[:-1], t[-1], X, y, l2)
+
+    return g, H, theta, len(y)
+
+
+@pytest.mark.parametrize("l2", [0.0, 0.05])
+def test_check_hessian_passes_the_right_hessian_and_never_changes_theta(l2: float) -> None:
+    g, H, theta, n = _hessian_case(l2)
+    before = theta.copy()
+    report = manual.check_hessian(g, H, theta, n_samples=n)
+    assert report.passed and report.wrong_entries.shape == (0, 2), report.summary()
+    assert report.diagnosis == "no mistake found" and report.asymmetry == 0.0
+    assert report.numeric.shape == report.fd_error.shape == (4, 4)
+    assert np.array_equal(theta, before)
+
+
+EYE_B = np.diag([0.0, 0.0, 0.0, 1.0])
+UPPER = np.triu(np.ones((4, 4)), 1)
+CROSS_01 = np.isin(np.arange(16).reshape(4, 4), [1, 4])  # entries (0, 1) and (1, 0)
+HESSIAN_MISTAKES: dict[str, tuple[float, Callable[[np.ndarray], np.ndarray], str]] = {
+    "asymmetric": (0.0, lambda H: H + 0.01 * UPPER, "asymmetric Hessian"),
+    "diagonal only": (0.0, lambda H: np.diag(np.diag(H)), "only the diagonal"),
+    "cross terms": (0.0, lambda H: np.where(CROSS_01, 0.0, H), "missing cross terms"),
+    "missing 1/n": (0.0, lambda H: 120 * H, "a constant factor n = 120 (a missing 1/n)"),
+    "intercept block": (0.05, lambda H: H + 0.05 * EYE_B, "parameter 3 (the intercept's block"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(HESSIAN_MISTAKES))
+def test_check_hessian_names_the_pattern_of_each_planted_mistake(kind: str) -> None:
+    l2, change, phrase = HESSIAN_MISTAKES[kind]
+    g, H, theta, n = _hessian_case(l2)
+    report = manual.check_hessian(g, lambda t: change(H(t)), theta, n_samples=n)
+    assert not report.passed
+    assert phrase in report.diagnosis, report.summary()
+    wrong = np.abs(change(H(theta)) - H(theta)) > 0
+    assert sorted(map(tuple, report.wrong_entries.tolist())) == sorted(
+        map(tuple, np.argwhere(wrong).tolist())
+    )
+
+
+def test_check_hessian_finds_a_named_term_and_refuses_bad_arguments() -> None:
+    g, H, theta, _ = _hessian_case(0.05)
+    penalty = 0.05 * np.diag([1.0, 1.0, 1.0, 0.0])
+    report = manual.check_hessian(g, lambda t: H(t) - penalty, theta, candidates={"l2 I": penalty})
+    assert "the term 'l2 I' missing" in report.diagnosis, report.summary()
+    assert "wrong entries: [(0, 0), (1, 1), (2, 2)]" in report.summary()
+    with pytest.raises(ValueError, match=r"^hess_f\(theta\) must have shape \(4, 4\); got \(4,\)"):
+        manual.check_hessian(g, lambda t: np.zeros(4), theta)
+    with pytest.raises(ValueError, match=r"^grad_f\(theta\) must have shape \(4,\) like theta"):
+        manual.check_hessian(lambda t: np.zeros(3), H, theta)
+    with pytest.raises(TypeError, match=r"^grad_f and hess_f must be callables"):
+        manual.check_hessian(g, None, theta)  # type: ignore[arg-type]
+
+
+def _constant(value: Any) -> Callable[[np.ndarray], Any]:
+    return lambda t: value
+
+
+def _slipped(g: Callable[[np.ndarray], Any], slip: np.ndarray) -> Callable[[np.ndarray], Any]:
+    return lambda t: g(t) + slip

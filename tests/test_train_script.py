@@ -129,6 +129,36 @@ def test_command_line_has_help_and_no_traceback_on_bad_input(tmp_path: Path) -> 
     assert done.stderr.count("\n") == 1
 
 
+def test_a_held_out_split_reports_training_and_held_out_accuracy(capsys) -> None:
+    """--test-fraction F holds out round(F n) rows drawn by numpy.random.default_rng(seed), fits on
+    the rest, and reports both accuracies: the same numbers as scikit-learn fitted on the same rows
+    (an independent fit of the same unpenalized model); the same seed gives the same output."""
+    args = ["--test-fraction", "0.3", "--split-seed", "7", "--no-check"]
+    assert train.main(args) == 0
+    out = capsys.readouterr().out
+    assert train.main(args) == 0
+    assert capsys.readouterr().out.split("step")[0] == out.split("step")[0]
+    data = toy_one_feature()
+    order = np.random.default_rng(7).permutation(100)
+    held, kept = np.sort(order[:30]), np.sort(order[30:])
+    sk = LogisticRegression(C=np.inf, solver="newton-cholesky", tol=1e-12)
+    sk.fit(data.X[kept], data.y[kept])
+    lines = [line for line in out.splitlines() if "accuracy at threshold" in line]
+    for line, rows, label in zip(lines, (kept, held), ("training", "held-out"), strict=True):
+        right = int(np.sum(sk.predict(data.X[rows]) == data.y[rows]))
+        want = (
+            f"{label} accuracy at threshold 0.5: {right / len(rows):.4f} ({right} of {len(rows)})"
+        )
+        assert line == want
+
+
+@pytest.mark.parametrize("fraction", ["-0.1", "1", "0.001"])
+def test_a_split_that_leaves_a_side_empty_ends_with_one_line(capsys, fraction: str) -> None:
+    assert train.main(["--test-fraction", fraction, "--no-check"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("train.py: error: --test-fraction")
+
+
 # --- more than two classes: softmax regression ---------------------------------------------------
 def _confusion(out: str, K: int) -> np.ndarray:
     lines = out.split("confusion matrix (rows: true class, columns: predicted class):")[1]
@@ -220,3 +250,17 @@ def test_bad_multiclass_csv_ends_with_one_line_and_exit_2(
     assert train.main(["--data", str(csv), "--no-check"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("train.py: error: ") and words in err[0]
+
+
+def test_a_held_out_split_of_iris_reports_both_accuracies(capsys) -> None:
+    """--test-fraction works for K classes too: the same rows as the binary split, the held-out
+    confusion matrix counting exactly the held-out rows."""
+    from manual.datasets import iris
+
+    args = ["--dataset", "iris", "--solver", "newton", "--l2", "1e-2", "--no-check"]
+    assert train.main([*args, "--test-fraction", "0.3", "--split-seed", "3"]) == 0
+    out = capsys.readouterr().out
+    held = np.sort(np.random.default_rng(3).permutation(150)[:45])
+    assert "held out: 45 rows" in out and "training accuracy:" in out
+    M = _confusion(out.split("held-out accuracy:")[1], 3)
+    np.testing.assert_array_equal(M.sum(axis=1), np.bincount(iris().y[held], minlength=3))
