@@ -288,7 +288,10 @@ def save_plots(
     title = f"{args.solver}, softmax regression: {data.description.split(',')[0]}"
     saved = [plots.save(plots.loss_curve(res.losses, res.grad_norms, title), folder, "loss.png")]
     if data.X.shape[1] == 2:
-        fig = plots.decision_regions(data.X, data.y, res.W, res.b, data.feature_names, data.classes)
+        names = data.feature_names
+        if data.mean is not None:  # fitted on standardized columns: say so on the axes
+            names = [f"{name} (standardized)" for name in names]
+        fig = plots.decision_regions(data.X, data.y, res.W, res.b, names, data.classes)
         saved.append(plots.save(fig, folder, "regions.png"))
     else:
         P = mm.predict_proba(data.X, res.W, res.b)
