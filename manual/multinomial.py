@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from manual.categories import ConvergenceWarning, warn
+from manual.categories import ConvergenceWarning, SeparationWarning, warn
 from manual.checks import Array, as_features, as_real_array, as_scalar
 from manual.diagnostics import advice, warn_if_no_optimum
 from manual.linear import LinearObjective, lipschitz_of
@@ -295,6 +295,32 @@ def standard_errors(W: Any, b: Any, X: Any, y: Any, base: Any = 0) -> tuple[Arra
     return se[:-1], se[-1]
 
 
+def separated_class(objective: LinearObjective, theta: Array) -> tuple[int, int] | None:
+    """(k, j) where h = z_k - z_j at theta is > 0 on every sample of class k and < 0 on every
+    other sample, beyond the rounding of the logits, 2 (d + 1) EPS (|X_i| @ |W| + |b|); None if no
+    pair does. One pass over X, a block of rows at a time.
+
+    Such an h certifies that no finite optimum exists at l2 = 0 (class k is separable from all the
+    others): adding t (W_k - W_j, b_k - b_j) to class k's parameters alone raises z_k on class k's
+    samples and lowers it on every other, so every l_i falls as t grows."""
+    W, b = objective.coefficients(theta)
+    K = W.shape[1]
+    eps = float(np.finfo(np.float64).eps)
+    holds = ~np.eye(K, dtype=bool)  # holds[k, j]: z_k - z_j separates class k so far
+    for Xb, Yb in objective.blocks():
+        Z = objective.logits(Xb, W, b)
+        size = (np.abs(Xb) @ np.abs(W) + np.abs(b)).max(axis=1)
+        rounding = 2 * (objective.d + 1) * eps * size
+        sign = np.where(np.argmax(Yb, axis=1)[:, None] == np.arange(K), 1.0, -1.0)
+        with np.errstate(over="ignore"):
+            h = Z[:, :, None] - Z[:, None, :]  # h[i, k, j] = z_ik - z_ij
+        holds &= np.all(sign[:, :, None] * h > rounding[:, None, None], axis=0)
+        if not holds.any():
+            return None
+    k, j = (int(v) for v in np.argwhere(holds)[0])
+    return k, j
+
+
 # --- training -----------------------------------------------------------------------------------
 # callback(k, W, b, loss, grad_W, grad_b) at every iterate k = 0, 1, ..., n_iter (scripts print
 # with it; the library never prints). It must not change W or b.
@@ -388,7 +414,9 @@ def make_fit(
         W.sum(axis=1) = 0 and b.sum() = 0. gd's lr=None is 1 / L (`lipschitz`). Stops when the
         largest gradient entry is <= tol, or after max_iter steps. Warns `ConvergenceWarning` when
         max_iter ends the run first, and `SeparationWarning` where no finite optimum exists (a
-        class in 0..K-1 absent from y at any l2, or separable classes at l2 = 0).
+        class in 0..K-1 absent from y at any l2; at l2 = 0, separable classes, or one class
+        separable from all the others, as certified by the final iterate: at most two passes
+        over X after the run).
         """
         X = as_features(X)
         n, d = X.shape
@@ -440,6 +468,18 @@ def make_fit(
         present = int(np.count_nonzero(Y.sum(axis=0)))
         checker = _objective(X, Y, options.l2)
         no_optimum = warn_if_no_optimum(checker, run.theta, run.losses, K, present)
+        if not no_optimum and options.l2 == 0.0:
+            pair = separated_class(checker, run.theta)
+            if pair is not None:
+                no_optimum = True
+                warn(
+                    f"class {pair[0]} is separable from all the others (the final z_{pair[0]} - "
+                    f"z_{pair[1]} is > 0 on each of its samples and < 0 on every other), so the "
+                    "loss keeps falling as its weights grow and the maximum-likelihood weights do "
+                    "not exist; the weights returned are finite only because the run stopped. "
+                    "Add a penalty l2 > 0 for a unique finite optimum.",
+                    SeparationWarning,
+                )
         lr_used = getattr(solver_, "lr", None)
         if not no_optimum and not run.converged and options.tol > 0:
             warn(

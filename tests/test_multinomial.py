@@ -5,6 +5,7 @@ Tolerances: the constants of tests/tolerances.py (their derivation holds here: K
 instead of one, the same operations); the scales they multiply are built below from the data.
 """
 
+import itertools
 import warnings
 
 import mpmath
@@ -484,7 +485,7 @@ def test_newton_takes_the_minimum_norm_step_on_offset_columns() -> None:
 
 @pytest.mark.parametrize(("K", "l2"), [(3, 0.0), (5, 1e-2)])
 def test_gd_trajectories_of_the_twins_agree_over_1000_steps(K: int, l2: float) -> None:
-    X, y = _blobs(60, 3, K, seed=K)
+    X, y = _blobs(60, 3, K, seed=K, spread=0.5)
     X = (X - X.mean(axis=0)) / X.std(axis=0)
     kw = dict(solver="gd", tol=0.0, max_iter=TRAJECTORY_STEPS, l2=l2)
     a, r = mm.fit(X, y, **kw), rm.fit(X, y, **kw)
@@ -538,6 +539,45 @@ def test_separable_classes_warn_at_l2_zero_and_not_with_a_penalty() -> None:
         warnings.simplefilter("error")
         res = mm.fit(X, y, solver="newton", l2=1e-2)
     assert res.converged and not res.separable
+
+
+@pytest.mark.parametrize("solver", ["gd", "newton"])
+def test_a_class_separable_from_the_rest_warns_at_l2_zero(solver: str) -> None:
+    """Fisher's iris: setosa is separable from the other two, which overlap (no sample is on its
+    own side of every boundary, so the certificate of full separation cannot hold). The final
+    iterate certifies it (z_0 - z_j separates class 0), and moving along that certificate
+    lowers the loss without end."""
+    from manual.datasets import iris
+    from manual.linear import LinearObjective
+    from manual.multinomial import MultinomialLoss, separated_class
+
+    data = iris()
+    with pytest.warns(manual.SeparationWarning, match="class 0 is separable from all the others"):
+        res = mm.fit(data.X, data.y, solver=solver, max_iter=300)
+    assert res.separable
+    Y = np.eye(3)[data.y]
+    objective = LinearObjective(MultinomialLoss(3), data.X, Y, 0.0)
+    theta = np.vstack([res.W, res.b]).ravel()
+    pair = separated_class(objective, theta)
+    assert pair is not None and pair[0] == 0
+    k, j = pair
+    v = np.zeros((5, 3))
+    v[:-1, k], v[-1, k] = res.W[:, k] - res.W[:, j], res.b[k] - res.b[j]
+    losses = [objective.loss(theta + t * v.ravel()) for t in (0.0, 1.0, 10.0, 100.0)]
+    # every l_i non-increasing along v (class k's terms falling towards 0): the loss never rises
+    # beyond its rounding (a few ulps), and is lower than at t = 0
+    assert all(b <= a * (1 + 8 * EPS) for a, b in itertools.pairwise(losses)), losses
+    assert losses[-1] < losses[0], losses
+
+
+def test_overlapping_classes_do_not_warn() -> None:
+    X, y = _blobs(120, 3, 4, seed=8)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for solver in ("gd", "newton"):
+            res = mm.fit(X, y, solver=solver, max_iter=5000 if solver == "gd" else 100)
+            assert res.converged and not res.separable
 
 
 def test_a_class_absent_from_y_warns_at_any_l2() -> None:
