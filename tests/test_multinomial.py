@@ -127,7 +127,7 @@ _SATURATED = make_multi_problem(
 )
 
 
-@settings(max_examples=60)
+@settings(max_examples=40)
 @given(twin_multi, st.integers(0, 2**32 - 1))
 @example(_SATURATED, 0)
 def test_twins_agree_on_loss_gradient_hessian_and_hvp(P: MultiProblem, seed: int) -> None:
@@ -179,7 +179,7 @@ def _mp_row(values: np.ndarray) -> list:
     return [mpmath.mpf(float(v)) for v in values]
 
 
-@settings(max_examples=300)
+@settings(max_examples=150)
 @given(extreme_rows)
 @example(([40.0, 0.0, 0.0], 0))
 @example(([1e300, -1e300, 0.0], 1))
@@ -267,7 +267,7 @@ _FAR = make_multi_problem(
 )
 
 
-@settings(max_examples=60)
+@settings(max_examples=40)
 @given(multi_problems(MULTI_SMALL_SHAPES))
 @example(_FAR)
 def test_objective_exact(P: MultiProblem) -> None:
@@ -311,7 +311,7 @@ def test_well_classified_points_keep_every_digit(
 
 
 # --- invariants ----------------------------------------------------------------------------------
-@settings(max_examples=60)
+@settings(max_examples=40)
 @given(multi_problems())
 def test_hessian_symmetric_psd_with_the_class_shifts_in_its_null_space(P: MultiProblem) -> None:
     n, d = P.X.shape
@@ -337,7 +337,7 @@ def test_hessian_symmetric_psd_with_the_class_shifts_in_its_null_space(P: MultiP
         assert_within(f"H (e_{j} 1^T)", Hv, np.zeros_like(Hv), np.repeat(bound_j, K))
 
 
-@settings(max_examples=60)
+@settings(max_examples=40)
 @given(multi_problems())
 def test_data_gradient_sums_to_zero_over_classes(P: MultiProblem) -> None:
     """sum_k (p_k - Y_k) = sum(Y) - sum(Y) = 0 for every sample: each row of the unpenalized
@@ -350,7 +350,7 @@ def test_data_gradient_sums_to_zero_over_classes(P: MultiProblem) -> None:
     assert np.all(np.abs(g.sum(axis=1)) <= bound), (g.sum(axis=1), bound)
 
 
-@settings(max_examples=60)
+@settings(max_examples=40)
 @given(multi_problems(), st.integers(0, 2**32 - 1))
 def test_hvp_is_the_hessian_times_the_direction(P: MultiProblem, seed: int) -> None:
     n, d = P.X.shape
@@ -390,7 +390,7 @@ def test_permuting_the_classes_permutes_every_output(P: MultiProblem, rnd) -> No
     assert_within("predict_proba", mm.predict_proba(P.X, *args2[:2]), p, bound)
 
 
-@settings(max_examples=60)
+@settings(max_examples=40)
 @given(
     st.sampled_from([(1, 1), (7, 2), (50, 4)]),
     st.integers(0, 2**32 - 1),
