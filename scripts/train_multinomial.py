@@ -130,7 +130,8 @@ def run(args: argparse.Namespace, split: Callable[..., tuple[Any, Any]]) -> int:
             )
         print(f"classes of {data.target_name!r} (label -> index, in sorted order):")
         for k, label in enumerate(data.classes):
-            print(f"  {label!s:>16} -> {k}   ({counts[k]} samples)")
+            plural = "" if counts[k] == 1 else "s"
+            print(f"  {label!s:>16} -> {k}   ({counts[k]} sample{plural})")
         lr = (
             args.lr
             if args.lr is not None or args.solver != "gd"
@@ -215,11 +216,12 @@ def print_diagnosis(data: ClassDataset, res: mm.MultinomialFitResult, l2: float)
     alone = separable_classes(data)
     if alone:
         names = ", ".join(repr(data.classes[k]) for k in alone)
+        which = f"class {names} is" if len(alone) == 1 else f"classes {names} are each"
         print(
-            f"what the fit says: class {names} is linearly separable from the others, so at "
-            "l2 = 0 no finite optimum exists: its weights grow without bound for as long as the "
-            "fit runs, and the probabilities of its samples tend to 1. Add a penalty for a unique "
-            "finite optimum, e.g. --l2 1e-3."
+            f"what the fit says: {which} linearly separable from the others, so at l2 = 0 no "
+            "finite optimum exists: the weights grow without bound for as long as the fit runs, "
+            "and the probabilities of those samples tend to 1. Add a penalty for a unique finite "
+            "optimum, e.g. --l2 1e-3."
         )
     elif res.separable:
         print(
