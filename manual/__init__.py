@@ -4,6 +4,7 @@ Pure functions of (w, b, X, y): X (n, d), y (n,), w (d,), b a float, z = X @ w +
 p = sigmoid(z), L(w, b) = mean_i [ log(1 + exp(z_i)) - y_i z_i ] + (l2 / 2) ||w||^2.
 """
 
+from manual import multinomial as multinomial  # softmax regression (K classes)
 from manual.binary import gradient, hessian, hvp, loss
 from manual.categories import ConvergenceWarning, LogregWarning, SeparationWarning
 from manual.fit import FitResult, fit, lipschitz

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import NDArray
 
 from manual.checks import Array
 
@@ -134,3 +135,133 @@ def load_csv(path: str | Path, target: str | None = None) -> Dataset:
         )
     names = [h for k, h in enumerate(header) if k != t]
     return Dataset(np.delete(values, t, axis=1), y, names, target, f"{path.name}, target {target}")
+
+
+# --- class-labelled data (K classes, labels of any kind) -----------------------------------------
+@dataclass(frozen=True)
+class ClassDataset:
+    """X (n, d), y (n,) of ints 0..K-1, `classes[k]` the CSV's label of class k (sorted: as
+    numbers where every label is one, else as text), the feature names and the target's name."""
+
+    X: Array
+    y: NDArray[np.int64]
+    classes: list[str]
+    feature_names: list[str]
+    target_name: str
+    description: str
+    mean: Array | None = None
+    sd: Array | None = None
+
+
+def _read_table(path: str | Path) -> tuple[list[str], list[list[str]], list[int]]:
+    """(header, data rows, their line numbers) of a CSV; ValueError with one line if unreadable."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"--data: no such file: {path}")
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            reader = csv.reader(fh)
+            numbered = [(reader.line_num, row) for row in reader if row]
+    except (OSError, UnicodeDecodeError, csv.Error) as err:
+        raise ValueError(f"{path}: cannot be read as a UTF-8 CSV file ({err})") from None
+    if len(numbered) < 2:
+        raise ValueError(f"{path}: expected a header row and at least one data row")
+    header = [h.strip() for h in numbered[0][1]]
+    for line, row in numbered[1:]:
+        if len(row) != len(header):
+            raise ValueError(f"{path}: line {line} has {len(row)} cells, the header {len(header)}")
+    return header, [row for _, row in numbered[1:]], [line for line, _ in numbered[1:]]
+
+
+def _target_index(path: str | Path, header: list[str], target: str | None) -> int:
+    name = header[-1] if target is None else target
+    if name not in header:
+        raise ValueError(f"{path}: no target column {name!r}; columns are {', '.join(header)}")
+    return header.index(name)
+
+
+def _sorted_labels(labels: set[str]) -> list[str]:
+    """Numbers in numeric order (2 before 10) where every label is one, else text in code order."""
+    try:
+        return sorted(labels, key=float)
+    except ValueError:
+        return sorted(labels)
+
+
+def _labels(
+    path: str | Path, header: list[str], rows: list[list[str]], lines: list[int], t: int
+) -> list[str]:
+    """The target column's cells, stripped; an empty one is refused with its line."""
+    labels = [row[t].strip() for row in rows]
+    for k, label in enumerate(labels):
+        if not label:
+            raise ValueError(f"{path}: line {lines[k]}, column {header[t]!r}: the label is empty")
+    return labels
+
+
+def target_classes(path: str | Path, target: str | None = None) -> list[str]:
+    """The distinct labels of the target column (default: the last), sorted (see _sorted_labels)."""
+    header, rows, lines = _read_table(path)
+    t = _target_index(path, header, target)
+    return _sorted_labels(set(_labels(path, header, rows, lines, t)))
+
+
+def load_class_csv(path: str | Path, target: str | None = None) -> ClassDataset:
+    """Read a CSV with a header row: numeric features and a target column of any labels (numbers
+    or text), mapped to 0..K-1 in sorted order. ValueError with one line saying what is wrong."""
+    header, rows, lines = _read_table(path)
+    t = _target_index(path, header, target)
+    labels = _labels(path, header, rows, lines, t)
+    classes = _sorted_labels(set(labels))
+    index = {label: k for k, label in enumerate(classes)}
+    features = [j for j in range(len(header)) if j != t]
+    X = np.empty((len(rows), len(features)))
+    for k, row in enumerate(rows):
+        for col, j in enumerate(features):
+            try:
+                X[k, col] = float(row[j])
+            except ValueError:
+                raise ValueError(
+                    f"{path}: line {lines[k]}, column {header[j]!r}: {row[j]!r} is not a number"
+                ) from None
+    if not np.isfinite(X).all():
+        k, col = np.argwhere(~np.isfinite(X))[0]
+        raise ValueError(f"{path}: line {lines[k]}, column {header[features[col]]!r} is not finite")
+    y = np.array([index[label] for label in labels], dtype=np.int64)
+    return ClassDataset(
+        X,
+        y,
+        classes,
+        [header[j] for j in features],
+        header[t],
+        f"{Path(path).name}, target {header[t]}",
+    )
+
+
+def standardized_classes(data: ClassDataset) -> ClassDataset:
+    """The same data with standardized features, remembering the means and scales."""
+    return ClassDataset(
+        standardize(data.X),
+        data.y,
+        data.classes,
+        data.feature_names,
+        data.target_name,
+        data.description + ", features standardized",
+        data.X.mean(axis=0),
+        _scale(data.X),
+    )
+
+
+def iris() -> ClassDataset:
+    """Fisher's iris data, 150 x 4, three species (see data/README.md), features standardized."""
+    data = standardized_classes(load_class_csv(DATA_DIR / "iris.csv", target="species"))
+    return ClassDataset(
+        data.X,
+        data.y,
+        data.classes,
+        data.feature_names,
+        data.target_name,
+        "Fisher's iris data, 150 x 4, 3 species, features standardized",
+        data.mean,
+        data.sd,
+    )

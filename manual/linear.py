@@ -161,11 +161,16 @@ class LinearObjective:
                 B = np.sqrt(h)[:, None] * X1
                 H += B.T @ B
             else:
-                # K logits a sample: H[(j, k), (j', k')] = sum_i X1_ij X1_ij' h_i[k, k']
+                # K logits a sample: H[(j, k), (j', k')] = sum_i X1_ij X1_ij' h_i[k, k'], as one
+                # matrix product X1.T @ T, T_i = X1_i kron h_i, over rows few enough that T
+                # (rows x (d + 1) K^2) stays near 16 MB
                 K = h.shape[1]
-                H += np.einsum("ij,ikl,im->jkml", X1, h, X1, optimize=True).reshape(
-                    (d + 1) * K, (d + 1) * K
-                )
+                rows = max(1, (1 << 21) // ((d + 1) * K * K))
+                for s in range(0, len(X1), rows):
+                    A, hs = X1[s : s + rows], h[s : s + rows]
+                    T = (A[:, :, None, None] * hs[:, None, :, :]).reshape(len(A), -1)
+                    G = (A.T @ T).reshape(d + 1, d + 1, K, K)
+                    H += G.transpose(0, 2, 1, 3).reshape((d + 1) * K, (d + 1) * K)
         H = 0.5 * (H + H.T)  # symmetric to the last bit, whatever order the products summed in
         w_block = np.arange(self.size - self._intercepts())
         H[w_block, w_block] += self.l2  # (l2 / 2) ||W||^2 adds l2 on the W block's diagonal

@@ -10,6 +10,7 @@ jax.config.update("jax_enable_x64", True)
 
 from manual.categories import ConvergenceWarning, LogregWarning, SeparationWarning  # noqa: E402
 from manual.fit import FitResult, lipschitz  # noqa: E402
+from reference import multinomial as multinomial  # noqa: E402  (K classes)
 from reference.fit import fit  # noqa: E402
 from reference.objective import gradient, hessian, hvp, loss  # noqa: E402
 from reference.predict import predict, predict_proba  # noqa: E402

@@ -10,6 +10,9 @@ Gradient descent, one iteration (loss and gradient), against one read of X (X @ 
   JAX jit        reference's jax.value_and_grad, jitted
 Newton to ||g||inf <= 1e-10, against scikit-learn's LogisticRegression(C=1, tol=1e-10) with lbfgs
 and newton-cholesky, on the breast-cancer data and on a synthetic (n, d) set.
+Softmax regression (K classes): one loss-and-gradient pass against the textbook NumPy pass and
+JAX, and Newton fits against scikit-learn's multinomial lbfgs and newton-cholesky (iris, and a
+synthetic (n, d, K) set).
 
 The thread pools are fixed before anything starts (OpenBLAS, OpenMP and XLA would otherwise each
 start their own and oversubscribe the cores); the script prints what it set. Methods are run
@@ -43,8 +46,10 @@ from threadpoolctl import threadpool_info, threadpool_limits
 import manual
 import reference  # noqa: F401  (switches on float64 in JAX)
 from manual.binary import BinaryLoss
-from manual.datasets import breast_cancer
+from manual.datasets import breast_cancer, iris
 from manual.linear import LinearObjective
+from manual.multinomial import MultinomialLoss
+from reference.multinomial import _loss as _softmax_loss
 from reference.objective import _loss
 
 
@@ -73,6 +78,15 @@ def synthetic(n: int, d: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     w = rng.standard_normal(d) / np.sqrt(d)
     y = (rng.random(n) < 1 / (1 + np.exp(-(X @ w + 0.2)))).astype(np.float64)
     return X, y
+
+
+def synthetic_classes(n: int, d: int, K: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """K classes drawn from a softmax model with random weights (overlapping: an optimum exists)."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d))
+    Z = X @ (rng.standard_normal((d, K)) / np.sqrt(d))
+    G = rng.gumbel(size=(n, K))  # argmax(z + Gumbel noise) is a draw from softmax(z)
+    return X, np.argmax(Z + G, axis=1)
 
 
 def gd_iteration(n: int, d: int, repeats: int) -> list[tuple[str, float]]:
@@ -157,6 +171,79 @@ def newton_fits(
     return list(times.items()), steps
 
 
+def multinomial_pass(n: int, d: int, K: int, repeats: int) -> list[tuple[str, float]]:
+    """Softmax regression, one loss-and-gradient pass: manual's (exact forms, blocked over rows)
+    against the textbook NumPy pass, JAX's jitted value_and_grad, and one read of X (X @ V)."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((n, d))
+    y = rng.integers(0, K, n)
+    Y = np.eye(K)[y]
+    W, b = rng.standard_normal((d, K)) * 0.1, rng.standard_normal(K) * 0.1
+    V = np.ones((d, K))
+    objective = LinearObjective(MultinomialLoss(K), X, Y, 0.0)
+    theta = np.vstack([W, b]).ravel()
+
+    def naive() -> tuple[float, np.ndarray, np.ndarray]:
+        Z = X @ W + b
+        Z = Z - Z.max(axis=1, keepdims=True)
+        E = np.exp(Z)
+        S = E.sum(axis=1, keepdims=True)
+        loss = float(np.mean(np.log(S[:, 0]) - Z[np.arange(n), y]))
+        R = (E / S - Y) / n
+        return loss, X.T @ R, R.sum(axis=0)
+
+    Xj, Yj, Wj, bj = jnp.asarray(X), jnp.asarray(Y), jnp.asarray(W), jnp.asarray(b)
+    step = jax.jit(jax.value_and_grad(_softmax_loss, argnums=(0, 1)))
+
+    def jax_step() -> object:
+        return jax.block_until_ready(step(Wj, bj, Xj, Yj, 0.0))
+
+    times = median_times(
+        {
+            "one read of X (X @ V)": lambda: X @ V,
+            "naive NumPy pass": naive,
+            "manual pass": lambda: objective.loss_and_gradient(theta),
+            "JAX jit value_and_grad": jax_step,
+        },
+        repeats,
+    )
+    return list(times.items())
+
+
+def multinomial_fits(
+    X: np.ndarray, y: np.ndarray, repeats: int
+) -> tuple[list[tuple[str, float]], str]:
+    """Softmax regression to ||g||inf <= 1e-10 at C = 1 (l2 = 1 / n): manual's Newton against
+    scikit-learn's multinomial LogisticRegression with lbfgs and newton-cholesky."""
+    n = X.shape[0]
+    C = 1.0
+    l2 = 1.0 / (C * n)
+
+    def ours() -> object:
+        res = manual.multinomial.fit(X, y, solver="newton", tol=1e-10, l2=l2)
+        assert res.converged
+        return res
+
+    def sk(solver: str) -> Callable[[], LogisticRegression]:
+        return lambda: LogisticRegression(C=C, solver=solver, tol=1e-10, max_iter=10_000).fit(X, y)
+
+    methods: dict[str, Callable[[], object]] = {
+        "manual Newton": ours,
+        "sklearn lbfgs": sk("lbfgs"),
+        "sklearn newton-cholesky": sk("newton-cholesky"),
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        times = median_times(methods, repeats)
+        steps = (
+            f"steps: manual Newton "
+            f"{manual.multinomial.fit(X, y, solver='newton', tol=1e-10, l2=l2).n_iter}, "
+            f"lbfgs {int(sk('lbfgs')().n_iter_[0])}, "
+            f"newton-cholesky {int(sk('newton-cholesky')().n_iter_[0])}"
+        )
+    return list(times.items()), steps
+
+
 def print_table(title: str, rows: list[tuple[str, float]], base: str) -> None:
     ref = dict(rows)[base]
     print(f"\n{title}")
@@ -202,6 +289,26 @@ def main(argv: list[str] | None = None) -> int:
         X, y = synthetic(n_big, 50, seed=1)
         rows, steps = newton_fits(X, y, max(1, repeats // 2), parts=True)
         print_table(f"Newton to 1e-10, synthetic ({n_big}, 50), C = 1", rows, "manual Newton")
+        print(f"  ({steps})")
+        # softmax regression (K classes)
+        K = 5
+        rows = multinomial_pass(n_big // 4, 32, K, repeats)
+        print_table(
+            f"softmax, one loss-and-gradient pass, (n, d, K) = ({n_big // 4}, 32, {K})",
+            rows,
+            "one read of X (X @ V)",
+        )
+        data_k = iris()
+        rows, steps = multinomial_fits(data_k.X, data_k.y, repeats * 3)
+        print_table("softmax Newton to 1e-10, iris (150 x 4, K = 3), C = 1", rows, "manual Newton")
+        print(f"  ({steps})")
+        Xk, yk = synthetic_classes(n_big // 10, 20, K)
+        rows, steps = multinomial_fits(Xk, yk, max(1, repeats // 2))
+        print_table(
+            f"softmax Newton to 1e-10, synthetic ({n_big // 10}, 20, K = {K}), C = 1",
+            rows,
+            "manual Newton",
+        )
         print(f"  ({steps})")
     return 0
 

@@ -188,3 +188,60 @@ def save(fig: Figure, folder: str | Path, name: str) -> Path:
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+# --- K classes (softmax regression) ---------------------------------------------------------------
+def decision_regions(
+    X: np.ndarray,
+    y: np.ndarray,
+    W: np.ndarray,
+    b: np.ndarray,
+    names: list[str],
+    classes: list[str],
+) -> Figure:
+    """Two features: the class that manual.multinomial.predict gives at each point of the plane
+    (shaded), the boundaries where two classes tie, and the data coloured by their true class."""
+    K = W.shape[1]
+    pad = 0.1 * np.ptp(X, axis=0)
+    g0 = np.linspace(X[:, 0].min() - pad[0], X[:, 0].max() + pad[0], 300)
+    g1 = np.linspace(X[:, 1].min() - pad[1], X[:, 1].max() + pad[1], 300)
+    G0, G1 = np.meshgrid(g0, g1)
+    grid = np.column_stack([G0.ravel(), G1.ravel()])
+    region = manual.multinomial.predict(grid, W, b).reshape(G0.shape)
+    colors = [plt.get_cmap("tab10")(k % 10) for k in range(K)]
+    cmap = matplotlib.colors.ListedColormap(colors)
+    fig, ax = plt.subplots(figsize=(6.4, 4.8), layout="constrained")
+    ax.contourf(G0, G1, region, levels=np.arange(K + 1) - 0.5, cmap=cmap, alpha=0.25)
+    ax.contour(G0, G1, region, levels=np.arange(K) + 0.5, colors="k", linewidths=0.8)
+    for k in range(K):
+        mine = y == k
+        ax.scatter(
+            X[mine, 0], X[mine, 1], s=16, color=colors[k], edgecolors="k", lw=0.3, label=classes[k]
+        )
+    ax.set_xlabel(names[0])
+    ax.set_ylabel(names[1])
+    ax.legend(title="true class", fontsize="small")
+    ax.set_title("decision regions: argmax_k softmax(W^T x + b)_k")
+    return fig
+
+
+def true_class_probabilities(P: np.ndarray, y: np.ndarray, classes: list[str]) -> Figure:
+    """For each class, the predicted probability p_{i, y_i} of its samples' true class: one
+    column of jittered points per class, with its box (near 1: confidently right)."""
+    K = P.shape[1]
+    p_true = P[np.arange(len(y)), y]
+    rng = np.random.default_rng(0)
+    fig, ax = plt.subplots(figsize=(6.4, 4.4), layout="constrained")
+    groups = [p_true[y == k] for k in range(K)]
+    ax.boxplot(groups, positions=np.arange(K), widths=0.5, showfliers=False)
+    for k, group in enumerate(groups):
+        jitter = rng.uniform(-0.18, 0.18, len(group))
+        ax.scatter(k + jitter, group, s=10, alpha=0.6, color=plt.get_cmap("tab10")(k % 10))
+    ax.axhline(1.0 / K, ls=":", color="grey", label=f"1/K = {1.0 / K:.2g} (a guess)")
+    ax.set_xticks(np.arange(K), [str(c) for c in classes], rotation=30 if K > 6 else 0)
+    ax.set_xlabel("true class")
+    ax.set_ylabel("predicted probability of the true class")
+    ax.set_ylim(-0.03, 1.03)
+    ax.legend(fontsize="small", loc="lower right")
+    ax.set_title("how sure the fit is of each sample's true class")
+    return fig

@@ -24,7 +24,16 @@ from typing import Any
 import numpy as np
 
 import manual
-from manual.datasets import Dataset, breast_cancer, load_csv, standardized, toy_one_feature
+from manual.datasets import (
+    Dataset,
+    breast_cancer,
+    load_csv,
+    standardized,
+    target_classes,
+    toy_one_feature,
+)
+from scripts import train_multinomial
+from scripts.train_multinomial import CLASS_DATASETS
 
 DATASETS: dict[str, Callable[[], Dataset]] = {
     "toy": toy_one_feature,
@@ -41,13 +50,20 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     src = ap.add_argument_group("data")
     src.add_argument(
         "--dataset",
-        choices=sorted(DATASETS),
+        choices=sorted([*DATASETS, *CLASS_DATASETS]),
         default="toy",
         help="built-in data set when --data is not given (default: toy, the "
-        "one-feature set; breast-cancer: 569 x 30, standardized)",
+        "one-feature set; breast-cancer: 569 x 30, standardized; iris: 150 x 4, 3 species, "
+        "standardized, fitted by softmax regression)",
     )
     src.add_argument("--data", metavar="CSV", help="a CSV file with a header row")
-    src.add_argument("--target", metavar="COLUMN", help="the 0/1 label column (default: last)")
+    src.add_argument(
+        "--target",
+        metavar="COLUMN",
+        help="the label column (default: last): 0/1 for the binary model; with more than two "
+        "distinct values (numbers or text) softmax regression, labels mapped to 0..K-1 in "
+        "sorted order",
+    )
     src.add_argument(
         "--raw",
         action="store_true",
@@ -187,8 +203,23 @@ class Printer:
         self.line(*self.last)
 
 
+def multiclass(args: argparse.Namespace) -> bool:
+    """Whether the target has more than two distinct values: softmax regression's data."""
+    if args.data is None:
+        if args.target is not None or args.raw:
+            raise ValueError("--target and --raw go with --data")
+        return args.dataset in CLASS_DATASETS
+    return len(target_classes(args.data, args.target)) > 2
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
+    try:
+        if multiclass(args):
+            return train_multinomial.run(args, split)
+    except ValueError as err:
+        print(f"train.py: error: {err}", file=sys.stderr)
+        return 2
     try:
         data, held_out = split(load(args), args.test_fraction, args.split_seed)
         max_iter = (

@@ -138,3 +138,125 @@ def directions(d: int) -> st.SearchStrategy[np.ndarray]:
         return v / np.linalg.norm(v)
 
     return st.integers(0, 2**32 - 1).map(unit)
+
+
+# --- multinomial (softmax) problems --------------------------------------------------------------
+# Bounds: K in [2, 8]; shapes (n, d, K) from MULTI_TWIN_SHAPES where JAX is called (it compiles once
+# per shape), else n in [1, 120], d in [1, 6]; column scales 10**k, k in [-4, 4], with an offset
+# drawn per column from MULTI_OFFSETS (0, years ~2000, Unix timestamps ~1.7e9); typical |z| from
+# LOGIT_SCALES; labels: random, one class only, classes absent (a random subset present), well
+# classified (y = argmax z: every margin large at large logit scales), soft rows (Dirichlet, with
+# exact 0s and 1s); a constant and a duplicated column; l2 from L2_VALUES.
+MULTI_TWIN_SHAPES = [(1, 1, 2), (6, 3, 3), (40, 2, 5), (64, 4, 8)]
+MULTI_SMALL_SHAPES = [(1, 1, 2), (2, 1, 3), (3, 2, 2), (4, 2, 4), (5, 1, 5)]  # for mpmath
+MULTI_OFFSETS = [0.0, 0.0, 2000.0, 1.7e9]
+MULTI_LABEL_KINDS = ["random", "one_class", "absent", "well_classified", "soft"]
+
+
+@dataclass(frozen=True)
+class MultiProblem:
+    W: np.ndarray  # (d, K)
+    b: np.ndarray  # (K,)
+    X: np.ndarray  # (n, d)
+    y: np.ndarray  # (n,) int labels, or (n, K) soft rows
+    l2: float
+
+    @property
+    def K(self) -> int:
+        return int(self.W.shape[1])
+
+    @property
+    def Y(self) -> np.ndarray:
+        """The labels as rows (n, K): one-hot for integer labels."""
+        if self.y.ndim == 2:
+            return self.y
+        return np.eye(self.K)[self.y]
+
+    @property
+    def Z(self) -> np.ndarray:
+        return self.X @ self.W + self.b
+
+    def __repr__(self) -> str:
+        n, d = self.X.shape
+        kind = "soft" if self.y.ndim == 2 else "int"
+        return f"MultiProblem(n={n}, d={d}, K={self.K}, labels={kind}, l2={self.l2})"
+
+
+def make_multi_problem(
+    n: int,
+    d: int,
+    K: int,
+    seed: int,
+    *,
+    col_exponents: list[int],
+    offsets: list[float],
+    logit_scale: float,
+    labels: str,
+    l2: float,
+    constant_column: bool = False,
+    duplicate_column: bool = False,
+) -> MultiProblem:
+    """One MultiProblem from a seed and a regime (bounds above the strategy)."""
+    rng = np.random.default_rng(seed)
+    scales = 10.0 ** np.asarray(col_exponents[:d], dtype=np.float64)
+    center = np.asarray(offsets[:d], dtype=np.float64)
+    X = center + rng.standard_normal((n, d)) * scales
+    if constant_column:
+        X[:, 0] = center[0] + scales[0] * (1.0 + rng.random())
+    if duplicate_column and d >= 2:
+        X[:, -1] = X[:, 0]
+    # W so that the centred logits have a typical size of logit_scale; b takes the offsets away
+    W = rng.standard_normal((d, K)) / (scales * np.sqrt(d))[:, None] * logit_scale
+    b = -center @ W + rng.standard_normal(K) * logit_scale
+    Z = X @ W + b
+    if labels == "random":
+        y: np.ndarray = rng.integers(0, K, n)
+    elif labels == "one_class":
+        y = np.full(n, rng.integers(0, K))
+    elif labels == "absent":
+        present = rng.choice(K, size=int(rng.integers(1, K)), replace=False)
+        y = rng.choice(present, n)
+    elif labels == "well_classified":
+        y = np.argmax(Z, axis=1)
+    elif labels == "soft":
+        y = rng.dirichlet(np.full(K, 0.5), n)
+        hard = rng.random(n) < 0.2
+        y[hard] = np.eye(K)[rng.integers(0, K, int(hard.sum()))]
+        y[rng.random((n, K)) < 0.2] = 0.0
+        y[y.sum(axis=1) == 0.0, 0] = 1.0
+        y = y / y.sum(axis=1, keepdims=True)
+    else:
+        raise ValueError(f"labels must be one of {MULTI_LABEL_KINDS}, got {labels!r}")
+    if np.max(np.abs(W)) > 1e140:
+        l2 = 0.0  # (l2 / 2) ||W||^2 overflows float64 at weights near 1e250
+    return MultiProblem(W=W, b=b, X=X, y=y, l2=l2)
+
+
+@st.composite
+def multi_problems(
+    draw: st.DrawFn,
+    shapes: list[tuple[int, int, int]] | None = None,
+    *,
+    label_kinds: list[str] = MULTI_LABEL_KINDS,
+    logit_scales: list[float] = LOGIT_SCALES,
+    l2_values: list[float] = L2_VALUES,
+    offsets: list[float] = MULTI_OFFSETS,
+) -> MultiProblem:
+    """A MultiProblem; (n, d, K) from `shapes` if given (anything calling JAX)."""
+    if shapes is None:
+        n, d, K = draw(st.integers(1, 120)), draw(st.integers(1, 6)), draw(st.integers(2, 8))
+    else:
+        n, d, K = draw(st.sampled_from(shapes))
+    return make_multi_problem(
+        n,
+        d,
+        K,
+        draw(st.integers(0, 2**32 - 1)),
+        col_exponents=draw(st.lists(st.integers(-4, 4), min_size=d, max_size=d)),
+        offsets=draw(st.lists(st.sampled_from(offsets), min_size=d, max_size=d)),
+        logit_scale=draw(st.sampled_from(logit_scales)),
+        labels=draw(st.sampled_from(label_kinds)),
+        l2=draw(st.sampled_from(l2_values)),
+        constant_column=draw(st.booleans()),
+        duplicate_column=draw(st.booleans()),
+    )

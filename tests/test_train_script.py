@@ -157,3 +157,111 @@ def test_a_split_that_leaves_a_side_empty_ends_with_one_line(capsys, fraction: s
     assert train.main(["--test-fraction", fraction, "--no-check"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("train.py: error: --test-fraction")
+
+
+# --- more than two classes: softmax regression ---------------------------------------------------
+def _confusion(out: str, K: int) -> np.ndarray:
+    lines = out.split("confusion matrix (rows: true class, columns: predicted class):")[1]
+    rows = lines.strip().splitlines()[1 : 1 + K]
+    return np.array([[int(v) for v in row.split()[-K:]] for row in rows])
+
+
+def test_iris_says_setosa_needs_a_penalty_and_matches_sklearn_with_one(capsys) -> None:
+    from manual.datasets import iris
+
+    assert train.main(["--dataset", "iris", "--solver", "newton"]) == 0
+    out = capsys.readouterr().out
+    assert "setosa -> 0" in out and "versicolor -> 1" in out and "virginica -> 2" in out
+    assert "class 'setosa' is linearly separable from the others" in out and "--l2" in out
+    l2 = 1e-2
+    assert train.main(["--dataset", "iris", "--solver", "newton", "--l2", str(l2)]) == 0
+    out = capsys.readouterr().out
+    assert "the optimum exists and is unique (reached)" in out
+    worst = float(out.split("largest |gradient manual - JAX| at the printed steps: ")[1].split()[0])
+    assert worst <= 1e-14
+    data = iris()
+    n = len(data.y)
+    sk = LogisticRegression(C=1 / (l2 * n), solver="newton-cholesky", tol=1e-12).fit(data.X, data.y)
+    pred = sk.predict(data.X)
+    right = int(np.sum(pred == data.y))
+    assert f"accuracy: {right / n:.4f} ({right} of {n})" in out
+    want = np.zeros((3, 3), dtype=int)
+    np.add.at(want, (data.y, pred), 1)
+    np.testing.assert_array_equal(_confusion(out, 3), want)
+
+
+def test_csv_with_text_labels_two_features_and_plots(tmp_path: Path, capsys) -> None:
+    rng = np.random.default_rng(1)
+    names = ["pear", "apple", "fig", "kiwi"]  # sorted: apple, fig, kiwi, pear
+    y = rng.integers(0, 4, 240)
+    centers = np.array([[0.0, 0.0], [2.0, 0.5], [0.5, 2.5], [2.5, 2.5]])
+    X = centers[y] + rng.standard_normal((240, 2)) * [1.0, 0.8]
+    X = X * [1.0, 1e3] + [0.0, 2000.0]  # a badly scaled, offset second column
+    lines = [f"{a:.17g},{names[t]},{b:.17g}" for (a, b), t in zip(X, y, strict=True)]
+    csv = tmp_path / "fruit.csv"
+    csv.write_text("width,fruit,weight\n" + "\n".join(lines) + "\n")
+    args = ["--data", str(csv), "--target", "fruit", "--solver", "newton", "--plots"]
+    assert train.main([*args, str(tmp_path / "plots")]) == 0
+    out = capsys.readouterr().out
+    for k, name in enumerate(sorted(names)):
+        assert f"{name} -> {k}" in out
+    assert "4 classes" in out and "no class is separable from the rest" in out
+    M = _confusion(out, 4)
+    assert M.sum() == 240
+    idx = np.array([sorted(names).index(names[t]) for t in y])
+    np.testing.assert_array_equal(M.sum(axis=1), np.bincount(idx, minlength=4))
+    for name in ("loss.png", "regions.png"):
+        png = (tmp_path / "plots" / name).read_bytes()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
+
+
+def test_numeric_labels_are_sorted_as_numbers(tmp_path: Path, capsys) -> None:
+    rng = np.random.default_rng(2)
+    labels = [10, 2, 1]
+    y = rng.integers(0, 3, 90)
+    X = rng.standard_normal((90, 3)) + y[:, None]
+    lines = [
+        ",".join(f"{v:.6f}" for v in row) + f",{labels[t]}" for row, t in zip(X, y, strict=True)
+    ]
+    csv = tmp_path / "numbers.csv"
+    csv.write_text("a,b,c,grade\n" + "\n".join(lines) + "\n")
+    assert train.main(["--data", str(csv), "--no-check", "--plots", str(tmp_path / "p")]) == 0
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if line.endswith(("samples)", "sample)"))]
+    mapping = [line.split()[:3] for line in rows]
+    assert mapping == [["1", "->", "0"], ["2", "->", "1"], ["10", "->", "2"]]
+    assert (tmp_path / "p" / "probabilities.png").stat().st_size > 5000
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        ("a,b,label\n1,2,x\n3,u,y\n4,5,z\n", "line 3, column 'b': 'u' is not a number"),
+        ("a,b,label\n1,2,x\n3,4,y\n4,5\n", "line 4 has 2 cells"),
+        ("a,b,label\n1,2,x\n3,inf,y\n4,5,z\n", "line 3, column 'b' is not finite"),
+        ("label\nx\ny\nz\n", "no feature columns"),
+        ("a,label\n1,x\n2,\n3,z\n4,y\n", "line 3, column 'label': the label is empty"),
+    ],
+)
+def test_bad_multiclass_csv_ends_with_one_line_and_exit_2(
+    tmp_path: Path, capsys, content: str, words: str
+) -> None:
+    csv = tmp_path / "bad.csv"
+    csv.write_text(content)
+    assert train.main(["--data", str(csv), "--no-check"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("train.py: error: ") and words in err[0]
+
+
+def test_a_held_out_split_of_iris_reports_both_accuracies(capsys) -> None:
+    """--test-fraction works for K classes too: the same rows as the binary split, the held-out
+    confusion matrix counting exactly the held-out rows."""
+    from manual.datasets import iris
+
+    args = ["--dataset", "iris", "--solver", "newton", "--l2", "1e-2", "--no-check"]
+    assert train.main([*args, "--test-fraction", "0.3", "--split-seed", "3"]) == 0
+    out = capsys.readouterr().out
+    held = np.sort(np.random.default_rng(3).permutation(150)[:45])
+    assert "held out: 45 rows" in out and "training accuracy:" in out
+    M = _confusion(out.split("held-out accuracy:")[1], 3)
+    np.testing.assert_array_equal(M.sum(axis=1), np.bincount(iris().y[held], minlength=3))

@@ -1,0 +1,694 @@
+"""Softmax regression: manual.multinomial against its JAX twin, 60-digit arithmetic, the binary
+model and its own invariants; fit's solvers, gauge and warnings; bad input.
+
+Tolerances: the constants of tests/tolerances.py (their derivation holds here: K logits a sample
+instead of one, the same operations); the scales they multiply are built below from the data.
+"""
+
+import itertools
+import warnings
+
+import mpmath
+import numpy as np
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+import manual
+import reference
+from manual import multinomial as mm
+from manual.multinomial import MultinomialLoss
+from manual.solvers import SOLVERS
+from reference import multinomial as rm
+from scripts import exact_multinomial as exact
+from tests.strategies import (
+    LOGIT_SCALES,
+    MULTI_SMALL_SHAPES,
+    MULTI_TWIN_SHAPES,
+    MultiProblem,
+    Problem,
+    make_multi_problem,
+    multi_problems,
+)
+from tests.tolerances import (
+    AUTODIFF_CURVATURE_ATOL,
+    ELEMENTWISE_RTOL,
+    EPS,
+    EXACT_RTOL,
+    TWIN_RTOL,
+    U,
+    assert_within,
+    twin_gradient_scale,
+    twin_hessian_bound,
+    twin_loss_scale,
+)
+
+# GD with lr <= 1 / L is non-expansive on a convex L-smooth loss: a difference between the twins'
+# iterates is not amplified by later steps, so after k steps it is at most the sum of k per-step
+# gradient differences (TWIN_RTOL of the scale each) times lr: k TWIN_RTOL relative.
+TRAJECTORY_STEPS = 1000
+TRAJECTORY_RTOL = TRAJECTORY_STEPS * TWIN_RTOL
+# The gauge W.sum(axis=1) = 0, b.sum() = 0 holds in exact arithmetic at every iterate; each step
+# adds the rounding of its update, a few ulps of max|theta| a step (the sums over K classes of
+# P - Y cancel to u of their terms, <= 1), so after k steps k * 8K u of the largest parameter
+# (and of 1).
+GAUGE_ULPS_PER_STEP = 8
+
+
+def _args(P: MultiProblem) -> tuple:
+    return (P.W, P.b, P.X, P.y, P.l2)
+
+
+def _data(P: MultiProblem) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    return (P.W, P.b, P.X, P.y)
+
+
+def _flat(A: np.ndarray, c: np.ndarray) -> np.ndarray:
+    return np.vstack([A, c]).ravel()
+
+
+def _x1(X: np.ndarray) -> np.ndarray:
+    return np.column_stack([X, np.ones(len(X))])
+
+
+def _plain_softmax(Z: np.ndarray) -> np.ndarray:
+    """exp(z - max z) / sum: the textbook formula, for scales only (neither twin uses it)."""
+    E = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return E / E.sum(axis=1, keepdims=True)
+
+
+def _z_scale(P: MultiProblem) -> np.ndarray:
+    """|X| @ |W| + |b|, (n, K): the rounding of Z_ik is below (d + 1) u times it."""
+    return np.abs(P.X) @ np.abs(P.W) + np.abs(P.b)
+
+
+# --- the scales of the twins' rounding (see tests/tolerances.py for the argument) ----------------
+def twin_scales(P: MultiProblem) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+    """(loss scale, gradient scale (d + 1, K), Hessian relative scale, Hessian absolute scale).
+
+    loss: mean_i [sum_k Y_ik (|logsumexp(z_i)| + |z_ik|) + max_k zscale_ik] + penalty;
+    gradient: mean_i |X1_ij| (p_ik + Y_ik + max zscale_i) + l2 |W_jk|;
+    Hessian: mean_i |X1_ij X1_ij'| (p_ik + p_ik') (1 + max zscale_i) (+ l2 on the W diagonal), and
+    autodiff's p (1 - p) near p = 1, an absolute AUTODIFF_CURVATURE_ATOL * mean_i |X1_ij X1_ij'|."""
+    Z, Y = P.Z, P.Y
+    n, K = Y.shape
+    zmax = _z_scale(P).max(axis=1)
+    lse = Z.max(axis=1) + np.log(np.exp(Z - Z.max(axis=1, keepdims=True)).sum(axis=1))
+    penalty = 0.5 * P.l2 * float(np.sum(P.W**2)) if P.l2 else 0.0
+    loss_scale = float(np.mean((Y * (np.abs(lse)[:, None] + np.abs(Z))).sum(axis=1) + zmax))
+    loss_scale += penalty
+    p = _plain_softmax(Z)
+    A = np.abs(_x1(P.X))
+    grad_scale = A.T @ (p + Y + zmax[:, None]) / n
+    grad_scale[:-1] += P.l2 * np.abs(P.W)
+    S = (p[:, :, None] + p[:, None, :]) * (1.0 + zmax)[:, None, None] * Y.sum(axis=1)[:, None, None]
+    size = A.shape[1] * K
+    rel = np.einsum("ij,ikl,im->jkml", A, S, A).reshape(size, size) / n
+    w_block = np.arange(size - K)
+    rel[w_block, w_block] += P.l2
+    ones = np.ones((K, K))
+    absolute = np.einsum("ij,kl,im->jkml", A, ones, A).reshape(size, size) / n
+    return loss_scale, grad_scale, rel, absolute
+
+
+twin_multi = multi_problems(MULTI_TWIN_SHAPES)
+
+# well classified at logits near 1e3: every loss term below 1e-300, every margin ~1e3
+_SATURATED = make_multi_problem(
+    40,
+    2,
+    5,
+    7,
+    col_exponents=[0, 3],
+    offsets=[0.0, 2000.0],
+    logit_scale=1e3,
+    labels="well_classified",
+    l2=0.0,
+)
+
+
+@settings(max_examples=40)
+@given(twin_multi, st.integers(0, 2**32 - 1))
+@example(_SATURATED, 0)
+def test_twins_agree_on_loss_gradient_hessian_and_hvp(P: MultiProblem, seed: int) -> None:
+    d = P.X.shape[1]
+    K = P.K
+    ls, gs, hrel, habs = twin_scales(P)
+    got = mm.loss(*_args(P))
+    assert isinstance(got, float)
+    assert_within("loss", got, rm.loss(*_args(P)), TWIN_RTOL * ls)
+    gW, gb = mm.gradient(*_args(P))
+    assert gW.shape == (d, K) and gb.shape == (K,) and gW.dtype == np.float64
+    rW, rb = rm.gradient(*_args(P))
+    assert_within("gradient", _flat(gW, gb), _flat(rW, rb), TWIN_RTOL * gs.ravel())
+    H = mm.hessian(*_args(P))
+    assert H.shape == ((d + 1) * K, (d + 1) * K)
+    hess_bound = TWIN_RTOL * hrel + AUTODIFF_CURVATURE_ATOL * habs
+    assert_within("hessian", H, rm.hessian(*_args(P)), hess_bound)
+    rng = np.random.default_rng(seed)
+    V, c = rng.standard_normal((d, K)), rng.standard_normal(K)
+    HV, Hc = mm.hvp(*_data(P), V, c, P.l2)
+    assert HV.shape == (d, K) and Hc.shape == (K,)
+    RV, Rc = rm.hvp(*_data(P), V, c, P.l2)
+    assert_within("hvp", _flat(HV, Hc), _flat(RV, Rc), hess_bound @ np.abs(_flat(V, c)))
+
+
+@settings(max_examples=30)
+@given(twin_multi)
+def test_twins_agree_on_predictions(P: MultiProblem) -> None:
+    p, r = mm.predict_proba(P.X, P.W, P.b), rm.predict_proba(P.X, P.W, P.b)
+    assert p.shape == (len(P.X), P.K)
+    # p_k = exp(z_k - z_m) / S: exp's argument carries the rounding of Z, (d + 1) u zscale
+    bound = TWIN_RTOL * p * (1.0 + _z_scale(P).max(axis=1, keepdims=True))
+    assert_within("predict_proba", p, r, bound)
+    np.testing.assert_array_equal(mm.predict(P.X, P.W, P.b), np.argmax(P.Z, axis=1))
+
+
+# --- exactness against 60-digit arithmetic -------------------------------------------------------
+Z_EXTREMES = [0.0, 1e-300, -1e-17, 0.5, -1.0, 17.0, 36.7, -37.5, 40.0, 46.0, -700.0, 709.8]
+Z_EXTREMES += [-745.1, 800.0, 1e3, -1e5, 1e300, -1e300, 2.5e-3, -12.25]
+extreme_rows = st.integers(2, 8).flatmap(
+    lambda K: st.tuples(
+        st.lists(st.sampled_from(Z_EXTREMES) | st.floats(-1e3, 1e3), min_size=K, max_size=K),
+        st.integers(0, K - 1),
+    )
+)
+
+
+def _mp_row(values: np.ndarray) -> list:
+    return [mpmath.mpf(float(v)) for v in values]
+
+
+@settings(max_examples=150)
+@given(extreme_rows)
+@example(([40.0, 0.0, 0.0], 0))
+@example(([1e300, -1e300, 0.0], 1))
+@example(([0.1, 700.3, -1e300, 5.0], 1))
+def test_per_sample_forms_exact_at_every_margin(row: tuple[list[float], int]) -> None:
+    """softmax, log_softmax, the loss term, p - y and diag(p) - p p^T of one sample's logits, each
+    entry within ELEMENTWISE_RTOL of 60-digit arithmetic: margins up to 2e300, losses down to
+    1e-300, no overflow or invalid-operation warning."""
+    values, label = row
+    z = np.array(values)
+    K = len(z)
+    Y = np.eye(K)[label]
+    p, logp, l, r, h = exact.per_sample(_mp_row(z), _mp_row(Y))
+    with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+        got = {
+            "softmax": mm.softmax(z),
+            "log_softmax": mm.log_softmax(z),
+            "loss term": MultinomialLoss.value_and_derivative(z[None], Y[None])[0],
+            "p - y": MultinomialLoss.value_and_derivative(z[None], Y[None])[1][0],
+            "curvature": MultinomialLoss.curvature(z[None], Y[None])[0],
+        }
+    want = {
+        "softmax": p,
+        "log_softmax": logp,
+        "loss term": [l],
+        "p - y": r,
+        "curvature": [v for row_ in h for v in row_],
+    }
+    for name, values_got in got.items():
+        w = np.array([float(v) for v in want[name]]).reshape(np.shape(values_got))
+        assert np.all(np.isfinite(values_got)), (name, values_got)
+        assert_within(
+            f"{name} at z={values}, y={label}", values_got, w, ELEMENTWISE_RTOL * np.abs(w)
+        )
+
+
+def _exact_bounds(P: MultiProblem) -> tuple[tuple, tuple]:
+    """The exact (L, g, H) and the allowed errors: EXACT_RTOL relative, plus the rounding of Z and
+    of the sums over samples, which no float64 code avoids (see tests/tolerances.py)."""
+    L_mp, g_mp, H_mp = exact.objective(P.W, P.b, P.X, P.Y, P.l2)
+    L, g = float(L_mp), np.array([float(v) for v in g_mp])
+    H = np.array([[float(v) for v in row] for row in H_mp])
+    n, d = P.X.shape
+    K = P.K
+    Zmp = exact.logits(P.W, P.b, P.X)
+    parts = [exact.per_sample(Zmp[i], _mp_row(P.Y[i])) for i in range(n)]
+    p = np.array([[float(v) for v in t[0]] for t in parts])
+    r = np.array([[float(v) for v in t[3]] for t in parts])
+    h = np.array([[[float(v) for v in row] for row in t[4]] for t in parts])
+    q = 1.0 - p  # for scales only
+    Y = P.Y
+    Yo = Y.sum(axis=1, keepdims=True) - Y
+    dz = (d + 1) * EPS * _z_scale(P)  # the rounding of Z, doubled for margin
+    A = np.abs(_x1(P.X))
+    bound_L = EXACT_RTOL * abs(L) + float(np.mean(np.sum(np.abs(r) * dz, axis=1)))
+    per_sample = (
+        np.einsum("ikl,il->ik", np.abs(h), dz)
+        + ELEMENTWISE_RTOL * (p * Yo + Y * q)
+        + (n + 2) * U * np.abs(r)
+    )
+    bound_g = EXACT_RTOL * np.abs(g) + (A.T @ per_sample / n).ravel()
+    bound_g[: d * K] += U * P.l2 * np.abs(P.W).ravel()
+    pp = p[:, :, None] * p[:, None, :]
+    per_sample_H = 2 * (np.abs(h) + pp) * dz.max(axis=1)[:, None, None] + (
+        n + 8 + ELEMENTWISE_RTOL / U
+    ) * U * np.abs(h)
+    size = (d + 1) * K
+    bound_H = EXACT_RTOL * np.abs(H) + (
+        np.einsum("ij,ikl,im->jkml", A, per_sample_H, A).reshape(size, size) / n
+    )
+    return (L, g, H), (bound_L, bound_g, bound_H)
+
+
+# all on their own side by margins near 1e3: every loss term below 1e-300
+_FAR = make_multi_problem(
+    5,
+    2,
+    3,
+    3,
+    col_exponents=[0, 3],
+    offsets=[0.0, 0.0],
+    logit_scale=1e3,
+    labels="well_classified",
+    l2=0.0,
+)
+
+
+@settings(max_examples=40)
+@given(multi_problems(MULTI_SMALL_SHAPES))
+@example(_FAR)
+def test_objective_exact(P: MultiProblem) -> None:
+    (L, g, H), (bL, bg, bH) = _exact_bounds(P)
+    with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+        got_L = mm.loss(*_args(P))
+        gW, gb = mm.gradient(*_args(P))
+        got_H = mm.hessian(*_args(P))
+    assert_within("loss", got_L, L, bL)
+    assert_within("gradient", _flat(gW, gb), g, bg)
+    assert_within("hessian", got_H, H, bH)
+
+
+@settings(max_examples=30)
+@given(
+    st.sampled_from(MULTI_SMALL_SHAPES),
+    st.integers(0, 2**32 - 1),
+    st.sampled_from([20.0, 40.0, 300.0, 700.0]),
+)
+def test_well_classified_points_keep_every_digit(
+    shape: tuple[int, int, int], seed: int, margin: float
+) -> None:
+    """Every sample of class y with z_y ahead of every other logit by ~margin, features >= 0 and
+    one weight column positive, the others zero: nothing cancels anywhere, and loss, gradient and
+    Hessian (~exp(-margin), down to 1e-304) are within EXACT_RTOL of exact entry by entry."""
+    n, d, K = shape
+    rng = np.random.default_rng(seed)
+    label = int(rng.integers(0, K))
+    X = rng.uniform(0.5, 2.0, (n, d))
+    W = np.zeros((d, K))
+    W[:, label] = rng.uniform(0.5, 1.0, d)
+    W[:, label] *= margin / (X @ W[:, label]).min()
+    b = np.zeros(K)
+    y = np.full(n, label)
+    L, g_mp, H_mp = exact.objective(W, b, X, np.eye(K)[y], 0.0)
+    g = np.array([float(v) for v in g_mp])
+    H = np.array([[float(v) for v in row] for row in H_mp])
+    assert_within("loss", mm.loss(W, b, X, y), float(L), EXACT_RTOL * abs(float(L)))
+    assert_within("gradient", _flat(*mm.gradient(W, b, X, y)), g, EXACT_RTOL * np.abs(g))
+    assert_within("hessian", mm.hessian(W, b, X, y), H, EXACT_RTOL * np.abs(H))
+
+
+# --- invariants ----------------------------------------------------------------------------------
+@settings(max_examples=40)
+@given(multi_problems())
+def test_hessian_symmetric_psd_with_the_class_shifts_in_its_null_space(P: MultiProblem) -> None:
+    n, d = P.X.shape
+    K = P.K
+    H = mm.hessian(*_args(P))
+    np.testing.assert_array_equal(H, H.T)
+    lam = np.linalg.eigvalsh(H)
+    scale = max(float(np.abs(H).max()), 1e-300)
+    assert lam[0] >= -(d + 1) * K * EPS * scale
+    # the common shift of the intercepts changes no p: H (0, 1_K) = 0 to the rounding of
+    # p_k sum_{j != k} p_j - sum_{j != k} p_k p_j (a few ulps of p_k, at most 1)
+    shift_b = _flat(np.zeros((d, K)), np.ones(K))
+    Hh = mm.hessian(*_data(P), 0.0)
+    unit = np.abs(_x1(P.X)).T @ np.ones(n) / n  # mean_i |X1_ij|: the scale of row j's entries
+    bound = 4 * K * EPS * np.repeat(unit, K) * (1 + K)
+    assert_within("H (0, 1)", H @ shift_b, np.zeros_like(shift_b), bound)
+    # and at l2 = 0 so does the common shift of feature j's K weights
+    for j in range(d):
+        e = np.zeros((d + 1, K))
+        e[j] = 1.0
+        Hv = Hh @ e.ravel()
+        bound_j = 4 * K * EPS * (1 + K) * (np.abs(_x1(P.X)).T @ np.abs(P.X[:, j]) / n)
+        assert_within(f"H (e_{j} 1^T)", Hv, np.zeros_like(Hv), np.repeat(bound_j, K))
+
+
+@settings(max_examples=40)
+@given(multi_problems())
+def test_data_gradient_sums_to_zero_over_classes(P: MultiProblem) -> None:
+    """sum_k (p_k - Y_k) = sum(Y) - sum(Y) = 0 for every sample: each row of the unpenalized
+    gradient sums to 0, to u times the sum of its terms' magnitudes."""
+    gW, gb = mm.gradient(*_data(P), 0.0)
+    g = np.vstack([gW, gb])
+    n = len(P.X)
+    mag = np.abs(_x1(P.X)).T @ (np.abs(_plain_softmax(P.Z)) + P.Y) / n
+    bound = (n + 2 * P.K + 8) * U * mag.sum(axis=1) + 1e-300
+    assert np.all(np.abs(g.sum(axis=1)) <= bound), (g.sum(axis=1), bound)
+
+
+@settings(max_examples=40)
+@given(multi_problems(), st.integers(0, 2**32 - 1))
+def test_hvp_is_the_hessian_times_the_direction(P: MultiProblem, seed: int) -> None:
+    n, d = P.X.shape
+    rng = np.random.default_rng(seed)
+    V, c = rng.standard_normal((d, P.K)), rng.standard_normal(P.K)
+    H = mm.hessian(*_args(P))
+    HV, Hc = mm.hvp(*_data(P), V, c, P.l2)
+    _, _, rel, _ = twin_scales(P)
+    # the two orders of the same sums: (d + 1) K + n terms a sum, each rounded to u of the terms
+    bound = ((d + 1) * P.K + n + 8) * U * (rel @ np.abs(_flat(V, c)))
+    assert_within("hvp", _flat(HV, Hc), H @ _flat(V, c), bound)
+
+
+@settings(max_examples=40)
+@given(multi_problems(), st.randoms(use_true_random=False))
+def test_permuting_the_classes_permutes_every_output(P: MultiProblem, rnd) -> None:
+    d = P.X.shape[1]
+    K = P.K
+    perm = np.array(rnd.sample(range(K), K))  # new class k is old class perm[k]
+    inv = np.argsort(perm)
+    y2 = P.y[:, perm] if P.y.ndim == 2 else inv[P.y]
+    args2 = (P.W[:, perm], P.b[perm], P.X, y2, P.l2)
+    ls, gs, hrel, habs = twin_scales(P)
+    assert_within("loss", mm.loss(*args2), mm.loss(*_args(P)), TWIN_RTOL * ls)
+    gW, gb = mm.gradient(*_args(P))
+    g2W, g2b = mm.gradient(*args2)
+    assert_within("gradient", _flat(g2W, g2b), _flat(gW[:, perm], gb[perm]), TWIN_RTOL * gs.ravel())
+    order = (np.arange(d + 1)[:, None] * K + perm[None, :]).ravel()
+    H, H2 = mm.hessian(*_args(P)), mm.hessian(*args2)
+    bound = TWIN_RTOL * hrel + AUTODIFF_CURVATURE_ATOL * habs
+    assert_within("hessian", H2, H[np.ix_(order, order)], bound[np.ix_(order, order)])
+    # p_k = e_k / (1 + s): the order of the K - 1 terms of s changes (K u relative), and the
+    # logits may round differently in another column order ((d + 1) u zscale each, two of them)
+    p = mm.predict_proba(P.X, P.W, P.b)[:, perm]
+    zmax = _z_scale(P).max(axis=1, keepdims=True)
+    bound = p * (2 * K * U + 2 * (d + 1) * EPS * zmax)
+    assert_within("predict_proba", mm.predict_proba(P.X, *args2[:2]), p, bound)
+
+
+@settings(max_examples=40)
+@given(
+    st.sampled_from([(1, 1), (7, 2), (50, 4)]),
+    st.integers(0, 2**32 - 1),
+    st.sampled_from(LOGIT_SCALES[:-1]),
+    st.sampled_from([0.0, 1e-3, 1.0]),
+)
+def test_two_classes_are_the_binary_model(
+    shape: tuple[int, int], seed: int, scale: float, l2: float
+) -> None:
+    """W = [-w/2, w/2], b = [-c/2, c/2] gives z_1 - z_0 = X w + c: the binary model's loss at l2
+    (the multinomial penalty (l2'/2) ||W||^2 = (l2'/4) ||w||^2 matches at l2' = 2 l2), its
+    gradient in column 1 (minus it in column 0), and its Hessian through the chain rule
+    d theta / d(w, c) = J (entries +-1/2): H_binary = J^T H J."""
+    n, d = shape
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d)) * 10.0 ** rng.integers(-2, 3, d)
+    w = rng.standard_normal(d) / np.abs(X).mean(axis=0) * scale / np.sqrt(d)
+    c = float(rng.standard_normal() * scale)
+    y = rng.integers(0, 2, n)
+    W, b = np.column_stack([-w / 2, w / 2]), np.array([-c / 2, c / 2])
+    P = Problem(w=w, b=c, X=X, y=y.astype(float), l2=l2)
+    assert_within(
+        "loss",
+        mm.loss(W, b, X, y, 2 * l2),
+        manual.loss(w, c, X, y, l2),
+        TWIN_RTOL * twin_loss_scale(P),
+    )
+    gW, gb = mm.gradient(W, b, X, y, 2 * l2)
+    gw, gc = manual.gradient(w, c, X, y, l2)
+    bound = TWIN_RTOL * twin_gradient_scale(P)
+    assert_within("gradient, class 1", np.append(gW[:, 1], gb[1]), np.append(gw, gc), bound)
+    assert_within("gradient, class 0", np.append(gW[:, 0], gb[0]), -np.append(gw, gc), bound)
+    J = np.zeros((2 * (d + 1), d + 1))
+    for j in range(d + 1):
+        J[2 * j, j], J[2 * j + 1, j] = -0.5, 0.5
+    H = mm.hessian(W, b, X, y, 2 * l2)
+    assert_within("hessian", J.T @ H @ J, manual.hessian(w, c, X, y, l2), twin_hessian_bound(P))
+    np.testing.assert_array_equal(
+        mm.predict(X, W, b) == 1, manual.predict_proba(X, w, c) > 0.5
+    ) if np.all(np.abs(X @ w + c) > 1e-9 * (1 + np.abs(X) @ np.abs(w) + abs(c))) else None
+
+
+# --- fit -----------------------------------------------------------------------------------------
+def _blobs(n: int, d: int, K: int, seed: int, spread: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """K overlapping Gaussian clouds (a finite optimum exists), columns rescaled by 1e-2..1e2,
+    some offset by 1990 (years; those with scale >= 1, so that the loss can resolve the optimum:
+    at offset / scale = 1e5 the gradient below 1e-6 is beyond float64, for any code)."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, K, n)
+    y[:K] = np.arange(K)
+    centers = rng.standard_normal((K, d)) * spread
+    X = centers[y] + rng.standard_normal((n, d))
+    scale = 10.0 ** rng.integers(-2, 3, d)
+    X = X * scale + np.where(scale >= 1.0, rng.choice([0.0, 1990.0], d), 0.0)
+    return X, y
+
+
+def _gauge_error(W: np.ndarray, b: np.ndarray) -> float:
+    return max(float(np.abs(W.sum(axis=1)).max()), abs(float(b.sum())))
+
+
+@pytest.mark.parametrize("solver", sorted(SOLVERS))
+@pytest.mark.parametrize("l2", [0.0, 1e-2])
+def test_every_solver_keeps_the_symmetric_gauge_from_zero(solver: str, l2: float) -> None:
+    X, y = _blobs(120, 3, 4, seed=5)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", manual.ConvergenceWarning)
+        res = mm.fit(X, y, solver=solver, l2=l2, max_iter=200, tol=1e-10)
+    K = 4
+    size = float(max(np.abs(res.W).max(), np.abs(res.b).max(), 1.0))
+    allowed = (res.n_iter + 1) * GAUGE_ULPS_PER_STEP * K * U * size
+    assert _gauge_error(res.W, res.b) <= allowed, (_gauge_error(res.W, res.b), allowed)
+    if solver == "newton":
+        assert res.converged
+        gW, gb = mm.gradient(res.W, res.b, X, y, l2)
+        assert max(np.abs(gW).max(), np.abs(gb).max()) <= 1e-10
+
+
+def test_newton_takes_the_minimum_norm_step_on_offset_columns() -> None:
+    """Two columns of years (offset 1990, sd ~1 and ~100) and one of sd 1e-2, l2 = 0: H's null
+    eigenvalues round to ~1e-9 there, and a step along them would break the gauge by 1e10 ulps;
+    the minimum-norm steps H^+ g keep it to a few ulps a step, and reach the optimum."""
+    X, y = _blobs(200, 3, 3, seed=9)
+    assert np.all(X[:, :2].mean(axis=0) > 1980)
+    res = mm.fit(X, y, solver="newton", tol=1e-8, max_iter=100)
+    assert res.converged
+    size = float(max(np.abs(res.W).max(), np.abs(res.b).max(), 1.0))
+    allowed = (res.n_iter + 1) * GAUGE_ULPS_PER_STEP * 3 * U * size
+    assert _gauge_error(res.W, res.b) <= allowed
+
+
+@pytest.mark.parametrize(("K", "l2"), [(3, 0.0), (5, 1e-2)])
+def test_gd_trajectories_of_the_twins_agree_over_1000_steps(K: int, l2: float) -> None:
+    X, y = _blobs(60, 3, K, seed=K, spread=0.5)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    kw = dict(solver="gd", tol=0.0, max_iter=TRAJECTORY_STEPS, l2=l2)
+    a, r = mm.fit(X, y, **kw), rm.fit(X, y, **kw)
+    assert a.n_iter == r.n_iter == TRAJECTORY_STEPS
+    scale = max(float(np.abs(a.W).max()), float(np.abs(a.b).max()))
+    assert_within("W", a.W, r.W, TRAJECTORY_RTOL * scale)
+    assert_within("b", a.b, r.b, TRAJECTORY_RTOL * scale)
+    assert_within("losses", a.losses, r.losses, TRAJECTORY_RTOL * a.losses[0])
+
+
+def test_twins_newton_fits_agree() -> None:
+    X, y = _blobs(80, 2, 3, seed=2)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    a, r = mm.fit(X, y, solver="newton"), rm.fit(X, y, solver="newton")
+    assert a.converged and r.converged
+    np.testing.assert_allclose(a.W, r.W, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(a.b, r.b, rtol=1e-7, atol=1e-9)
+
+
+def test_fit_takes_k_from_the_labels_and_starts_where_told() -> None:
+    X, y = _blobs(50, 2, 3, seed=3)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    W0, b0 = np.ones((2, 3)), np.array([1.0, 2.0, 3.0])
+    seen: list[tuple[int, float]] = []
+    res = mm.fit(
+        X,
+        y,
+        W0=W0,
+        b0=b0,
+        max_iter=3,
+        tol=0.0,
+        callback=lambda k, W, b, f, gW, gb: seen.append((k, f)),
+    )
+    assert res.W.shape == (2, 3) and res.b.shape == (3,) and res.n_classes == 3
+    assert res.losses[0] == mm.loss(W0, b0, X, y)
+    assert [k for k, _ in seen] == [0, 1, 2, 3] and [f for _, f in seen] == list(res.losses)
+    assert len(res.grad_norms) == 4 and res.grad_norms[0] == max(
+        np.abs(mm.gradient(W0, b0, X, y)[0]).max(), np.abs(mm.gradient(W0, b0, X, y)[1]).max()
+    )
+
+
+def test_separable_classes_warn_at_l2_zero_and_not_with_a_penalty() -> None:
+    rng = np.random.default_rng(0)
+    y = np.repeat(np.arange(3), 20)
+    angles = 2 * np.pi * y / 3
+    X = np.column_stack([np.cos(angles), np.sin(angles)]) * 5 + 0.3 * rng.standard_normal((60, 2))
+    with pytest.warns(manual.SeparationWarning, match="separable"):
+        res = mm.fit(X, y, solver="newton", max_iter=50)
+    assert res.separable
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = mm.fit(X, y, solver="newton", l2=1e-2)
+    assert res.converged and not res.separable
+
+
+@pytest.mark.parametrize("solver", ["gd", "newton"])
+def test_a_class_separable_from_the_rest_warns_at_l2_zero(solver: str) -> None:
+    """Fisher's iris: setosa is separable from the other two, which overlap (no sample is on its
+    own side of every boundary, so the certificate of full separation cannot hold). The final
+    iterate certifies it (z_0 - z_j separates class 0), and moving along that certificate
+    lowers the loss without end."""
+    from manual.datasets import iris
+    from manual.linear import LinearObjective
+    from manual.multinomial import MultinomialLoss, separated_class
+
+    data = iris()
+    with pytest.warns(manual.SeparationWarning, match="class 0 is separable from all the others"):
+        res = mm.fit(data.X, data.y, solver=solver, max_iter=300)
+    assert res.separable
+    Y = np.eye(3)[data.y]
+    objective = LinearObjective(MultinomialLoss(3), data.X, Y, 0.0)
+    theta = np.vstack([res.W, res.b]).ravel()
+    pair = separated_class(objective, theta)
+    assert pair is not None and pair[0] == 0
+    k, j = pair
+    v = np.zeros((5, 3))
+    v[:-1, k], v[-1, k] = res.W[:, k] - res.W[:, j], res.b[k] - res.b[j]
+    losses = [objective.loss(theta + t * v.ravel()) for t in (0.0, 1.0, 10.0, 100.0)]
+    # every l_i non-increasing along v (class k's terms falling towards 0): the loss never rises
+    # beyond its rounding (a few ulps), and is lower than at t = 0
+    assert all(b <= a * (1 + 8 * EPS) for a, b in itertools.pairwise(losses)), losses
+    assert losses[-1] < losses[0], losses
+
+
+def test_overlapping_classes_do_not_warn() -> None:
+    X, y = _blobs(120, 3, 4, seed=8)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for solver in ("gd", "newton"):
+            res = mm.fit(X, y, solver=solver, max_iter=5000 if solver == "gd" else 100)
+            assert res.converged and not res.separable
+
+
+def test_a_class_absent_from_y_warns_at_any_l2() -> None:
+    X, y = _blobs(60, 2, 3, seed=4)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    y = np.where(y == 1, 2, y)  # K = 3 from max(y), class 1 absent
+    with pytest.warns(manual.SeparationWarning, match="2 of 3 classes"):
+        res = mm.fit(X, y, solver="newton", l2=1.0, max_iter=30)
+    assert res.separable
+
+
+def test_predict_breaks_ties_to_the_lowest_class() -> None:
+    X = np.zeros((2, 1))
+    W, b = np.zeros((1, 3)), np.array([0.0, 1.0, 1.0])
+    np.testing.assert_array_equal(mm.predict(X, W, b), [1, 1])
+    np.testing.assert_array_equal(rm.predict(X, W, b), [1, 1])
+
+
+def test_to_reference_class_keeps_the_model() -> None:
+    X, _ = _blobs(30, 2, 4, seed=6)
+    rng = np.random.default_rng(0)
+    W, b = rng.standard_normal((2, 4)), rng.standard_normal(4)
+    for base in range(4):
+        Wr, br = mm.to_reference_class(W, b, base)
+        assert Wr.shape == (2, 3) and br.shape == (3,)
+        full_W = np.insert(Wr, base, 0.0, axis=1)
+        full_b = np.insert(br, base, 0.0)
+        np.testing.assert_allclose(
+            mm.predict_proba(X, full_W, full_b), mm.predict_proba(X, W, b), rtol=1e-12, atol=1e-300
+        )
+
+
+# --- bad input -----------------------------------------------------------------------------------
+_X = np.arange(6.0).reshape(3, 2)
+_W, _b = np.zeros((2, 3)), np.zeros(3)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "words"),
+    [
+        (lambda: mm.loss(_W, _b, _X, [0, 1, 3]), ValueError, "y must hold class labels in 0..2"),
+        (lambda: mm.loss(_W, _b, _X, [0, 1, -1]), ValueError, "y must hold integer class labels"),
+        (lambda: mm.loss(_W, _b, _X, [0, 1.5, 2]), ValueError, "y must hold integer class labels"),
+        (lambda: mm.loss(_W, _b, _X, ["a", "b", "c"]), TypeError, "y must hold real numbers"),
+        (lambda: mm.loss(_W, _b, _X, [0, 1]), ValueError, "y must have shape (n,) = (3,)"),
+        (lambda: mm.loss(np.zeros((2, 1)), [0.0], _X, [0, 0, 0]), ValueError, "K >= 2"),
+        (
+            lambda: mm.loss(np.zeros((3, 3)), _b, _X, [0, 1, 2]),
+            ValueError,
+            "W must have shape (d, K) = (2, K)",
+        ),
+        (
+            lambda: mm.loss(_W, np.zeros(2), _X, [0, 1, 2]),
+            ValueError,
+            "b must have shape (K,) = (3,)",
+        ),
+        (lambda: mm.loss(_W, _b, _X, np.full((3, 3), 0.5)), ValueError, "rows must sum to 1"),
+        (lambda: mm.loss(_W, _b, _X, np.full((3, 2), 0.5)), ValueError, "(n, K) = (3, 3)"),
+        (lambda: mm.loss(_W, _b, _X, -np.eye(3)), ValueError, "soft labels in [0, 1]"),
+        (lambda: mm.loss(_W, _b, _X, [0, 1, 2], l2=-1.0), ValueError, "l2 must lie in"),
+        (
+            lambda: mm.hvp(_W, _b, _X, [0, 1, 2], np.zeros((2, 2)), _b),
+            ValueError,
+            "V must have shape",
+        ),
+        (lambda: mm.hvp(_W, _b, _X, [0, 1, 2], _W, np.zeros(4)), ValueError, "c must have shape"),
+        (lambda: mm.fit(_X, [0, 0, 0]), ValueError, "at least two classes"),
+        (lambda: mm.fit(_X, [0, 1, 2.5]), ValueError, "integer class labels"),
+        (
+            lambda: mm.fit(_X, [0, 1, 2], W0=np.zeros((2, 4))),
+            ValueError,
+            "b0 must have shape (K,) = (4,)",
+        ),
+        (
+            lambda: mm.fit(_X, [0, 1, 2], W0=np.zeros((2, 2)), b0=np.zeros(2)),
+            ValueError,
+            "W0 must have shape (d, K) = (2, 3)",
+        ),
+        (lambda: mm.fit(_X, [0, 1, 2], solver="sgd"), ValueError, "solver must be one of"),
+        (lambda: mm.fit(_X, np.eye(3)), ValueError, "y must have shape (n,) = (3,)"),
+        (
+            lambda: mm.to_reference_class(_W, _b, base=3),
+            ValueError,
+            "base must be a class label in 0..2",
+        ),
+        (lambda: mm.to_reference_class(_W, _b, base=1.0), TypeError, "base must be an int"),
+        (lambda: mm.predict(_X, _W, np.zeros(4)), ValueError, "b must have shape"),
+        (lambda: mm.softmax(1.0), ValueError, "Z must have at least one axis"),
+        (lambda: mm.softmax([np.nan, 1.0]), ValueError, "Z must be finite"),
+        (lambda: rm.loss(_W, _b, _X, [0, 1, 3]), ValueError, "y must hold class labels in 0..2"),
+        (lambda: rm.fit(_X, [0, 0, 0]), ValueError, "at least two classes"),
+    ],
+)
+def test_bad_input_is_refused_by_name(call, error: type, words: str) -> None:
+    with pytest.raises(error) as info:
+        call()
+    assert words in str(info.value), str(info.value)
+
+
+def test_soft_rows_within_the_stated_tolerance_pass() -> None:
+    from manual.multinomial_checks import SOFT_ROW_TOL
+
+    Y = np.full((3, 3), 1 / 3)
+    Y[:, 0] += 0.5 * SOFT_ROW_TOL
+    assert np.isfinite(mm.loss(_W, _b, _X, Y))
+    Y[:, 0] += 2 * SOFT_ROW_TOL
+    with pytest.raises(ValueError, match="sum to 1"):
+        mm.loss(_W, _b, _X, Y)
+
+
+def test_reference_exposes_the_same_multinomial_names() -> None:
+    for name in rm.__all__:
+        assert callable(getattr(mm, name)) or isinstance(getattr(mm, name), type)
+    assert reference.multinomial is rm and manual.multinomial is mm
