@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from manual.checks import Array, as_problem, as_real_array, check_logits
+from manual.checks import Array, as_problem, as_scalar, as_weights, check_logits
 from manual.linear import LinearObjective
 from manual.sigmoid import _sigmoid_prime, sigmoid_from_tail, tail
 
@@ -128,16 +128,10 @@ def hvp(w: Any, b: Any, X: Any, y: Any, v: Any, c: Any, l2: Any = 0.0) -> tuple[
     float, equal to `hessian(w, b, X, y, l2) @ (v, c)` up to the order of the sums.
     """
     w, b, X, y, l2 = as_problem(w, b, X, y, l2)
-    d = X.shape[1]
-    v_ = as_real_array("v", v)
-    if v_.ndim == 0 and d == 1:
-        v_ = v_.reshape(1)
-    if v_.shape != (d,):
-        raise ValueError(f"v must have shape (d,) = ({d},) like w; got shape {v_.shape}")
-    c_ = as_real_array("c", c)
-    if c_.ndim != 0:
-        raise ValueError(f"c must be a real number (the intercept's direction); got {c_.shape}")
-    Hv = _objective(X, y, l2).hvp(_theta(w, b), np.append(v_, float(c_)))
+    # the same checks, in the same order, as the JAX twin's: v like w, c like b
+    v_ = as_weights(v, X.shape[1], name="v")
+    c_ = as_scalar("c", c)
+    Hv = _objective(X, y, l2).hvp(_theta(w, b), np.append(v_, c_))
     return Hv[:-1], float(Hv[-1])
 
 
