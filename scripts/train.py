@@ -54,7 +54,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "weights are also shown in the CSV's units)",
     )
     opt = ap.add_argument_group("training")
-    opt.add_argument("--solver", choices=["gd", "newton"], default="gd")
+    opt.add_argument("--solver", choices=list(manual.solvers.SOLVERS), default="gd")
     opt.add_argument(
         "--lr",
         type=float,
