@@ -30,7 +30,7 @@ import numpy as np
 
 from manual.checks import Array, as_problem, as_scalar, as_weights, check_logits
 from manual.linear import LinearObjective
-from manual.sigmoid import _sigmoid_prime, sigmoid_from_tail, tail
+from manual.sigmoid import _sigmoid_prime, sides_from_tail, tail
 
 
 class BinaryLoss:
@@ -51,15 +51,24 @@ class BinaryLoss:
     def value_and_derivative(z: Array, y: Array) -> tuple[Array, Array]:
         """(l_i, dl_i/dz_i) = (softplus(z_i) - y_i z_i,  p_i - y_i), each (m,)."""
         e = tail(z)
+        right = z >= 0  # which side of 0 each logit lies on: it picks every form below
+        ny = 1.0 - y
         # l = (1 - y) softplus(z) + y softplus(-z)       [softplus(z) - z = softplus(-z)]
-        #   = log1p(e) + (1 - y) max(z, 0) + y max(-z, 0): three terms >= 0 for y in [0, 1].
+        #   = log1p(e) + (1 - y) max(z, 0) + y max(-z, 0): three terms >= 0 for y in [0, 1],
+        #   = log1p(e) + c |z|,  c = 1 - y where z >= 0, y where z < 0.
         # At y = 1, z = 40 the textbook (40 + 4.2e-18) - 40 = 0; this gives 4.2e-18 exactly.
-        l = np.log1p(e) + np.where(z >= 0, (1.0 - y) * z, -y * z)
+        l = np.abs(z)
+        l *= np.where(right, ny, y)
+        l += np.log1p(e)
         # p - y = (1 - y) sigmoid(z) - y sigmoid(-z)      [1 - sigmoid(z) = sigmoid(-z)]
         # For y in {0, 1} one term is 0 and the other one accurate sigmoid: at y = 1, z = 40 the
         # textbook 1 - 1 = 0, this -sigmoid(-40) = -4.2e-18. (Soft labels can cancel for real:
-        # the error is then a few ulps of max(p, y).)
-        r = (1.0 - y) * sigmoid_from_tail(z, e) - y * sigmoid_from_tail(-z, e)
+        # the error is then a few ulps of max(p, y).) sigmoid(+-z) are sigmoid(|z|) and
+        # sigmoid(-|z|), computed once each and picked by the side of 0.
+        near, far = sides_from_tail(e)
+        r = np.where(right, near, far)  # sigmoid(z)
+        r *= ny
+        r -= y * np.where(right, far, near)  # y sigmoid(-z)
         return l, r
 
     @staticmethod

@@ -33,9 +33,17 @@ import numpy as np
 
 from manual.checks import Array, check_logits
 
-# Rows per block: 4096 x d float64 fits in a 1 MiB L2 cache up to d = 32, in L3 beyond
-# (scripts/bench.py measures the choice; 2048 to 16384 rows are within 10% of each other).
-BLOCK_ROWS = 4096
+# Rows per block: as many as make BLOCK_BYTES of X (8192 rows at d = 32), at least MIN_BLOCK_ROWS.
+# A block stays in cache between X_b @ W and X_b.T @ r, so that X is read from memory once a pass;
+# and the fewer the blocks, the fewer the NumPy calls per sample (scripts/bench.py measured 2 MiB
+# as 10-15% faster than 1 MiB at (1e6, 32) and blocks of 16 MiB as several times slower).
+BLOCK_BYTES = 2 * 2**20
+MIN_BLOCK_ROWS = 1024
+
+
+def block_rows_for(d: int) -> int:
+    """The rows of a block of X of d columns: BLOCK_BYTES of float64, at least MIN_BLOCK_ROWS."""
+    return max(MIN_BLOCK_ROWS, BLOCK_BYTES // (8 * d))
 
 
 class PerSampleLoss(Protocol):
@@ -60,7 +68,7 @@ class LinearObjective:
     """
 
     def __init__(
-        self, loss: Any, X: Array, y: Array, l2: float, *, block_rows: int = BLOCK_ROWS
+        self, loss: Any, X: Array, y: Array, l2: float, *, block_rows: int | None = None
     ) -> None:
         self.per_sample: PerSampleLoss = loss
         self.X, self.y, self.l2 = X, y, l2
@@ -68,7 +76,7 @@ class LinearObjective:
         self.n, self.d = n, d
         self.shape = loss.parameter_shape(d)
         self.size = math.prod(self.shape)
-        self.rows = max(1, min(block_rows, n))
+        self.rows = max(1, min(block_rows_for(d) if block_rows is None else block_rows, n))
 
     # --- the pieces every pass shares --------------------------------------------------------
     def coefficients(self, theta: Array) -> tuple[Array, Array]:
@@ -132,15 +140,23 @@ class LinearObjective:
         grad = np.zeros(self.shape)
         gW, gb = grad[:-1], grad[-1:]
         for Xb, yb in self.blocks():
-            l, r = self.per_sample.value_and_derivative(self.logits(Xb, W, b), yb)
-            with np.errstate(over="ignore"):  # an overflowing sum is taken again just below
+            with np.errstate(over="ignore", invalid="ignore"):  # refused or redone just below
+                z = Xb @ W
+                z += b
+                l, r = self.per_sample.value_and_derivative(z, yb)
                 block = float(np.sum(l))
-            # the mean, block by block; where a block's sum passes the largest float (terms near
-            # 1e308), the sum of l_i / n instead: each term is finite, so their mean is
-            total += block / n if math.isfinite(block) else float(np.sum(l / n))
+            if math.isfinite(block):
+                total += block / n  # the mean, block by block
+            else:
+                # logits past float64 (inf or NaN) make some l_i inf or NaN: refused here, at
+                # no cost to the finite blocks; finite logits whose sum passes the largest float
+                # (terms near 1e308) give the sum of l_i / n instead: each term is finite, so
+                # their mean is
+                check_logits(z)
+                total += float(np.sum(l / n))
             # dL/dZ_i = (dl/dZ_i) / n, divided before the products: X.T @ (p - y) at features
             # near 1e306 overflows where the mean does not
-            r = r / n
+            r /= n
             gW += Xb.T @ r  # dL/dW = X.T @ dL/dZ
             gb += r.sum(axis=0)  # dL/db = sum_i dL/dZ_i
         if self.l2:
@@ -197,10 +213,13 @@ def lipschitz_of(X: Array, l2: float, curvature_bound: float) -> float:
     """curvature_bound * lambda_max(X1' X1) / n + l2, X1 = [X, 1], without overflow on the way.
 
     X1' X1 = [[X' X, X' 1], [1' X, n]] is formed from X scaled by 1 / m, m = max(max|X|, 1), so that
-    its entries cannot overflow for any finite X; lambda_max scales back by m^2."""
+    its entries cannot overflow for any finite X; lambda_max scales back by m^2. Where n m^2 stays
+    below 1e300 no entry can overflow unscaled, and m = 1 spares the scaled copy of X (a pass)."""
     n, d = X.shape
-    m = max(float(np.max(np.abs(X))), 1.0)
-    Xs = X / m
+    m = max(float(X.max()), -float(X.min()), 1.0)
+    if n * m * m <= 1e300:
+        m = 1.0
+    Xs = X if m == 1.0 else X / m
     G = np.empty((d + 1, d + 1))
     G[:d, :d] = Xs.T @ Xs
     G[:d, d] = G[d, :d] = Xs.sum(axis=0) / m  # the column of ones, scaled by 1 / m too

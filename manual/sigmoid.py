@@ -22,11 +22,19 @@ def tail(z: Array) -> Array:
     return np.exp(-np.abs(z))
 
 
+def sides_from_tail(e: Array) -> tuple[Array, Array]:
+    """(sigmoid(|z|), sigmoid(-|z|)) = (1 / (1 + e), e / (1 + e)) given e = tail(z): the second is
+    the first with top and bottom multiplied by exp(-|z|). One add and one divide of positive
+    numbers each: a few ulps, nothing cancels."""
+    q = 1.0 + e
+    return 1.0 / q, e / q
+
+
 def sigmoid_from_tail(z: Array, e: Array) -> Array:
-    """sigmoid(z) given e = tail(z). z >= 0: 1 / (1 + e). z < 0: multiply top and bottom by
-    exp(z) to get e / (1 + e). One add and one divide of positive numbers: a few ulps, nothing
-    cancels. (tail(-z) = tail(z), so sigmoid(-z) = sigmoid_from_tail(-z, e).)"""
-    return np.where(z >= 0, 1.0, e) / (1.0 + e)
+    """sigmoid(z) given e = tail(z): sigmoid(|z|) for z >= 0, sigmoid(-|z|) for z < 0
+    (`sides_from_tail`). (tail(-z) = tail(z), so sigmoid(-z) = sigmoid_from_tail(-z, e).)"""
+    near, far = sides_from_tail(e)
+    return np.where(z >= 0, near, far)
 
 
 def softplus_from_tail(z: Array, e: Array) -> Array:
@@ -45,9 +53,10 @@ def _softplus(z: Array) -> Array:
 
 def _sigmoid_prime(z: Array) -> Array:
     # sigmoid'(z) = p (1 - p) = sigmoid(z) * sigmoid(-z): a product of two accurate factors,
-    # where 1 - p rounds to 0 for z > 37 and leaves p (1 - p) = 0 instead of exp(-z).
-    e = tail(z)
-    return sigmoid_from_tail(z, e) * sigmoid_from_tail(-z, e)
+    # where 1 - p rounds to 0 for z > 37 and leaves p (1 - p) = 0 instead of exp(-z). The product
+    # is symmetric in z and -z: sigmoid(|z|) * sigmoid(-|z|), whatever the sign.
+    near, far = sides_from_tail(tail(z))
+    return near * far
 
 
 def sigmoid(z: Any) -> Array:
