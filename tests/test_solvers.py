@@ -236,3 +236,26 @@ def test_train_script_offers_every_solver() -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", manual.LogregWarning)
             assert train.main(["--solver", solver, "--no-check"]) == 0
+
+
+@given(st.integers(0, 2**32 - 1), st.integers(1, 6), st.integers(1, 8))
+def test_two_loop_satisfies_the_secant_equation_of_the_newest_pair(
+    seed: int, m: int, d: int
+) -> None:
+    """On a quadratic with Hessian A (y_i = A s_i), the L-BFGS matrix H_k maps the newest y to the
+    newest s: H_k y_k = s_k, BFGS's secant equation (the last update is exactly the one that
+    imposes it). A's eigenvalues lie in [1, 2], so the two loops' m (4 d + 4) operations err by at
+    most ~ 8 m d EPS cond(A) relative: 64 m d EPS leaves a factor 4."""
+    from manual.solvers.lbfgs import two_loop
+
+    rng = np.random.default_rng(seed)
+    Q, _ = np.linalg.qr(rng.standard_normal((d, d)))
+    A = Q @ np.diag(rng.uniform(1.0, 2.0, d)) @ Q.T
+    pairs = []
+    for _ in range(m):
+        s = rng.standard_normal(d)
+        y = A @ s
+        pairs.append((s, y, 1.0 / float(s @ y)))
+    s, y, _ = pairs[-1]
+    got = two_loop(y, pairs)
+    assert np.max(np.abs(got - s)) <= 64 * m * d * EPS * np.max(np.abs(s))
