@@ -30,7 +30,7 @@ import numpy as np
 
 from manual.checks import Array, as_problem, as_scalar, as_weights, check_logits
 from manual.linear import LinearObjective
-from manual.sigmoid import _sigmoid_prime, sides_from_tail, tail
+from manual.sigmoid import _sigmoid_prime, sigmoid_of_side, tail
 
 
 class BinaryLoss:
@@ -63,12 +63,11 @@ class BinaryLoss:
         # p - y = (1 - y) sigmoid(z) - y sigmoid(-z)      [1 - sigmoid(z) = sigmoid(-z)]
         # For y in {0, 1} one term is 0 and the other one accurate sigmoid: at y = 1, z = 40 the
         # textbook 1 - 1 = 0, this -sigmoid(-40) = -4.2e-18. (Soft labels can cancel for real:
-        # the error is then a few ulps of max(p, y).) sigmoid(+-z) are sigmoid(|z|) and
-        # sigmoid(-|z|), computed once each and picked by the side of 0.
-        near, far = sides_from_tail(e)
-        r = np.where(right, near, far)  # sigmoid(z)
+        # the error is then a few ulps of max(p, y).)
+        q = 1.0 + e
+        r = sigmoid_of_side(right, e, q)  # sigmoid(z)
         r *= ny
-        r -= y * np.where(right, far, near)  # y sigmoid(-z)
+        r -= y * sigmoid_of_side(~right, e, q)  # y sigmoid(-z)
         return l, r
 
     @staticmethod
