@@ -28,9 +28,9 @@ from typing import Any
 
 import numpy as np
 
-from manual.checks import Array, as_problem, as_real_array, check_logits
+from manual.checks import Array, as_problem, as_scalar, as_weights, check_logits
 from manual.linear import LinearObjective
-from manual.sigmoid import _sigmoid_prime, sigmoid_from_tail, tail
+from manual.sigmoid import _sigmoid_prime, sigmoid_of_side, tail
 
 
 class BinaryLoss:
@@ -51,15 +51,23 @@ class BinaryLoss:
     def value_and_derivative(z: Array, y: Array) -> tuple[Array, Array]:
         """(l_i, dl_i/dz_i) = (softplus(z_i) - y_i z_i,  p_i - y_i), each (m,)."""
         e = tail(z)
+        right = z >= 0  # which side of 0 each logit lies on: it picks every form below
+        ny = 1.0 - y
         # l = (1 - y) softplus(z) + y softplus(-z)       [softplus(z) - z = softplus(-z)]
-        #   = log1p(e) + (1 - y) max(z, 0) + y max(-z, 0): three terms >= 0 for y in [0, 1].
+        #   = log1p(e) + (1 - y) max(z, 0) + y max(-z, 0): three terms >= 0 for y in [0, 1],
+        #   = log1p(e) + c |z|,  c = 1 - y where z >= 0, y where z < 0.
         # At y = 1, z = 40 the textbook (40 + 4.2e-18) - 40 = 0; this gives 4.2e-18 exactly.
-        l = np.log1p(e) + np.where(z >= 0, (1.0 - y) * z, -y * z)
+        l = np.abs(z)
+        l *= np.where(right, ny, y)
+        l += np.log1p(e)
         # p - y = (1 - y) sigmoid(z) - y sigmoid(-z)      [1 - sigmoid(z) = sigmoid(-z)]
         # For y in {0, 1} one term is 0 and the other one accurate sigmoid: at y = 1, z = 40 the
         # textbook 1 - 1 = 0, this -sigmoid(-40) = -4.2e-18. (Soft labels can cancel for real:
         # the error is then a few ulps of max(p, y).)
-        r = (1.0 - y) * sigmoid_from_tail(z, e) - y * sigmoid_from_tail(-z, e)
+        q = 1.0 + e
+        r = sigmoid_of_side(right, e, q)  # sigmoid(z)
+        r *= ny
+        r -= y * sigmoid_of_side(~right, e, q)  # y sigmoid(-z)
         return l, r
 
     @staticmethod
@@ -128,16 +136,10 @@ def hvp(w: Any, b: Any, X: Any, y: Any, v: Any, c: Any, l2: Any = 0.0) -> tuple[
     float, equal to `hessian(w, b, X, y, l2) @ (v, c)` up to the order of the sums.
     """
     w, b, X, y, l2 = as_problem(w, b, X, y, l2)
-    d = X.shape[1]
-    v_ = as_real_array("v", v)
-    if v_.ndim == 0 and d == 1:
-        v_ = v_.reshape(1)
-    if v_.shape != (d,):
-        raise ValueError(f"v must have shape (d,) = ({d},) like w; got shape {v_.shape}")
-    c_ = as_real_array("c", c)
-    if c_.ndim != 0:
-        raise ValueError(f"c must be a real number (the intercept's direction); got {c_.shape}")
-    Hv = _objective(X, y, l2).hvp(_theta(w, b), np.append(v_, float(c_)))
+    # the same checks, in the same order, as the JAX twin's: v like w, c like b
+    v_ = as_weights(v, X.shape[1], name="v")
+    c_ = as_scalar("c", c)
+    Hv = _objective(X, y, l2).hvp(_theta(w, b), np.append(v_, c_))
     return Hv[:-1], float(Hv[-1])
 
 

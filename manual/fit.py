@@ -1,7 +1,9 @@
 """Training the binary model: `fit`, built once for any objective (the JAX twin builds its own).
 
-    gd:      w <- w - lr * dL/dw,   b <- b - lr * dL/db
-    newton:  (w, b) <- (w, b) - t H^+ g,  t = 1, 1/2, 1/4, ... until Armijo's test passes
+    gd:         w <- w - lr * dL/dw,   b <- b - lr * dL/db
+    newton:     (w, b) <- (w, b) - t H^+ g,  t = 1, 1/2, 1/4, ... until Armijo's test passes
+    lbfgs:      (w, b) <- (w, b) - t H_k g,  H_k from the last `memory` steps, t: strong Wolfe
+    newton-cg:  (w, b) <- (w, b) - t d,  H d = g by conjugate gradients through hvp, t: Armijo
     stop:    when ||g||inf = max(|dL/dw|, |dL/db|) <= tol (tol = 0: exactly max_iter steps)
 
 The solvers are `manual.solvers`; the checks of the options, `manual.options`; what a finished run
@@ -24,6 +26,8 @@ from manual.diagnostics import advice, warn_if_no_optimum
 from manual.linear import LinearObjective, lipschitz_of
 from manual.options import FitOptions
 from manual.solvers import Iterate, Objective, minimize
+from manual.solvers.lbfgs import DEFAULT_MEMORY
+from manual.solvers.newton_cg import DEFAULT_CG_TOL
 
 # callback(k, w, b, loss, grad_w, grad_b) at every iterate k = 0, 1, ..., n_iter: for printing or
 # recording in scripts (the library itself never prints). It must not change w.
@@ -79,11 +83,19 @@ def make_fit(
         w0: Any = None,
         b0: float = 0.0,
         callback: Callback | None = None,
+        memory: int = DEFAULT_MEMORY,
+        cg_tol: float = DEFAULT_CG_TOL,
+        cg_max_iter: int | None = None,
     ) -> FitResult:
-        """Minimize L(w, b) = mean BCE + (l2 / 2) ||w||^2 by gradient descent or Newton's method.
+        """Minimize L(w, b) = mean BCE + (l2 / 2) ||w||^2 by gradient descent, Newton's method,
+        L-BFGS or truncated Newton.
 
         X (n, d) or (n,), y (n,) of 0/1. solver "gd": w <- w - lr * grad (lr=None: 1 / L with L
-        from `lipschitz`, which never increases the loss); "newton": damped Newton steps. Stops
+        from `lipschitz`, which never increases the loss); "newton": damped Newton steps;
+        "lbfgs": limited-memory BFGS keeping the last `memory` steps, with a Wolfe line search;
+        "newton-cg": Newton steps solved by conjugate gradients through Hessian-vector products
+        to a relative residual min(cg_tol, sqrt(||g||inf)), at most cg_max_iter products a step
+        (None: twice the number of parameters), then damped like Newton's. Stops
         when max(|dL/dw|, |dL/db|) <= tol, or after max_iter steps (tol = 0: exactly max_iter
         steps). Starts from w0 (default zeros) and b0; calls callback(k, w, b, loss, grad_w,
         grad_b) at every iterate if given. Warns `ConvergenceWarning` when max_iter ends the run
@@ -93,7 +105,16 @@ def make_fit(
         X = as_features(X)
         n, d = X.shape
         y = as_labels(y, n, soft=False)
-        options = FitOptions.checked(solver=solver, lr=lr, max_iter=max_iter, tol=tol, l2=l2)
+        options = FitOptions.checked(
+            solver=solver,
+            lr=lr,
+            max_iter=max_iter,
+            tol=tol,
+            l2=l2,
+            memory=memory,
+            cg_tol=cg_tol,
+            cg_max_iter=cg_max_iter,
+        )
         theta0 = np.append(
             np.zeros(d) if w0 is None else as_weights(w0, d, name="w0"), as_scalar("b0", b0)
         )

@@ -27,15 +27,41 @@ and each block is used while it sits in cache.
 from __future__ import annotations
 
 import math
-from typing import Any, Protocol
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
 from manual.checks import Array, check_logits
 
-# Rows per block: 4096 x d float64 fits in a 1 MiB L2 cache up to d = 32, in L3 beyond
-# (scripts/bench.py measures the choice; 2048 to 16384 rows are within 10% of each other).
-BLOCK_ROWS = 4096
+# Rows per block: as many as make BLOCK_BYTES of X (8192 rows at d = 32), at least MIN_BLOCK_ROWS.
+# A block stays in cache between X_b @ W and X_b.T @ r, so that X is read from memory once a pass;
+# and the fewer the blocks, the fewer the NumPy calls per sample (scripts/bench.py measured 2 MiB
+# as 10-15% faster than 1 MiB at (1e6, 32) and blocks of 16 MiB as several times slower).
+BLOCK_BYTES = 2 * 2**20
+MIN_BLOCK_ROWS = 1024
+
+
+# Threads that share the blocks of a pass (one a core): NumPy's loops and BLAS release the GIL, and
+# a block is below the size at which OpenBLAS splits one product over its own threads, so each
+# thread's products run in that thread.
+WORKERS = os.cpu_count() or 1
+_POOL: list[ThreadPoolExecutor] = []
+T = TypeVar("T")
+
+
+def _pool() -> ThreadPoolExecutor:
+    """The threads of every pass, started at the first pass that has blocks to share."""
+    if not _POOL:
+        _POOL.append(ThreadPoolExecutor(WORKERS, thread_name_prefix="manual-blocks"))
+    return _POOL[0]
+
+
+def block_rows_for(d: int) -> int:
+    """The rows of a block of X of d columns: BLOCK_BYTES of float64, at least MIN_BLOCK_ROWS."""
+    return max(MIN_BLOCK_ROWS, BLOCK_BYTES // (8 * d))
 
 
 class PerSampleLoss(Protocol):
@@ -60,7 +86,14 @@ class LinearObjective:
     """
 
     def __init__(
-        self, loss: Any, X: Array, y: Array, l2: float, *, block_rows: int = BLOCK_ROWS
+        self,
+        loss: Any,
+        X: Array,
+        y: Array,
+        l2: float,
+        *,
+        block_rows: int | None = None,
+        workers: int | None = None,
     ) -> None:
         self.per_sample: PerSampleLoss = loss
         self.X, self.y, self.l2 = X, y, l2
@@ -68,7 +101,8 @@ class LinearObjective:
         self.n, self.d = n, d
         self.shape = loss.parameter_shape(d)
         self.size = math.prod(self.shape)
-        self.rows = max(1, min(block_rows, n))
+        self.rows = max(1, min(block_rows_for(d) if block_rows is None else block_rows, n))
+        self.workers = WORKERS if workers is None else max(1, workers)
 
     # --- the pieces every pass shares --------------------------------------------------------
     def coefficients(self, theta: Array) -> tuple[Array, Array]:
@@ -76,10 +110,24 @@ class LinearObjective:
         coef = theta.reshape(self.shape)
         return coef[:-1], coef[-1]
 
-    def blocks(self) -> Any:
-        """(X_b, y_b) for consecutive blocks of rows."""
-        for start in range(0, self.n, self.rows):
-            yield self.X[start : start + self.rows], self.y[start : start + self.rows]
+    def blocks(self, start: int = 0, stop: int | None = None) -> Any:
+        """(X_b, y_b) for consecutive blocks of rows, of rows start to stop (all by default)."""
+        stop = self.n if stop is None else stop
+        for first in range(start, stop, self.rows):
+            last = min(first + self.rows, stop)
+            yield self.X[first:last], self.y[first:last]
+
+    def _shared(self, share: Callable[[int, int], T]) -> list[T]:
+        """[share(start, stop) for each thread's rows], in the order of the rows: the blocks split
+        into `workers` runs of consecutive blocks, one a thread. The results are combined by the
+        caller in this order, so that a pass gives the same bits whatever the threads' timing."""
+        blocks = -(-self.n // self.rows)
+        workers = min(self.workers, blocks)
+        if workers <= 1:
+            return [share(0, self.n)]
+        per = -(-blocks // workers) * self.rows
+        cuts = [(start, min(start + per, self.n)) for start in range(0, self.n, per)]
+        return list(_pool().map(lambda cut: share(*cut), cuts))
 
     @staticmethod
     def logits(Xb: Array, W: Array, b: Array) -> Array:
@@ -125,26 +173,43 @@ class LinearObjective:
         return self._pass(theta)[1]
 
     def _pass(self, theta: Array) -> tuple[float, Array]:
-        """(mean_i l_i, dL/dtheta) from one pass over X."""
+        """(mean_i l_i, dL/dtheta) from one pass over X, its blocks shared by the threads."""
         W, b = self.coefficients(theta)
         n = self.n
-        total = 0.0
-        grad = np.zeros(self.shape)
-        gW, gb = grad[:-1], grad[-1:]
-        for Xb, yb in self.blocks():
-            l, r = self.per_sample.value_and_derivative(self.logits(Xb, W, b), yb)
-            with np.errstate(over="ignore"):  # an overflowing sum is taken again just below
-                block = float(np.sum(l))
-            # the mean, block by block; where a block's sum passes the largest float (terms near
-            # 1e308), the sum of l_i / n instead: each term is finite, so their mean is
-            total += block / n if math.isfinite(block) else float(np.sum(l / n))
-            # dL/dZ_i = (dl/dZ_i) / n, divided before the products: X.T @ (p - y) at features
-            # near 1e306 overflows where the mean does not
-            r = r / n
-            gW += Xb.T @ r  # dL/dW = X.T @ dL/dZ
-            gb += r.sum(axis=0)  # dL/db = sum_i dL/dZ_i
+
+        def share(start: int, stop: int) -> tuple[float, Array]:
+            total = 0.0
+            grad = np.zeros(self.shape)
+            gW, gb = grad[:-1], grad[-1:]
+            for Xb, yb in self.blocks(start, stop):
+                with np.errstate(over="ignore", invalid="ignore"):  # refused or redone below
+                    z = Xb @ W
+                    z += b
+                    l, r = self.per_sample.value_and_derivative(z, yb)
+                    block = float(np.sum(l))
+                if math.isfinite(block):
+                    total += block / n  # the mean, block by block
+                else:
+                    # logits past float64 (inf or NaN) make some l_i inf or NaN: refused here,
+                    # at no cost to the finite blocks; finite logits whose sum passes the largest
+                    # float (terms near 1e308) give the sum of l_i / n instead: each term is
+                    # finite, so their mean is
+                    check_logits(z)
+                    total += float(np.sum(l / n))
+                # dL/dZ_i = (dl/dZ_i) / n, divided before the products: X.T @ (p - y) at features
+                # near 1e306 overflows where the mean does not
+                r /= n
+                gW += Xb.T @ r  # dL/dW = X.T @ dL/dZ
+                gb += r.sum(axis=0)  # dL/db = sum_i dL/dZ_i
+            return total, grad
+
+        shares = self._shared(share)
+        total = math.fsum(part for part, _ in shares)
+        grad = shares[0][1]
+        for _, part_grad in shares[1:]:
+            grad += part_grad
         if self.l2:
-            gW += self.l2 * W  # d/dW (l2 / 2) ||W||^2 = l2 W
+            grad[:-1] += self.l2 * W  # d/dW (l2 / 2) ||W||^2 = l2 W
         return total, _finite("gradient", grad.ravel())
 
     def hessian(self, theta: Array) -> Array:
@@ -182,14 +247,22 @@ class LinearObjective:
         U_W, u_b = self.coefficients(u)
         n = self.n
         out = np.zeros(self.shape)
-        oW, ob = out[:-1], out[-1:]
-        for Xb, yb in self.blocks():
-            z = self.logits(Xb, W, b)
-            with np.errstate(over="ignore", invalid="ignore"):  # refused below, not warned
-                dz = Xb @ U_W + u_b  # the logits' change along u
-            a = self.per_sample.curvature_times(z, yb, dz) / n
-            oW += Xb.T @ a
-            ob += a.sum(axis=0)
+        oW = out[:-1]
+
+        def share(start: int, stop: int) -> Array:
+            part = np.zeros(self.shape)
+            pW, pb = part[:-1], part[-1:]
+            for Xb, yb in self.blocks(start, stop):
+                z = self.logits(Xb, W, b)
+                with np.errstate(over="ignore", invalid="ignore"):  # refused below, not warned
+                    dz = Xb @ U_W + u_b  # the logits' change along u
+                a = self.per_sample.curvature_times(z, yb, dz) / n
+                pW += Xb.T @ a
+                pb += a.sum(axis=0)
+            return part
+
+        for part in self._shared(share):
+            out += part
         if self.l2:
             oW += self.l2 * U_W
         return _finite("Hessian-vector product", out.ravel())
@@ -202,10 +275,13 @@ def lipschitz_of(X: Array, l2: float, curvature_bound: float) -> float:
     """curvature_bound * lambda_max(X1' X1) / n + l2, X1 = [X, 1], without overflow on the way.
 
     X1' X1 = [[X' X, X' 1], [1' X, n]] is formed from X scaled by 1 / m, m = max(max|X|, 1), so that
-    its entries cannot overflow for any finite X; lambda_max scales back by m^2."""
+    its entries cannot overflow for any finite X; lambda_max scales back by m^2. Where n m^2 stays
+    below 1e300 no entry can overflow unscaled, and m = 1 spares the scaled copy of X (a pass)."""
     n, d = X.shape
-    m = max(float(np.max(np.abs(X))), 1.0)
-    Xs = X / m
+    m = max(float(X.max()), -float(X.min()), 1.0)
+    if n * m * m <= 1e300:
+        m = 1.0
+    Xs = X if m == 1.0 else X / m
     G = np.empty((d + 1, d + 1))
     G[:d, :d] = Xs.T @ Xs
     G[:d, d] = G[d, :d] = Xs.sum(axis=0) / m  # the column of ones, scaled by 1 / m too

@@ -84,7 +84,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "--split-seed", type=int, default=0, help="seed of the held-out split (default: 0)"
     )
     opt = ap.add_argument_group("training")
-    opt.add_argument("--solver", choices=["gd", "newton"], default="gd")
+    opt.add_argument("--solver", choices=list(manual.solvers.SOLVERS), default="gd")
     opt.add_argument(
         "--lr",
         type=float,

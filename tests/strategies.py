@@ -260,3 +260,34 @@ def multi_problems(
         constant_column=draw(st.booleans()),
         duplicate_column=draw(st.booleans()),
     )
+
+
+# --- data sets to train on, one a regime of real data -------------------------------------------
+# plain: standard normal columns. scaled: columns of 1e-3 to 1e3. year: a column of 2000 +- 10
+# (an offset 200 times its spread: nearly collinear with the intercept). income: 5e4 +- 2e4.
+# micro: a column in micro-units (1e-6). collinear: two columns 1e-3 apart. The labels follow a
+# logistic model of the standardized columns, so that each regime has a finite optimum (overlapping
+# classes).
+FIT_REGIMES = ["plain", "scaled", "year", "income", "micro", "collinear"]
+
+
+def regime_data(kind: str, n: int, d: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(X (n, d), y (n,)) of the regime `kind` (d >= 2 for collinear)."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d))
+    if kind == "scaled":
+        X *= 10.0 ** np.resize([-3.0, 3.0, -1.0, 2.0], d)
+    elif kind == "year":
+        X[:, 0] = 2000.0 + 10.0 * X[:, 0]
+    elif kind == "income":
+        X[:, 0] = 5e4 + 2e4 * X[:, 0]
+    elif kind == "micro":
+        X[:, 0] *= 1e-6
+    elif kind == "collinear":
+        X[:, 1] = X[:, 0] + 1e-3 * X[:, 1]
+    elif kind != "plain":
+        raise ValueError(f"kind must be one of {FIT_REGIMES}, got {kind!r}")
+    standardized = (X - X.mean(axis=0)) / X.std(axis=0)
+    w = rng.standard_normal(d)
+    y = (rng.random(n) < 1.0 / (1.0 + np.exp(-(standardized @ w + 0.3)))).astype(np.float64)
+    return X, y

@@ -168,19 +168,24 @@ def test_hessian_is_the_derivative_of_gradient(Pv: tuple[Problem, np.ndarray]) -
     assert_within("Hessian-vector product", Hv, fd, 2 * bound)
 
 
-@given(any_problems, st.sampled_from([1, 3, 64, 4096]))
-def test_the_blocks_of_rows_change_only_the_order_of_the_sums(P: Problem, rows: int) -> None:
+@given(any_problems, st.sampled_from([1, 3, 64, 4096]), st.sampled_from([1, 2, 3]))
+def test_the_blocks_of_rows_change_only_the_order_of_the_sums(
+    P: Problem, rows: int, workers: int
+) -> None:
     """The objective that the public functions and the solvers share reads X a block of rows at a
-    time: any block size gives the same loss, gradient and Hessian up to the order of the sums,
-    and an exactly symmetric Hessian."""
+    time, its blocks shared by threads: any block size and number of threads give the same loss,
+    gradient and Hessian up to the order of the sums, and an exactly symmetric Hessian; and the
+    same bits on every call, whatever the threads' timing."""
     from manual.binary import BinaryLoss
     from manual.linear import LinearObjective
 
     if P.l2 and np.max(np.abs(P.w)) > 1e140:
         return
-    objective = LinearObjective(BinaryLoss, P.X2, P.y, P.l2, block_rows=rows)
+    objective = LinearObjective(BinaryLoss, P.X2, P.y, P.l2, block_rows=rows, workers=workers)
     theta = np.append(P.w, P.b)
     f, g = objective.loss_and_gradient(theta)
+    again = objective.loss_and_gradient(theta)
+    assert f == again[0] and np.array_equal(g, again[1])
     assert_within("loss", f, manual.loss(*_args(P)), SUM_ORDER_RTOL * twin_loss_scale(P))
     assert_within(
         "gradient",

@@ -104,3 +104,29 @@ def assert_within(name: str, got: ArrayLike, want: ArrayLike, bound: ArrayLike) 
             f"{name}: |got - want| = {err[i]:.3e} > bound {allowed[i]:.3e} at {i} "
             f"(got {g[i]!r}, want {t[i]!r})"
         )
+
+
+# --- Hessian-vector products within one twin ------------------------------------------------------
+def s_of(z: np.ndarray) -> np.ndarray:
+    """p (1 - p) = 1 / (4 cosh(z / 2)^2): an independent formula, accurate where 1 - p rounds to 0
+    (cosh overflows to inf, and s to 0, past |z| = 1420, where the true s is below 1e-308)."""
+    with np.errstate(over="ignore"):
+        return 0.25 / np.cosh(0.5 * z) ** 2
+
+
+def same_hvp_bound(P: Problem, *directions: np.ndarray, autodiff: bool = False) -> np.ndarray:
+    """Two ways of summing H u within one twin (H @ u against one pass, or one pass against the
+    sum of two) differ by the rounding of z-changes (d + 1) u, of the products (a few u) and of the
+    sums over n samples and d + 1 coordinates (n + d + 1) u, each relative to the sum of the
+    magnitudes: (n + d + 8) EPS * (|X1|' diag(s) |X1| / n + l2 I_w) @ sum |u|. Curvatures below the
+    smallest normal (s / n, sqrt(s / n) subnormal in the Hessian's B = sqrt(s / n) X1) keep only an
+    absolute 2^-1074: SUBNORMAL_ATOL * (|X1|' |X1|) @ sum |u| covers their n terms. With
+    `autodiff`, the two sides' p (1 - p) come from two autodiff evaluations, each within
+    AUTODIFF_CURVATURE_ATOL of it: 2 AUTODIFF_CURVATURE_ATOL * (|X1|' |X1| / n) @ sum |u| more."""
+    A = np.abs(x1(P))
+    n, d1 = A.shape
+    M = A.T @ (A * s_of(P.z)[:, None]) / n
+    M[np.arange(d1 - 1), np.arange(d1 - 1)] += P.l2
+    size = sum(np.abs(u) for u in directions)
+    atol = SUBNORMAL_ATOL + (2 * AUTODIFF_CURVATURE_ATOL / n if autodiff else 0.0)
+    return (n + d1 + 8) * EPS * (M @ size) + atol * ((A.T @ A) @ size)

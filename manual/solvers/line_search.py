@@ -1,13 +1,20 @@
-"""Backtracking along a descent direction, with Armijo's sufficient-decrease test.
+"""Line searches along a descent direction: Armijo backtracking, and a strong Wolfe search.
+
+`backtrack` (Newton, Newton-CG):
 
     accept the first t = 1, 1/2, 1/4, ... with  L(theta - t s) <= L(theta) - C t g.s + slack
 
 Armijo's test asks the loss to fall by at least a fraction C of what its slope g.s promises. The
 slack is a few ulps of the loss, below which two losses cannot be told apart: without it the
 search stalls at the optimum, where every step changes the loss by less than its rounding.
+
+`wolfe` (L-BFGS): a t that also flattens the slope, |phi'(t)| <= WOLFE_C2 |phi'(0)|, which makes
+the curvature pair (s, y) of the step usable (s.y > 0).
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -19,6 +26,7 @@ LOSS_SLACK_ULPS = 4
 # t = 2^-1075 has underflowed to 0: a bound the loop never reaches on finite data, since it
 # stops once t g.s is below the slack
 MAX_HALVINGS = 1100
+EPS = float(np.finfo(np.float64).eps)
 
 
 def loss_slack(f: float) -> float:
@@ -55,4 +63,62 @@ def backtrack(objective: Objective, at: Iterate, step: Array) -> Iterate | None:
         t *= 0.5
         if t * decrease <= slack:
             return None
+    return None
+
+
+# Wolfe's curvature test: the slope along the step must flatten to at most WOLFE_C2 of its start
+# (0.9, the usual choice for quasi-Newton methods: loose, so that t = 1 is nearly always taken)
+WOLFE_C2 = 0.9
+# the most trial points one search spends (each a pass over X); far more than the few it needs
+MAX_TRIALS = 60
+
+
+def wolfe(objective: Objective, at: Iterate, step: Array) -> Iterate | None:
+    """A point theta - t step satisfying the strong Wolfe conditions, with its loss and gradient;
+    None where none is found (the slope along the step is then within rounding of flat).
+
+    With phi(t) = L(theta - t step), phi'(t) = -g(theta - t step).step < 0 at t = 0:
+        sufficient decrease   phi(t) <= phi(0) + C t phi'(0) + slack        (Armijo's, C = ARMIJO_C)
+        curvature             |phi'(t)| <= WOLFE_C2 |phi'(0)|
+    The loss is convex, so phi' grows with t: a t where phi' is still below -WOLFE_C2 |phi'(0)| is
+    too short, one where it is above WOLFE_C2 |phi'(0)| (or where the trial overflows, or fails
+    the decrease test) too long. The search doubles t from 1 until it has a too-long end, then
+    narrows [short, long] by the secant of phi' (exact where phi is quadratic, as it nearly is close
+    to the optimum), kept within the middle 80%. It steers by the slope, not the loss: near the
+    optimum the changes of the loss sink below its rounding long before its slope does, and the
+    decrease test, with the slack of `backtrack`, only has to hold.
+    """
+    f0 = at.loss
+    slack = loss_slack(f0)
+    dphi0 = -float(at.grad @ step)  # < 0 for a descent direction
+    if not dphi0 < 0:
+        return None
+    band = WOLFE_C2 * -dphi0
+    short = (0.0, dphi0)  # (t, phi'(t)): too short
+    long: tuple[float, float] | None = None
+    t = 1.0
+    for _ in range(MAX_TRIALS):
+        theta = at.theta - t * step
+        try:
+            f, g = objective.loss_and_gradient(theta)
+            dphi = -float(g @ step)
+        except ValueError:  # the trial sends the logits past float64: too long
+            f, dphi = math.inf, math.inf
+        if not f <= f0 + ARMIJO_C * t * dphi0 + slack or dphi > band:
+            long = (t, dphi)
+        elif dphi < -band:
+            short = (t, dphi)
+        else:
+            return Iterate(theta, f, g)
+        if long is None:
+            t *= 2.0
+            continue
+        (ts, ds), (tl, dl) = short, long
+        if tl - ts <= 4 * EPS * tl:
+            return None  # t can no longer be told apart from the ends
+        t = 0.5 * (ts + tl)
+        if math.isfinite(dl) and dl > ds:
+            secant = ts - ds * (tl - ts) / (dl - ds)  # the zero of the line through phi'
+            margin = 0.1 * (tl - ts)
+            t = min(max(secant, ts + margin), tl - margin)
     return None

@@ -1,0 +1,261 @@
+"""L-BFGS and Newton-CG: both twins run the same update rules; both reach Newton's optimum on data
+of every regime; every accepted L-BFGS step passes the strong Wolfe conditions; their options are
+checked; separable data are reported as for the other solvers."""
+
+import itertools
+import warnings
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import manual
+import reference
+from manual.solvers import SOLVERS
+from manual.solvers.line_search import ARMIJO_C, WOLFE_C2, loss_slack
+from tests.strategies import FIT_REGIMES, Problem, regime_data
+from tests.tolerances import EPS, twin_loss_scale
+
+NEW_SOLVERS = ["lbfgs", "newton-cg"]
+TWINS = [manual, reference]
+TOL = 1e-10
+# the contract's agreement of the twins' losses, relative, over their first iterations
+TWIN_LOSS_RTOL = 1e-10
+TWIN_STEPS = 30
+# Regimes in which each solver's two twins are compared step by step. A run amplifies the
+# twins' rounding (TWIN_RTOL of the gradient and of H u) by the condition number of the Hessian
+# seen along its directions; conjugate gradients, which build d from many products H p, amplify it
+# by as much as cond(H) ~ 1e8 on scaled and offset columns (measured: 1e-10 to 3e-8 of the loss),
+# so Newton-CG's twins are compared on data whose Hessian is well conditioned.
+TWIN_REGIMES = {"lbfgs": FIT_REGIMES, "newton-cg": ["plain", "collinear"]}
+
+
+def _quiet(fit: Any, X: np.ndarray, y: np.ndarray, **kwargs: Any) -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", manual.LogregWarning)
+        return fit(X, y, **kwargs)
+
+
+@settings(max_examples=12)
+@given(
+    st.sampled_from([(s, k) for s in NEW_SOLVERS for k in TWIN_REGIMES[s]]),
+    st.sampled_from([(40, 5), (300, 2)]),
+    st.integers(0, 2**32 - 1),
+    st.sampled_from([0.0, 1e-2]),
+)
+def test_the_twins_losses_agree_over_the_first_iterations(
+    solver_kind: tuple[str, str], shape: tuple[int, int], seed: int, l2: float
+) -> None:
+    solver, kind = solver_kind
+    X, y = regime_data(kind, *shape, seed)
+    runs = [_quiet(t.fit, X, y, solver=solver, tol=0.0, max_iter=TWIN_STEPS, l2=l2) for t in TWINS]
+    m, r = runs
+    assert m.n_iter == r.n_iter == TWIN_STEPS
+    assert np.all(np.abs(m.losses - r.losses) <= TWIN_LOSS_RTOL * r.losses), (
+        np.abs(m.losses - r.losses) / r.losses
+    ).max()
+
+
+def _newton_optimum(X: np.ndarray, y: np.ndarray, l2: float) -> tuple[np.ndarray, np.ndarray]:
+    """Newton's optimum and the map A from standardized parameters theta_s to theta = A theta_s.
+
+    With X = Xs diag(sd) + mean, z = Xs (w * sd) + (b + mean.w): theta_s = (w * sd, b + mean.w) is
+    the same model on the standardized columns, where the Hessian is well conditioned. At l2 = 0
+    Newton runs there (the same loss, exactly), and its optimum is carried back by A."""
+    mean, sd = X.mean(axis=0), X.std(axis=0)
+    d = X.shape[1]
+    A = np.eye(d + 1)
+    A[np.arange(d), np.arange(d)] = 1.0 / sd
+    A[d, :d] = -mean / sd  # b = b_s - mean . (w_s / sd)
+    if l2 == 0.0:
+        res = manual.fit((X - mean) / sd, y, solver="newton", tol=TOL / 100)
+        theta = A @ np.append(res.w, res.b)
+    else:
+        res = manual.fit(X, y, solver="newton", tol=TOL, l2=l2)
+        theta = np.append(res.w, res.b)
+    assert res.converged
+    return theta, A
+
+
+@settings(max_examples=20)
+@given(
+    st.sampled_from(NEW_SOLVERS),
+    st.sampled_from(FIT_REGIMES),
+    st.sampled_from([(300, 2), (300, 5)]),
+    st.integers(0, 2**32 - 1),
+    st.sampled_from([0.0, 1e-2]),
+    st.booleans(),
+)
+def test_each_reaches_the_gradient_tolerance_and_newtons_optimum(
+    solver: str, kind: str, shape: tuple[int, int], seed: int, l2: float, far: bool
+) -> None:
+    """||g||inf <= 1e-10, and the optimum that Newton reaches, as far as the two gradients determine
+    it: in the standardized parameters theta_s (theta = A theta_s), where the Hessian H_s = A' H A
+    has its smallest eigenvalue lambda well away from 0, strong convexity gives
+    ||theta_s - theta_s*|| <= ||g_s|| / lambda, g_s = A' g; a factor 2 for the Hessian's change
+    between the two points. A far start puts the logits near +-30."""
+    X, y = regime_data(kind, *shape, seed)
+    d = X.shape[1]
+    w0 = None
+    if far:
+        w0 = 30.0 * np.random.default_rng(seed).standard_normal(d) / (X.std(axis=0) * np.sqrt(d))
+    res = _quiet(manual.fit, X, y, solver=solver, tol=TOL, l2=l2, max_iter=5000, w0=w0)
+    assert res.converged and res.grad_norms[-1] <= TOL and not res.separable
+    theta_n, A = _newton_optimum(X, y, l2)
+    theta = np.append(res.w, res.b)
+    H_s = A.T @ manual.hessian(theta_n[:-1], theta_n[-1], X, y, l2) @ A
+    lam = float(np.linalg.eigvalsh(H_s)[0])
+
+    def g_s(t: np.ndarray) -> float:
+        gw, gb = manual.gradient(t[:-1], t[-1], X, y, l2)
+        return float(np.linalg.norm(A.T @ np.append(gw, gb)))
+
+    radius = 2.0 * (g_s(theta) + g_s(theta_n)) / lam
+    distance = float(np.linalg.norm(np.linalg.solve(A, theta - theta_n)))
+    assert distance <= radius, (distance, radius)
+    # and the loss: Newton's, to the rounding of the two losses ((d + 8) EPS of their scale, as in
+    # test_gd_with_lr_below_one_over_L_never_increases_the_loss) and the second-order change
+    # lambda_max(H_s) radius^2 / 2 <= radius^2 (the curvature p (1 - p) <= 1/4 on standardized
+    # columns)
+    rounding = sum(
+        (d + 8) * EPS * twin_loss_scale(Problem(w=t[:-1], b=float(t[-1]), X=X, y=y, l2=l2))
+        for t in (theta, theta_n)
+    )
+    newton_loss = manual.loss(theta_n[:-1], theta_n[-1], X, y, l2)
+    assert abs(res.losses[-1] - newton_loss) <= rounding + radius * radius * (1 + l2)
+
+
+@settings(max_examples=15)
+@given(
+    st.sampled_from(FIT_REGIMES),
+    st.integers(0, 2**32 - 1),
+    st.sampled_from([0.0, 1e-2]),
+    st.sampled_from([1, 3, 10]),
+)
+def test_every_accepted_lbfgs_step_passes_the_strong_wolfe_conditions(
+    kind: str, seed: int, l2: float, memory: int
+) -> None:
+    """For each step s = theta_{k+1} - theta_k (s = -t d):
+    L_{k+1} <= L_k + C g_k.s + slack (Armijo's, with the loss's rounding slack), and
+    |g_{k+1}.s| <= WOLFE_C2 |g_k.s| (strong curvature; scale-free in t)."""
+    X, y = regime_data(kind, 300, 4, seed)
+    seen: list[tuple[np.ndarray, float, np.ndarray]] = []
+
+    def record(k: int, w: np.ndarray, b: float, loss: float, gw: np.ndarray, gb: float) -> None:
+        seen.append((np.append(w, b), loss, np.append(gw, gb)))
+
+    res = _quiet(
+        manual.fit, X, y, solver="lbfgs", tol=TOL, l2=l2, max_iter=300, memory=memory,
+        callback=record,
+    )  # fmt: skip
+    assert len(seen) == res.n_iter + 1
+    for (theta0, f0, g0), (theta1, f1, g1) in itertools.pairwise(seen):
+        s = theta1 - theta0
+        assert f1 <= f0 + ARMIJO_C * float(g0 @ s) + loss_slack(f0)
+        assert abs(float(g1 @ s)) <= WOLFE_C2 * abs(float(g0 @ s))
+
+
+def test_lbfgs_with_memory_one_or_ten_reaches_the_same_optimum() -> None:
+    """The memory changes the path, not the optimum (nor the loss, beyond its rounding)."""
+    X, y = regime_data("plain", 300, 5, 1)
+    a = manual.fit(X, y, solver="lbfgs", tol=TOL, memory=1, max_iter=5000)
+    b = manual.fit(X, y, solver="lbfgs", tol=TOL, memory=10)
+    assert a.converged and b.converged
+    assert abs(a.losses[-1] - b.losses[-1]) <= loss_slack(b.losses[-1])
+
+
+def test_newton_cg_never_forms_the_hessian() -> None:
+    """Newton-CG uses H only through hvp: a Hessian that raises cannot stop it."""
+    from manual.binary import BinaryLoss
+    from manual.linear import LinearObjective
+    from manual.solvers import NewtonCG, minimize
+
+    class NoHessian(LinearObjective):
+        def hessian(self, theta: np.ndarray) -> np.ndarray:
+            raise AssertionError("the Hessian was formed")
+
+    X, y = regime_data("plain", 300, 5, 2)
+    run = minimize(NoHessian(BinaryLoss, X, y, 0.0), np.zeros(6), NewtonCG(), max_iter=50, tol=TOL)
+    assert run.converged
+
+
+@pytest.mark.parametrize("solver", NEW_SOLVERS)
+@pytest.mark.parametrize("gap", [1.0, 0.0])
+def test_separable_data_warn(solver: str, gap: float) -> None:
+    rng = np.random.default_rng(3)
+    x = np.concatenate([-rng.uniform(0, 1, 40) - gap / 2, rng.uniform(0, 1, 40) + gap / 2])
+    X = np.column_stack([x, rng.standard_normal(80)])
+    y = (x > 0).astype(float)
+    for twin in TWINS:
+        with pytest.warns(manual.SeparationWarning):
+            res = twin.fit(X, y, solver=solver, max_iter=500)
+        assert res.separable and np.all(np.isfinite(res.w)) and np.isfinite(res.b)
+    with warnings.catch_warnings():  # a penalty makes the optimum finite: no warning
+        warnings.simplefilter("error", manual.LogregWarning)
+        assert manual.fit(X, y, solver=solver, l2=0.1).converged
+
+
+@pytest.mark.parametrize("twin", TWINS, ids=["manual", "reference"])
+@pytest.mark.parametrize(
+    ("kwargs", "kind", "name"),
+    [
+        ({"memory": 0}, ValueError, "memory"),
+        ({"memory": -3}, ValueError, "memory"),
+        ({"memory": 2.5}, TypeError, "memory"),
+        ({"cg_tol": 0.0}, ValueError, "cg_tol"),
+        ({"cg_tol": 1.0}, ValueError, "cg_tol"),
+        ({"cg_tol": -0.5}, ValueError, "cg_tol"),
+        ({"cg_tol": np.nan}, ValueError, "cg_tol"),
+        ({"cg_tol": "0.1"}, TypeError, "cg_tol"),
+        ({"cg_max_iter": 0}, ValueError, "cg_max_iter"),
+        ({"cg_max_iter": 3.0}, TypeError, "cg_max_iter"),
+    ],
+)
+def test_bad_solver_options_are_refused_naming_the_argument(
+    twin: Any, kwargs: dict, kind: type[Exception], name: str
+) -> None:
+    X, y = regime_data("plain", 20, 2, 0)
+    for solver in NEW_SOLVERS:
+        with pytest.raises(kind) as err:
+            twin.fit(X, y, solver=solver, **kwargs)
+        assert str(err.value).startswith(f"{name} must"), str(err.value)
+
+
+def test_train_script_offers_every_solver() -> None:
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "scripts" / "train.py"
+    spec = importlib.util.spec_from_file_location("train_for_solvers", path)
+    assert spec is not None and spec.loader is not None
+    train = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(train)
+    for solver in SOLVERS:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", manual.LogregWarning)
+            assert train.main(["--solver", solver, "--no-check"]) == 0
+
+
+@given(st.integers(0, 2**32 - 1), st.integers(1, 6), st.integers(1, 8))
+def test_two_loop_satisfies_the_secant_equation_of_the_newest_pair(
+    seed: int, m: int, d: int
+) -> None:
+    """On a quadratic with Hessian A (y_i = A s_i), the L-BFGS matrix H_k maps the newest y to the
+    newest s: H_k y_k = s_k, BFGS's secant equation (the last update is exactly the one that
+    imposes it). A's eigenvalues lie in [1, 2], so the two loops' m (4 d + 4) operations err by at
+    most ~ 8 m d EPS cond(A) relative: 64 m d EPS leaves a factor 4."""
+    from manual.solvers.lbfgs import two_loop
+
+    rng = np.random.default_rng(seed)
+    Q, _ = np.linalg.qr(rng.standard_normal((d, d)))
+    A = Q @ np.diag(rng.uniform(1.0, 2.0, d)) @ Q.T
+    pairs = []
+    for _ in range(m):
+        s = rng.standard_normal(d)
+        y = A @ s
+        pairs.append((s, y, 1.0 / float(s @ y)))
+    s, y, _ = pairs[-1]
+    got = two_loop(y, pairs)
+    assert np.max(np.abs(got - s)) <= 64 * m * d * EPS * np.max(np.abs(s))
