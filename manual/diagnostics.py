@@ -38,6 +38,23 @@ def warn_if_no_optimum(
     """Warn (SeparationWarning) where L has no finite optimum; True if so.
 
     present: how many of the n_classes classes occur in y."""
+    return examine(objective, theta, losses, n_classes, present, stalled=False)[0]
+
+
+def examine(
+    objective: LinearObjective,
+    theta: Array,
+    losses: Array,
+    n_classes: int,
+    present: int,
+    *,
+    stalled: bool,
+) -> tuple[bool, float | None]:
+    """(no_optimum, rounding) after a run, in at most one pass over X: warns (SeparationWarning)
+    where L has no finite optimum; and where the solver `stalled`, the rounding level of the
+    gradient at theta (`survey`), that says whether the stall is the optimum.
+
+    present: how many of the n_classes classes occur in y."""
     if present < n_classes:
         missing = "one class only" if present == 1 else f"{present} of {n_classes} classes"
         warn(
@@ -46,8 +63,14 @@ def warn_if_no_optimum(
             "the intercept); the weights returned are finite only because the run stopped",
             SeparationWarning,
         )
-        return True
-    if objective.l2 == 0.0 and separates(objective, theta, losses):
+        return True, None
+    margins = objective.l2 == 0.0 and not _low_loss(objective, losses)
+    separated, rounding = (
+        survey(objective, theta, margins=margins, rounding=stalled)
+        if margins or stalled
+        else (None, None)
+    )
+    if objective.l2 == 0.0 and (separated or _low_loss(objective, losses)):
         warn(
             "the data are linearly separable: some (w, b) puts every sample on its own side, so "
             "the loss goes to 0 as ||w|| grows and the maximum-likelihood weights do not exist. "
@@ -55,8 +78,8 @@ def warn_if_no_optimum(
             "add a penalty l2 > 0 for a unique finite optimum.",
             SeparationWarning,
         )
-        return True
-    return False
+        return True, rounding
+    return False, rounding
 
 
 def separates(objective: LinearObjective, theta: Array, losses: Array) -> bool:
@@ -67,17 +90,59 @@ def separates(objective: LinearObjective, theta: Array, losses: Array) -> bool:
       2 (d + 1) EPS (|X_i| @ |W| + |b|). Any margin counts, however thin.
     One pass over X, a block of rows at a time (no n x d temporary).
     """
-    n = objective.n
-    if float(np.min(losses)) < math.log(2.0) / n * (1 - 1e-12):
+    if _low_loss(objective, losses):
         return True
+    return bool(survey(objective, theta, margins=True, rounding=False)[0])
+
+
+def _low_loss(objective: LinearObjective, losses: Array) -> bool:
+    return float(np.min(losses)) < math.log(2.0) / objective.n * (1 - 1e-12)
+
+
+def survey(
+    objective: LinearObjective, theta: Array, *, margins: bool, rounding: bool
+) -> tuple[bool | None, float | None]:
+    """One pass over X at theta for what a finished run needs to know:
+
+    margins   whether every sample is strictly on its side, beyond the rounding of its logit
+              (None if not asked; the pass ends at the first block with a sample that is not,
+              when nothing else is asked)
+    rounding  a bound on the rounding of the computed gradient, max_j of
+                  [ sum_i |X1_ij| (gamma |r_i| + |d2l/dz2_i| dz_i) ] / n + EPS l2 |W_j|
+              with r_i = dl/dz_i, dz_i = (d + 2) EPS (|X_i| @ |W| + |b|) the rounding of the
+              logit, gamma = (log2(rows) + blocks + 2) EPS that of the sums over samples: a
+              gradient norm within it is zero as far as float64 can tell at these weights
+              (None if not asked)
+    """
     W, b = objective.coefficients(theta)
     eps = float(np.finfo(np.float64).eps)
+    n, rows = objective.n, objective.rows
+    gamma = (math.log2(rows) + math.ceil(n / rows) + 2) * eps
+    separated = True if margins else None
+    bound = np.zeros(objective.shape) if rounding else None
     for Xb, yb in objective.blocks():
         z = objective.logits(Xb, W, b)
-        size = (np.abs(Xb) @ np.abs(W) + np.abs(b)).reshape(len(Xb), -1).max(axis=1)
-        if not np.all(objective.per_sample.margin(z, yb) > 2 * (objective.d + 1) * eps * size):
-            return False
-    return True
+        A = np.abs(Xb)
+        size = A @ np.abs(W) + np.abs(b)  # |X_i| @ |W| + |b|: the scale of z_i's rounding
+        if separated:
+            scale = size.reshape(len(Xb), -1).max(axis=1)
+            ok = objective.per_sample.margin(z, yb) > 2 * (objective.d + 1) * eps * scale
+            separated = bool(np.all(ok))
+            if not separated and bound is None:
+                break
+        if bound is not None:
+            _, r = objective.per_sample.value_and_derivative(z, yb)
+            dz = (objective.d + 2) * eps * size
+            with np.errstate(over="ignore"):  # an infinite bound says: no digit is known
+                dr = (
+                    gamma * np.abs(r) + np.abs(objective.per_sample.curvature_times(z, yb, dz))
+                ) / n
+                bound[:-1] += A.T @ dr
+                bound[-1] += dr.sum(axis=0)
+    if bound is None:
+        return separated, None
+    bound[:-1] += eps * objective.l2 * np.abs(W)
+    return separated, float(np.max(bound))
 
 
 def advice(
@@ -88,16 +153,29 @@ def advice(
     tol: float,
     stalled: bool,
     lr_given: bool,
+    rounding: float | None = None,
 ) -> str:
-    """The ConvergenceWarning's text: what happened, and what to try."""
+    """The ConvergenceWarning's text: what happened, and what to try.
+
+    rounding: where the solver stalled, the rounding level of the gradient at the final weights
+    (`survey`): the optimum is called reached only where the gradient norm is within it."""
     head = (
         f"{solver} stopped after {len(losses) - 1} steps with gradient norm {norms[-1]:.3e} "
         f"> tol = {tol:.3e}: "
     )
+    if stalled and (rounding is None or norms[-1] <= rounding):
+        known = "" if rounding is None else f" (its rounding at these weights: {rounding:.1e})"
+        return head + (
+            f"no step lowers the loss beyond its rounding, and the gradient is zero to within "
+            f"its own rounding{known}; the optimum is reached as far as float64 can tell, so tol "
+            "is below what this data set allows"
+        )
     if stalled:
         return head + (
-            "no step lowers the loss beyond its rounding; the optimum is reached as far as "
-            "float64 can tell, so tol is below what this data set allows"
+            "no step lowers the loss beyond its rounding, yet the gradient norm is "
+            f"{norms[-1] / rounding:.1e} times its own rounding ({rounding:.1e}): this is NOT the "
+            "optimum. The features' offsets or scales defeat float64 here: centre and scale the "
+            "columns of X (for example to mean 0 and sd 1) and fit again"
         )
     if solver == "gd":
         rises = np.diff(losses) > np.array([loss_slack(float(f)) for f in losses[:-1]])

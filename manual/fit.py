@@ -20,10 +20,10 @@ import numpy as np
 from manual.binary import BinaryLoss
 from manual.categories import ConvergenceWarning, warn
 from manual.checks import Array, as_features, as_labels, as_scalar, as_weights
-from manual.diagnostics import advice, warn_if_no_optimum
-from manual.linear import LinearObjective, lipschitz_of
+from manual.diagnostics import advice, examine
+from manual.linear import Centring, LinearObjective, lipschitz_of
 from manual.options import FitOptions
-from manual.solvers import Iterate, Objective, minimize
+from manual.solvers import Iterate, Objective, Solver, Trajectory, minimize
 
 # callback(k, w, b, loss, grad_w, grad_b) at every iterate k = 0, 1, ..., n_iter: for printing or
 # recording in scripts (the library itself never prints). It must not change w.
@@ -109,19 +109,15 @@ def make_fit(
                     k, at.theta[:-1], float(at.theta[-1]), at.loss, at.grad[:-1], float(at.grad[-1])
                 )
 
-        run = minimize(
-            make_objective(X, y, options.l2),
-            theta0,
-            solver_,
-            max_iter=options.max_iter,
-            tol=options.tol,
-            callback=report if callback is not None else None,
-        )
+        run = _run(make_objective, X, y, options, theta0, solver_, report, callback is not None)
         checker = LinearObjective(BinaryLoss, X, y, options.l2)
         present = int(np.any(y == 0)) + int(np.any(y == 1))
-        no_optimum = warn_if_no_optimum(checker, run.theta, run.losses, 2, present)
+        unfinished = not run.converged and options.tol > 0
+        no_optimum, rounding = examine(
+            checker, run.theta, run.losses, 2, present, stalled=unfinished and run.stalled
+        )
         lr_used = getattr(solver_, "lr", None)
-        if not no_optimum and not run.converged and options.tol > 0:
+        if not no_optimum and unfinished:
             warn(
                 advice(
                     options.solver,
@@ -131,6 +127,7 @@ def make_fit(
                     options.tol,
                     run.stalled,
                     lr_given=options.lr is not None,
+                    rounding=rounding,
                 ),
                 ConvergenceWarning,
             )
@@ -147,6 +144,53 @@ def make_fit(
         )
 
     return fit
+
+
+def _run(
+    make_objective: Callable[[Array, Array, float], Objective],
+    X: Array,
+    y: Array,
+    options: FitOptions,
+    theta0: Array,
+    solver: Solver,
+    report: Callable[[int, Iterate], None],
+    reporting: bool,
+) -> Trajectory:
+    """The solver's run, on centred features where its steps do not depend on the coordinates
+    (Newton: `manual.linear.Centring`), on X itself otherwise (gd's update rule is the
+    contract's, in the user's coordinates). Either way the trajectory is in the user's (w, b)."""
+    invariant = getattr(solver, "affine_invariant", False)
+    centring = Centring(X, (X.shape[1] + 1,)) if invariant else None
+    start = None if centring is None else centring.inward(theta0)
+    if centring is None or start is None:
+        return minimize(
+            make_objective(X, y, options.l2),
+            theta0,
+            solver,
+            max_iter=options.max_iter,
+            tol=options.tol,
+            callback=report if reporting else None,
+        )
+    to_user = centring.outward
+
+    def outward(at: Iterate) -> Iterate:
+        theta, grad = to_user(at.theta, at.grad)
+        if not (np.all(np.isfinite(theta)) and np.all(np.isfinite(grad))):
+            raise ValueError(
+                "the intercept b = b_c - mean(X) @ w overflows float64 at these weights; "
+                "centre X (subtract each column's mean) before fitting"
+            )
+        return Iterate(theta, at.loss, grad)
+
+    return minimize(
+        make_objective(centring.X, y, options.l2),
+        start,
+        solver,
+        max_iter=options.max_iter,
+        tol=options.tol,
+        callback=report if reporting else None,
+        outward=outward,
+    )
 
 
 fit = make_fit(lambda X, y, l2: LinearObjective(BinaryLoss, X, y, l2))

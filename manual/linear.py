@@ -193,6 +193,47 @@ class LinearObjective:
         return 1 if len(self.shape) == 1 else self.shape[1]
 
 
+class Centring:
+    """The same model on centred features: z = X W + b = (X - mu) W + (b + mu W).
+
+    The intercept is unpenalized, so coef_c = [W; b + mu W] on X - mu is an exact
+    reparametrization: same logits, same loss, same penalty. Its point is the rounding. A feature
+    with a large offset (years near 2000, timestamps near 1.7e9) makes its column nearly parallel
+    to the intercept's, and the Hessian in (w, b) as ill-conditioned as (offset / spread)^2 (1e16
+    at 1e4 + u): its smallest direction is lost before any solve sees it. On X - mu the two are
+    orthogonal to first order, and the weights come back exactly by b = b_c - mu W.
+
+    The chain rule of the map A: coef -> coef_c gives the user's gradient from the centred one:
+        dL/dW = dL_c/dW + mu (dL_c/db)'         dL/db = dL_c/db
+    """
+
+    def __init__(self, X: Array, shape: tuple[int, ...]) -> None:
+        with np.errstate(over="ignore", invalid="ignore"):  # a sum past the largest float
+            mu = np.mean(X, axis=0)
+        if not np.all(np.isfinite(mu)):
+            # the mid-range instead, halved before the sum: |x - mu| <= max |x|, never overflows
+            mu = X.max(axis=0) / 2 + X.min(axis=0) / 2
+        self.mu: Array = mu
+        self.shape = shape
+        self.X = X - mu  # x - mu: within one rounding of the exact difference
+
+    def inward(self, theta: Array) -> Array | None:
+        """coef_c = [W; b + mu W], flat; None where mu W overflows."""
+        coef = theta.reshape(self.shape).copy()
+        with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+            coef[-1] = coef[-1] + self.mu @ coef[:-1]
+        return coef.ravel() if np.all(np.isfinite(coef)) else None
+
+    def outward(self, theta_c: Array, grad_c: Array) -> tuple[Array, Array]:
+        """(theta, dL/dtheta) in the user's coordinates, from the centred ones."""
+        coef = theta_c.reshape(self.shape).copy()
+        grad = grad_c.reshape(self.shape).copy()
+        with np.errstate(over="ignore", invalid="ignore"):  # checked by the caller
+            coef[-1] = coef[-1] - self.mu @ coef[:-1]
+            grad[:-1] = grad[:-1] + np.multiply.outer(self.mu, grad[-1])
+        return coef.ravel(), grad.ravel()
+
+
 def lipschitz_of(X: Array, l2: float, curvature_bound: float) -> float:
     """curvature_bound * lambda_max(X1' X1) / n + l2, X1 = [X, 1], without overflow on the way.
 

@@ -138,3 +138,42 @@ def directions(d: int) -> st.SearchStrategy[np.ndarray]:
         return v / np.linalg.norm(v)
 
     return st.integers(0, 2**32 - 1).map(unit)
+
+
+# --- raw columns, as real tables hold them -----------------------------------------------------
+# Each kind: (offset, spread) of the column, values offset + spread * u, u in [-1, 1]. The model
+# behind the labels is drawn on the standardized column, so that the classes overlap whatever the
+# units (the optimum exists) and every column matters.
+RAW_KINDS: dict[str, tuple[float, float]] = {
+    "year": (2000.0, 30.0),  # years, 2000 +- 30
+    "timestamp": (1.7e9, 1e6),  # seconds since 1970, 1.7e9 +- 1e6
+    "income": (5e5, 4.9e5),  # incomes, 1e4 .. 1e6
+    "micro": (0.0, 1e-6),  # micro-units
+    "centred": (0.0, 1.0),  # a well-scaled column beside them
+}
+RAW_SHAPES = [(200, 1), (300, 2), (300, 3)]
+
+
+@dataclass(frozen=True)
+class RawData:
+    X: np.ndarray  # (n, d) raw columns
+    y: np.ndarray  # (n,) 0/1, both classes, overlapping
+    kinds: tuple[str, ...]
+
+    def __repr__(self) -> str:
+        return f"RawData(n={self.X.shape[0]}, kinds={self.kinds})"
+
+
+@st.composite
+def raw_data(draw: st.DrawFn) -> RawData:
+    """Raw columns of the kinds above (offsets up to 1.7e9, spreads from 1e-6 to 5e5), labels
+    from a logistic model with coefficients in [-1.5, 1.5] on the standardized columns."""
+    n, d = draw(st.sampled_from(RAW_SHAPES))
+    kinds = tuple(draw(st.sampled_from(sorted(RAW_KINDS))) for _ in range(d))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    U = rng.uniform(-1.0, 1.0, (n, d))
+    beta = rng.uniform(-1.5, 1.5, d)
+    y = (rng.random(n) < 1.0 / (1.0 + np.exp(-(U @ beta * 1.7 - 0.3)))).astype(np.float64)
+    offsets = np.array([RAW_KINDS[k][0] for k in kinds])
+    spreads = np.array([RAW_KINDS[k][1] for k in kinds])
+    return RawData(X=offsets + spreads * U, y=y, kinds=kinds)

@@ -302,9 +302,12 @@ def test_a_final_iterate_with_every_margin_beyond_rounding_certifies_separation(
 
 
 def test_newton_direction_is_the_minimum_norm_solution() -> None:
-    """d = H^+ g: for a positive definite H it solves H d = g; for a singular H it solves
-    H d = P g (P the projection on H's range) and has no component in H's null space; the
-    cutoff is relative to lambda_max, so scaling H by c scales d by 1 / c."""
+    """The minimum norm in the scale of H's diagonal: d = s^-1 Hs^+ (g / s), s = sqrt(diag H).
+    For a positive definite H it solves H d = g; for a singular H and g in H's range (a linear
+    model's gradient always is) it still solves H d = g, and s * d has no component in Hs's null
+    space s * null(H) (the least ||s * d||). The cutoff is relative to Hs, whose diagonal is 1:
+    scaling H by c scales d by 1 / c, and scaling coordinate j by c_j (H -> C H C, g -> C g)
+    scales d_j by 1 / c_j, at any condition number."""
     from manual.solvers.newton import newton_direction
 
     rng = np.random.default_rng(9)
@@ -315,13 +318,15 @@ def test_newton_direction_is_the_minimum_norm_solution() -> None:
     S = B @ B.T  # rank 3 of 5
     lam, V = np.linalg.eigh(S)
     null = V[:, lam < 1e-10 * lam.max()]
-    g5 = rng.standard_normal(5)
+    g5 = S @ rng.standard_normal(5)  # in S's range
     d = newton_direction(S, g5)
-    assert np.abs(null.T @ d).max() <= 1e-12 * np.abs(d).max()
-    Pg = g5 - null @ (null.T @ g5)
-    assert_within("H d = P g", S @ d, Pg, 1e-12 * np.abs(g5).max())
+    assert np.abs(null.T @ (np.diagonal(S) * d)).max() <= 1e-12 * np.abs(np.diagonal(S) * d).max()
+    assert_within("H d = g", S @ d, g5, 1e-12 * np.abs(g5).max())
     for c in (1e-200, 1e-8, 1e8, 1e200):
         assert_within("scaled", newton_direction(c * S, g5) * c, d, 1e-12 * np.abs(d).max())
+    units = np.array([1e-10, 1.0, 1e10, 1e100, 1e-100])  # a feature's units, one per coordinate
+    CSC = S * units[:, None] * units[None, :]
+    assert_within("units", newton_direction(CSC, units * g5) * units, d, 1e-12 * np.abs(d).max())
     assert np.array_equal(newton_direction(np.zeros((2, 2)), np.ones(2)), np.zeros(2))
 
 

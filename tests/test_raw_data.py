@@ -1,0 +1,152 @@
+"""Raw features as real tables hold them (years, timestamps, incomes, micro-units, features scaled
+by 1e10 or 1e100), far starts and extreme values: the optimum against statsmodels', no wrong
+answer called an optimum, no RuntimeWarning (the suite makes them errors), no raw exception.
+
+The oracle: statsmodels' Logit on the standardized columns (X - m) / sd, mapped back exactly by
+the maximum-likelihood estimate's equivariance, w = beta / sd and b = c - m @ w. (Fitted on the raw
+columns, statsmodels itself is off at such scales.)"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import statsmodels.api as sm
+from hypothesis import given, settings
+
+import manual
+import reference
+from tests.strategies import RawData, raw_data
+from tests.tolerances import ORACLE_LOSS_RTOL, ORACLE_RTOL
+
+
+def _oracle(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float, np.ndarray, float]:
+    """(w, b, standard errors (d + 1,), mean loss) of the maximum-likelihood fit, via statsmodels
+    on standardized columns."""
+    m, sd = X.mean(axis=0), X.std(axis=0)
+    Z = (X - m) / sd
+    res = sm.Logit(y, sm.add_constant(Z, prepend=False, has_constant="add")).fit(
+        method="newton", tol=1e-14, maxiter=200, disp=0
+    )
+    beta, c = res.params[:-1], res.params[-1]
+    w = beta / sd
+    b = c - m @ w
+    # covariance of (w, b) = A cov(beta, c) A', A the linear map (beta, c) -> (w, b)
+    d = X.shape[1]
+    A = np.zeros((d + 1, d + 1))
+    A[np.arange(d), np.arange(d)] = 1.0 / sd
+    A[d, :d] = -m / sd
+    A[d, d] = 1.0
+    se = np.sqrt(np.diag(A @ res.cov_params() @ A.T))
+    return w, float(b), se, float(-res.llf / len(y))
+
+
+def _rel(got: np.ndarray, want: np.ndarray) -> float:
+    got, want = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
+    return float(np.max(np.abs(got - want) / np.abs(want)))
+
+
+def _assert_optimum(twin, X: np.ndarray, y: np.ndarray, **kwargs) -> None:
+    """twin.fit with Newton reaches statsmodels' optimum (loss to ORACLE_LOSS_RTOL, coefficients
+    to ORACLE_RTOL); a ConvergenceWarning may only say that tol is below float64's reach."""
+    w, b, _, loss = _oracle(X, y)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always", manual.LogregWarning)
+        res = twin.fit(X, y, solver="newton", **kwargs)
+    for warning in record:
+        assert issubclass(warning.category, manual.ConvergenceWarning), warning.message
+        assert "optimum is reached as far as float64 can tell" in str(warning.message)
+    assert abs(res.losses[-1] - loss) <= ORACLE_LOSS_RTOL * loss, (res.losses[-1], loss)
+    assert _rel(np.append(res.w, res.b), np.append(w, b)) <= ORACLE_RTOL, (res.w, res.b, w, b)
+
+
+def _issue_data(n: int = 500) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    u = rng.uniform(-1, 1, n)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(2 * u - 0.5)))).astype(float)
+    return u, y
+
+
+@pytest.mark.parametrize("twin", [manual, reference])
+@pytest.mark.parametrize(
+    "column",
+    [
+        lambda u: 1e4 + u,  # an offset 1e4 times the spread: cond(H) ~ 1e16 in (w, b)
+        lambda u: 1.7e9 + 1e6 * u,  # timestamps
+        lambda u: u * 1e10,  # a scale of 1e10
+        lambda u: 2000.0 + 30.0 * u,  # years
+    ],
+    ids=["1e4+u", "timestamps", "u*1e10", "years"],
+)
+def test_newton_reaches_the_optimum_on_offset_and_scaled_columns(twin, column) -> None:
+    u, y = _issue_data()
+    _assert_optimum(twin, column(u)[:, None], y)
+
+
+@pytest.mark.parametrize("twin", [manual, reference])
+def test_newton_reaches_the_optimum_with_two_features_scaled_1e100(twin) -> None:
+    u, y = _issue_data()
+    v = np.random.default_rng(1).standard_normal(len(u))
+    _assert_optimum(twin, np.column_stack([u, v]) * 1e100, y)
+
+
+@pytest.mark.parametrize("twin", [manual, reference])
+@pytest.mark.parametrize("w0", [1e150, -1e150, 1e300 / 12])
+def test_newton_from_a_far_start_reaches_the_optimum(twin, w0: float) -> None:
+    """From w0 = 1e150 (every logit ~1e150, the curvature 0 at every sample) Newton reaches the
+    optimum that a start from 0 reaches, in a few dozen steps (the loss is near its linear
+    asymptote there: the step towards theta = 0 lowers it in proportion)."""
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((200, 5))
+    y = (rng.random(200) < manual.sigmoid(X @ np.array([1.0, -0.5, 0.0, 0.3, 2.0]))).astype(float)
+    _assert_optimum(twin, X, y, w0=np.full(5, w0))
+    assert manual.fit(X, y, solver="newton", w0=np.full(5, w0)).n_iter <= 50
+
+
+@settings(max_examples=12)
+@given(raw_data())
+def test_newton_reaches_the_optimum_on_raw_columns(data: RawData) -> None:
+    """Years, timestamps, incomes and micro-units side by side, as they come."""
+    _assert_optimum(manual, data.X, data.y)
+
+
+@settings(max_examples=4)
+@given(raw_data())
+def test_the_twins_newton_reaches_the_optimum_on_raw_columns(data: RawData) -> None:
+    _assert_optimum(reference, data.X, data.y)
+
+
+def test_a_stall_above_the_gradients_rounding_is_not_called_the_optimum() -> None:
+    """Where the solver stalls with a gradient far above its own rounding, the warning says that
+    this is not the optimum; at the rounding level it says the optimum is reached."""
+    from manual.diagnostics import advice
+
+    losses, norms = np.array([1.0, 0.9]), np.array([1.0, 0.5])
+    far = advice("newton", None, losses, norms, 1e-8, True, lr_given=False, rounding=1e-9)
+    near = advice("newton", None, losses, norms, 1e-8, True, lr_given=False, rounding=1.0)
+    assert "NOT the optimum" in far and "reached" not in far
+    assert "optimum is reached as far as float64 can tell" in near
+
+
+def test_the_gradients_rounding_bounds_the_difference_of_two_exact_ways() -> None:
+    """The rounding level that `survey` reports bounds what float64 can tell: the gradient at the
+    same (w, b) computed on centred columns and mapped back (a different rounding of the same
+    number) differs from the raw one by less than it."""
+    from manual.binary import BinaryLoss
+    from manual.diagnostics import survey
+    from manual.linear import Centring, LinearObjective
+
+    u, y = _issue_data()
+    X = (1.7e9 + 1e6 * u)[:, None]
+    w, b, _, _ = _oracle(X, y)
+    theta = np.append(w, b)
+    raw = LinearObjective(BinaryLoss, X, y, 0.0)
+    _, rounding = survey(raw, theta, margins=False, rounding=True)
+    centring = Centring(X, (2,))
+    inner = centring.inward(theta)
+    assert inner is not None
+    centred = LinearObjective(BinaryLoss, centring.X, y, 0.0).gradient(inner)
+    mapped = centring.outward(inner, centred)[1]
+    assert rounding is not None
+    assert np.max(np.abs(raw.gradient(theta) - mapped)) <= rounding
