@@ -105,6 +105,7 @@ def assert_within(name: str, got: ArrayLike, want: ArrayLike, bound: ArrayLike) 
             f"(got {g[i]!r}, want {t[i]!r})"
         )
 
+
 # --- the optimum against statsmodels' -----------------------------------------------------------
 # Both sides stop at a gradient of ~1e-10 or below, at a well-conditioned optimum (in centred and
 # standardized coordinates); the parameters then agree to ~cond * 1e-10, far inside 1e-6.
