@@ -47,7 +47,13 @@ def as_real_array(name: str, value: Any) -> Array:
     if arr.dtype == object and all(
         isinstance(v, numbers.Real) and not isinstance(v, bool) for v in arr.flat
     ):
-        arr = arr.astype(np.float64)
+        try:
+            arr = arr.astype(np.float64)
+        except OverflowError:  # a Python int such as 10**400: beyond float64
+            raise ValueError(
+                f"{name} must be finite in float64, got an int beyond its largest value "
+                f"({np.finfo(np.float64).max:.3e})"
+            ) from None
     if arr.dtype.kind not in _REAL_KINDS:
         what = "complex numbers" if arr.dtype.kind == "c" else f"dtype {arr.dtype}"
         raise TypeError(f"{name} must hold real numbers (float64), got an array of {what}")
@@ -174,6 +180,17 @@ def check_logits(z: Array) -> Array:
             f"(largest finite float is {np.finfo(np.float64).max:.3e}); rescale X or w"
         )
     return z
+
+
+def check_finite(what: str, value: Array) -> Array:
+    """Refuse a derivative that overflowed float64 (a gradient, Hessian or Hessian-vector
+    product), with the same words in both twins."""
+    if not np.all(np.isfinite(value)):
+        raise ValueError(
+            f"X, w, b and l2 give a {what} that overflows float64; rescale X (for example to "
+            "standard deviation 1) or the weights"
+        )
+    return value
 
 
 def check_loss(value: float, w: Array, l2: float) -> float:

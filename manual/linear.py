@@ -31,7 +31,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from manual.checks import Array, check_logits
+from manual.checks import Array, check_finite, check_logits
 
 # Rows per block: 4096 x d float64 fits in a 1 MiB L2 cache up to d = 32, in L3 beyond
 # (scripts/bench.py measures the choice; 2048 to 16384 rows are within 10% of each other).
@@ -141,10 +141,12 @@ class LinearObjective:
             # dL/dZ_i = (dl/dZ_i) / n, divided before the products: X.T @ (p - y) at features
             # near 1e306 overflows where the mean does not
             r = r / n
-            gW += Xb.T @ r  # dL/dW = X.T @ dL/dZ
-            gb += r.sum(axis=0)  # dL/db = sum_i dL/dZ_i
+            with np.errstate(over="ignore", invalid="ignore"):  # refused by _finite below
+                gW += Xb.T @ r  # dL/dW = X.T @ dL/dZ
+                gb += r.sum(axis=0)  # dL/db = sum_i dL/dZ_i
         if self.l2:
-            gW += self.l2 * W  # d/dW (l2 / 2) ||W||^2 = l2 W
+            with np.errstate(over="ignore", invalid="ignore"):  # refused by _finite below
+                gW += self.l2 * W  # d/dW (l2 / 2) ||W||^2 = l2 W
         return total, _finite("gradient", grad.ravel())
 
     def hessian(self, theta: Array) -> Array:
@@ -159,14 +161,17 @@ class LinearObjective:
                 # one logit a sample: H = (X1)' diag(h) (X1) = B' B, B = sqrt(h) X1, a Gram
                 # matrix, positive semi-definite by construction
                 B = np.sqrt(h)[:, None] * X1
-                H += B.T @ B
+                with np.errstate(over="ignore", invalid="ignore"):  # refused by _finite below
+                    H += B.T @ B
             else:
                 # K logits a sample: H[(j, k), (j', k')] = sum_i X1_ij X1_ij' h_i[k, k']
                 K = h.shape[1]
-                H += np.einsum("ij,ikl,im->jkml", X1, h, X1, optimize=True).reshape(
-                    (d + 1) * K, (d + 1) * K
-                )
-        H = 0.5 * (H + H.T)  # symmetric to the last bit, whatever order the products summed in
+                with np.errstate(over="ignore", invalid="ignore"):  # refused by _finite below
+                    H += np.einsum("ij,ikl,im->jkml", X1, h, X1, optimize=True).reshape(
+                        (d + 1) * K, (d + 1) * K
+                    )
+        with np.errstate(over="ignore", invalid="ignore"):  # refused by _finite below
+            H = 0.5 * (H + H.T)  # symmetric to the last bit, whatever order the products summed in
         w_block = np.arange(self.size - self._intercepts())
         H[w_block, w_block] += self.l2  # (l2 / 2) ||W||^2 adds l2 on the W block's diagonal
         return _finite("Hessian", H)
@@ -182,11 +187,13 @@ class LinearObjective:
             z = self.logits(Xb, W, b)
             with np.errstate(over="ignore", invalid="ignore"):  # refused below, not warned
                 dz = Xb @ U_W + u_b  # the logits' change along u
-            a = self.per_sample.curvature_times(z, yb, dz) / n
-            oW += Xb.T @ a
-            ob += a.sum(axis=0)
+            with np.errstate(over="ignore", invalid="ignore"):  # refused by _finite below
+                a = self.per_sample.curvature_times(z, yb, dz) / n
+                oW += Xb.T @ a
+                ob += a.sum(axis=0)
         if self.l2:
-            oW += self.l2 * U_W
+            with np.errstate(over="ignore", invalid="ignore"):  # refused by _finite below
+                oW += self.l2 * U_W
         return _finite("Hessian-vector product", out.ravel())
 
     def _intercepts(self) -> int:
@@ -257,9 +264,4 @@ def lipschitz_of(X: Array, l2: float, curvature_bound: float) -> float:
 
 
 def _finite(what: str, value: Array) -> Array:
-    if not np.all(np.isfinite(value)):
-        raise ValueError(
-            f"X, w, b and l2 give a {what} that overflows float64; rescale X (for example to "
-            "standard deviation 1) or the weights"
-        )
-    return value
+    return check_finite(what, value)

@@ -191,3 +191,111 @@ def test_standard_errors_refuse_constant_and_collinear_columns() -> None:
     for other in (np.full(50, 1e155), x):
         with pytest.raises(ValueError, match="singular Fisher information"):
             manual.standard_errors([0.1, 0.0], 0.0, np.column_stack([x, other]), y)
+
+
+# --- extreme values ---------------------------------------------------------------------------
+def test_the_gradient_is_exact_up_to_logits_of_708_and_to_the_subnormal_spacing_beyond() -> None:
+    """At x = 3.3e150, y = 0: up to |z| = 708 the term x (p - y) is exact to a few ulps (ELEMENTWISE
+    rounding of p, times one product); beyond, p is subnormal and the term is exact to x times
+    the subnormal spacing 2^-1074 (binary.gradient's docstring states both)."""
+    import mpmath
+
+    from scripts import exact
+    from tests.tolerances import ELEMENTWISE_RTOL
+
+    spacing = 2.0**-1074
+    x = 2.0**500  # 3.3e150: z = x * (z / x) exactly
+    for z in (-700.0, -708.0, -709.0, -744.0, -745.0):
+        X, y, w = np.array([[x]]), np.array([0.0]), np.array([z / x])
+        got = manual.gradient(w, 0.0, X, y)[0][0]
+        want = float(exact.objective(w, 0.0, X, y, 0.0)[1][0])
+        if z >= -708.0:
+            assert abs(got - want) <= ELEMENTWISE_RTOL * abs(want), (z, got, want)
+        else:
+            assert abs(got - want) <= x * spacing, (z, got, want)
+    assert mpmath.mp.dps > 0
+
+
+def test_no_runtime_warning_at_extreme_scales() -> None:
+    """lipschitz at X * 1e154 (its value ~1e307), gd's default step and Newton at X * 1e150: finite
+    answers, no LinAlgError, no RuntimeWarning (the suite turns them into errors)."""
+    rng = np.random.default_rng(5)
+    Xn = rng.standard_normal((100, 2))
+    y = (rng.random(100) < manual.sigmoid(Xn @ np.array([1.0, -1.0]))).astype(float)
+    L = manual.lipschitz(Xn * 1e154)
+    # lambda_max([X, 1e-154]' [X, 1e-154] / n) / 4, scaled back by (1e154)^2
+    X1 = np.column_stack([Xn, np.full(100, 1e-154)])
+    want = np.linalg.eigvalsh(X1.T @ X1 / 100)[-1] / 4 * 1e154 * 1e154
+    assert abs(L / want - 1) <= 1e-12
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", manual.ConvergenceWarning)
+        gd = manual.fit(Xn * 1e150, y, max_iter=50)
+    assert np.all(np.diff(gd.losses) <= 4 * np.finfo(float).eps * gd.losses[:-1])
+    _assert_optimum(manual, Xn * 1e150, y)
+
+
+@pytest.mark.parametrize("twin", [manual, reference])
+def test_derivatives_that_overflow_are_refused_in_both_twins(twin) -> None:
+    """A Hessian at features of 1e155 (entries ~1e310) and a gradient with l2 = 1e308 at weights
+    of 1e10: a ValueError that says so, never inf, NaN or a RuntimeWarning."""
+    rng = np.random.default_rng(6)
+    X = rng.standard_normal((20, 2))
+    y = (np.arange(20) % 2).astype(float)
+    with pytest.raises(ValueError, match="Hessian that overflows float64"):
+        twin.hessian(np.full(2, 1e-155), 0.0, X * 1e155, y)
+    with pytest.raises(ValueError, match="gradient that overflows float64"):
+        twin.gradient(np.full(2, 1e10), 0.0, X, y, l2=1e308)
+    with pytest.raises(ValueError, match="Hessian-vector product that overflows float64"):
+        twin.hvp(np.full(2, 1e-155), 0.0, X * 1e155, y, np.ones(2), 0.0)
+    # the mean gradient where the sum X.T @ (p - y) alone would overflow: finite, as manual's
+    big = np.full((5000, 1), 1e306)
+    half = (np.arange(5000) % 2).astype(float)
+    assert np.isfinite(twin.gradient([0.0], 0.0, big, half)[0]).all()
+
+
+# --- hostile arguments ---------------------------------------------------------------------------
+HUGE = 10**400  # a Python int beyond float64
+
+
+@pytest.mark.parametrize("twin", [manual, reference])
+@pytest.mark.parametrize("arg", ["X", "y", "b", "l2", "w"])
+def test_an_int_beyond_float64_is_refused_by_name(twin, arg: str) -> None:
+    kwargs = {"w": [0.0], "b": 0.0, "X": [[1.0], [2.0]], "y": [0, 1], "l2": 0.0}
+    kwargs[arg] = {"X": [[HUGE], [1]], "y": [HUGE, 1], "w": [HUGE]}.get(arg, HUGE)
+    for function in (twin.loss, twin.gradient, twin.hessian):
+        with pytest.raises(ValueError, match=f"^{arg} must be finite in float64"):
+            function(**kwargs)
+
+
+@pytest.mark.parametrize("twin", [manual, reference])
+def test_fit_and_predict_refuse_an_int_beyond_float64_by_name(twin) -> None:
+    X, y = np.array([[0.0], [1.0], [2.0], [3.0]]), np.array([0.0, 1.0, 0.0, 1.0])
+    for arg in ("tol", "lr", "l2", "b0"):
+        with pytest.raises(ValueError, match=f"^{arg} must be finite in float64"):
+            twin.fit(X, y, **{arg: HUGE})
+    with pytest.raises(ValueError, match=r"^threshold must be finite in float64"):
+        twin.predict(X, [1.0], 0.0, threshold=HUGE)
+
+
+def test_fit_refuses_a_bad_start_or_callback_before_any_pass_over_x(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A wrong-shape w0 is named w0; a callback that cannot be called is refused before X is
+    read (no pass over X, counted at LinearObjective.blocks)."""
+    from manual.linear import LinearObjective
+
+    passes = [0]
+    blocks = LinearObjective.blocks
+
+    def counted(self: LinearObjective) -> object:
+        passes[0] += 1
+        return blocks(self)
+
+    monkeypatch.setattr(LinearObjective, "blocks", counted)
+    X, y = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0]]), np.array([0.0, 1.0, 1.0])
+    for twin in (manual, reference):
+        with pytest.raises(ValueError, match=r"^w0 must have shape \(d,\) = \(2,\)"):
+            twin.fit(X, y, w0=np.zeros(3))
+        with pytest.raises(TypeError, match=r"^callback must be callable"):
+            twin.fit(X, y, callback=5)
+    assert passes[0] == 0
