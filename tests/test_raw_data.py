@@ -142,7 +142,7 @@ def test_the_gradients_rounding_bounds_the_difference_of_two_exact_ways() -> Non
     w, b, _, _ = _oracle(X, y)
     theta = np.append(w, b)
     raw = LinearObjective(BinaryLoss, X, y, 0.0)
-    _, rounding = survey(raw, theta, margins=False, rounding=True)
+    rounding = survey(raw, theta, margins=False, rounding=True).rounding
     centring = Centring(X, (2,))
     inner = centring.inward(theta)
     assert inner is not None
