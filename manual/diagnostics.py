@@ -233,7 +233,9 @@ def survey(
     # the margins m_i(theta) are known to (d + 2) EPS |x1_i| @ |theta|: c.|r| < 1 less that
     slack = 2 * (d + 2) * eps * float(c @ np.abs(theta))
     if np.any(v != 0) and float(c @ np.abs(theta - v)) < 1.0 - slack:
-        gap = math.sqrt(max(float(v @ G @ v), 0.0))
+        # |x1_i @ v| <= sqrt(v' G v) on B, plus the rounding of v_b - shift @ v_w below
+        moved = float(np.abs(shift) @ np.abs(v[:-1]))
+        gap = math.sqrt(max(float(v @ G @ v), 0.0)) + (d + 2) * eps * (moved + abs(v[-1]))
         v[-1] -= shift @ v[:-1]
         return Survey(separated, rounded, v, gap)
     return Survey(separated, rounded)
@@ -335,5 +337,9 @@ def separation(X: Any, y: Any, *, max_iter: int = 100) -> Separation:
     if found.separated or _low_loss(objective, run.losses):
         return Separation("complete", user(run.theta))
     if found.direction is not None:
-        return Separation("quasi-complete", user(found.direction), found.gap)
+        v = found.direction
+        # the map to the user's intercept, v_b - mu @ v_w, rounds by EPS (|mu| @ |v_w| + |v_b|)
+        moved = float(np.abs(centring.mu) @ np.abs(v[:-1])) + abs(float(v[-1]))
+        eps = float(np.finfo(np.float64).eps)
+        return Separation("quasi-complete", user(v), found.gap + 2 * eps * moved)
     return Separation("none found", None)

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 
 import manual
 import reference
-from tests.strategies import RawData, raw_data
+from tests.strategies import RawData, quasi_separated_data, raw_data
 from tests.tolerances import ORACLE_LOSS_RTOL, ORACLE_RTOL
 
 
@@ -299,3 +299,69 @@ def test_fit_refuses_a_bad_start_or_callback_before_any_pass_over_x(
         with pytest.raises(TypeError, match=r"^callback must be callable"):
             twin.fit(X, y, callback=5)
     assert passes[0] == 0
+
+
+# --- data without a finite optimum -----------------------------------------------------------
+def _assert_certificate(X: np.ndarray, y: np.ndarray, v_w: np.ndarray, v_b: float, gap: float):
+    """Along (v_w, v_b) no sample's loss rises and some fall: every margin
+    (2 y_i - 1)(x_i @ v_w + v_b) >= 0 and some > 0, each to within its rounding
+    (d + 2) EPS (|x_i| @ |v_w| + |v_b|) plus the certificate's gap."""
+    eps = np.finfo(float).eps
+    margins = np.where(y > 0.5, 1.0, -1.0) * (X @ v_w + v_b)
+    rounding = (X.shape[1] + 2) * eps * (np.abs(X) @ np.abs(v_w) + abs(v_b)) + gap
+    assert np.all(margins >= -rounding), np.min(margins + rounding)
+    assert np.any(margins > rounding)
+
+
+def test_quasi_complete_separation_is_warned_with_a_checked_direction() -> None:
+    """Six points on a line, two of them at x = 0 with both labels: no finite optimum; both twins'
+    Newton warn, and `separation` gives the direction (w, b) = (1, 0) up to a factor."""
+    from manual.diagnostics import separation
+
+    X, y = np.array([[-2.0], [-1.0], [0.0], [0.0], [1.0], [2.0]]), np.array([0, 0, 0, 1, 1, 1.0])
+    for twin in (manual, reference):
+        with pytest.warns(manual.SeparationWarning, match="quasi-completely separated"):
+            assert twin.fit(X, y, solver="newton").separable
+    found = separation(X, y)
+    assert found.kind == "quasi-complete" and found.direction is not None
+    v_w, v_b = found.direction
+    _assert_certificate(X, y, v_w, v_b, found.gap)
+    assert abs(v_b) <= 1e-12 * abs(v_w[0])
+
+
+@settings(max_examples=8)
+@given(quasi_separated_data())
+def test_quasi_complete_separation_of_raw_columns_is_found(data: RawData) -> None:
+    """Boundaries at a year, a timestamp or an income, beside columns of other kinds: Newton's fit
+    warns (quasi-complete or complete: a drawn set can be separable outright), and `separation`
+    returns a direction that passes the certificate's test."""
+    from manual.diagnostics import separation
+
+    with pytest.warns(manual.SeparationWarning, match="separ"):
+        assert manual.fit(data.X, data.y, solver="newton").separable
+    found = separation(data.X, data.y)
+    assert found.kind in ("quasi-complete", "complete") and found.direction is not None
+    _assert_certificate(data.X, data.y, *found.direction, found.gap)
+
+
+@settings(max_examples=6)
+@given(raw_data())
+def test_overlapping_classes_have_no_certificate(data: RawData) -> None:
+    """Overlapping classes (a finite optimum exists, by statsmodels' fit): `separation` finds none,
+    and fit warns of none (test_newton_reaches_the_optimum_on_raw_columns)."""
+    from manual.diagnostics import separation
+
+    assert separation(data.X, data.y).kind == "none found"
+
+
+def test_separation_names_complete_separation_and_one_class() -> None:
+    from manual.diagnostics import separation
+
+    X = np.array([[-2.0, 1.0], [-1.0, 0.0], [1.0, 3.0], [2.0, -1.0]])
+    y = np.array([0.0, 0.0, 1.0, 1.0])
+    found = separation(X, y)
+    assert found.kind == "complete" and found.direction is not None
+    _assert_certificate(X, y, *found.direction, 0.0)
+    assert separation(X, np.ones(4)).kind == "one class"
+    with pytest.raises(ValueError, match=r"^y must hold labels 0 or 1"):
+        separation(X, [0, 1, 2, 1])
