@@ -156,11 +156,12 @@ def _run(
     report: Callable[[int, Iterate], None],
     reporting: bool,
 ) -> Trajectory:
-    """The solver's run, on centred features where its steps do not depend on the coordinates
-    (Newton: `manual.linear.Centring`), on X itself otherwise (gd's update rule is the
-    contract's, in the user's coordinates). Either way the trajectory is in the user's (w, b)."""
+    """The solver's run, on centred features scaled by a power of 2 where its steps do not
+    depend on the coordinates (Newton: `manual.linear.Centring`), on X itself otherwise (gd's
+    update rule is the contract's, in the user's coordinates). Either way the trajectory is in
+    the user's (w, b)."""
     invariant = getattr(solver, "affine_invariant", False)
-    centring = Centring(X, (X.shape[1] + 1,)) if invariant else None
+    centring = Centring(X, (X.shape[1] + 1,), scale=True, l2=options.l2) if invariant else None
     start = None if centring is None else centring.inward(theta0)
     if centring is None or start is None:
         return minimize(
@@ -183,7 +184,7 @@ def _run(
         return Iterate(theta, at.loss, grad)
 
     return minimize(
-        make_objective(centring.X, y, options.l2),
+        make_objective(centring.X, y, centring.l2),
         start,
         solver,
         max_iter=options.max_iter,

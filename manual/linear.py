@@ -201,20 +201,25 @@ class LinearObjective:
 
 
 class Centring:
-    """The same model on centred features: z = X W + b = (X - mu) W + (b + mu W).
+    """The same model on centred features: z = X W + b = ((X - mu) / c)(c W) + (b + mu W).
 
-    The intercept is unpenalized, so coef_c = [W; b + mu W] on X - mu is an exact
-    reparametrization: same logits, same loss, same penalty. Its point is the rounding. A feature
-    with a large offset (years near 2000, timestamps near 1.7e9) makes its column nearly parallel
-    to the intercept's, and the Hessian in (w, b) as ill-conditioned as (offset / spread)^2 (1e16
-    at 1e4 + u): its smallest direction is lost before any solve sees it. On X - mu the two are
-    orthogonal to first order, and the weights come back exactly by b = b_c - mu W.
+    The intercept is unpenalized, so coef_c = [c W; b + mu W] on (X - mu) / c is an exact
+    reparametrization: same logits, same loss, and the same penalty with l2_c = l2 / c^2. Its
+    point is the rounding. A feature with a large offset (years near 2000, timestamps near 1.7e9)
+    makes its column nearly parallel to the intercept's, and the Hessian in (w, b) as
+    ill-conditioned as (offset / spread)^2 (1e16 at 1e4 + u): its smallest direction is lost
+    before any solve sees it. On X - mu the two are orthogonal to first order, and the weights
+    come back exactly by b = b_c - mu W. With `scale`, c is a power of 2 near max |X - mu| (1
+    where l2 / c^2 would leave the normal floats), so that no entry of the Hessian overflows at
+    features of 1e155 (dividing by a power of 2 is exact).
 
     The chain rule of the map A: coef -> coef_c gives the user's gradient from the centred one:
-        dL/dW = dL_c/dW + mu (dL_c/db)'         dL/db = dL_c/db
+        dL/dW = c dL_c/dW + mu (dL_c/db)'         dL/db = dL_c/db
     """
 
-    def __init__(self, X: Array, shape: tuple[int, ...]) -> None:
+    def __init__(
+        self, X: Array, shape: tuple[int, ...], *, scale: bool = False, l2: float = 0.0
+    ) -> None:
         with np.errstate(over="ignore", invalid="ignore"):  # a sum past the largest float
             mu = np.mean(X, axis=0)
         if not np.all(np.isfinite(mu)):
@@ -222,13 +227,24 @@ class Centring:
             mu = X.max(axis=0) / 2 + X.min(axis=0) / 2
         self.mu: Array = mu
         self.shape = shape
-        self.X = X - mu  # x - mu: within one rounding of the exact difference
+        Xc = X - mu  # x - mu: within one rounding of the exact difference
+        c = 1.0
+        if scale:
+            top = float(np.max(np.abs(Xc), initial=0.0))
+            c = 2.0 ** round(math.log2(top)) if top > 0 else 1.0
+            l2_c = l2 / c / c if l2 else 0.0
+            if l2 and not (np.finfo(np.float64).tiny <= l2_c < np.finfo(np.float64).max):
+                c = 1.0
+        self.c = c
+        self.l2 = l2 / c / c
+        self.X = Xc / c if c != 1.0 else Xc
 
     def inward(self, theta: Array) -> Array | None:
-        """coef_c = [W; b + mu W], flat; None where mu W overflows."""
+        """coef_c = [c W; b + mu W], flat; None where it overflows."""
         coef = theta.reshape(self.shape).copy()
         with np.errstate(over="ignore", invalid="ignore"):  # checked just below
             coef[-1] = coef[-1] + self.mu @ coef[:-1]
+            coef[:-1] = coef[:-1] * self.c
         return coef.ravel() if np.all(np.isfinite(coef)) else None
 
     def outward(self, theta_c: Array, grad_c: Array) -> tuple[Array, Array]:
@@ -236,8 +252,9 @@ class Centring:
         coef = theta_c.reshape(self.shape).copy()
         grad = grad_c.reshape(self.shape).copy()
         with np.errstate(over="ignore", invalid="ignore"):  # checked by the caller
+            coef[:-1] = coef[:-1] / self.c
             coef[-1] = coef[-1] - self.mu @ coef[:-1]
-            grad[:-1] = grad[:-1] + np.multiply.outer(self.mu, grad[-1])
+            grad[:-1] = grad[:-1] * self.c + np.multiply.outer(self.mu, grad[-1])
         return coef.ravel(), grad.ravel()
 
 

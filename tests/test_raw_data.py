@@ -24,21 +24,25 @@ from tests.tolerances import ORACLE_LOSS_RTOL, ORACLE_RTOL
 def _oracle(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float, np.ndarray, float]:
     """(w, b, standard errors (d + 1,), mean loss) of the maximum-likelihood fit, via statsmodels
     on standardized columns."""
-    m, sd = X.mean(axis=0), X.std(axis=0)
-    Z = (X - m) / sd
+    # each column first divided by a power of 2 near its max |x| (exact), so that the mean and
+    # the sd neither overflow (1e300) nor underflow (1e-300); w and b map back the same way
+    p2 = 2.0 ** np.round(np.log2(np.abs(X).max(axis=0)))
+    Xs = X / p2
+    m, sd = Xs.mean(axis=0), Xs.std(axis=0)
+    Z = (Xs - m) / sd
+    m, sd = m * p2, sd * p2
     res = sm.Logit(y, sm.add_constant(Z, prepend=False, has_constant="add")).fit(
         method="newton", tol=1e-14, maxiter=200, disp=0
     )
     beta, c = res.params[:-1], res.params[-1]
     w = beta / sd
     b = c - m @ w
-    # covariance of (w, b) = A cov(beta, c) A', A the linear map (beta, c) -> (w, b)
-    d = X.shape[1]
-    A = np.zeros((d + 1, d + 1))
-    A[np.arange(d), np.arange(d)] = 1.0 / sd
-    A[d, :d] = -m / sd
-    A[d, d] = 1.0
-    se = np.sqrt(np.diag(A @ res.cov_params() @ A.T))
+    # covariance of (w, b) = A cov(beta, c) A', A the linear map (beta, c) -> (w, b):
+    # var(w_j) = var(beta_j) / sd_j^2 (as a square root: sd_j^2 alone may overflow), and
+    # var(b) = a' cov a with a = (-m / sd, 1)
+    cov = np.asarray(res.cov_params())
+    a = np.append(-m / sd, 1.0)
+    se = np.append(np.sqrt(np.diagonal(cov)[:-1]) / sd, np.sqrt(a @ cov @ a))
     return w, float(b), se, float(-res.llf / len(y))
 
 
@@ -365,3 +369,36 @@ def test_separation_names_complete_separation_and_one_class() -> None:
     assert separation(X, np.ones(4)).kind == "one class"
     with pytest.raises(ValueError, match=r"^y must hold labels 0 or 1"):
         separation(X, [0, 1, 2, 1])
+
+
+@pytest.mark.parametrize("twin", [manual, reference])
+@pytest.mark.parametrize("scale", [1e-300, 1e-170, 1e155, 1e300])
+def test_newton_reaches_the_optimum_at_extreme_feature_scales(twin, scale: float) -> None:
+    """Columns of 1e-300 to 1e300 (the Hessian's entries would pass the largest float at 1e155):
+    Newton runs on the columns centred and divided by a power of 2, so that nothing overflows,
+    and reaches statsmodels' optimum."""
+    u, y = _issue_data(200)
+    v = np.random.default_rng(7).standard_normal(200)
+    _assert_optimum(twin, np.column_stack([u, v]) * scale, y)
+
+
+@pytest.mark.parametrize("twin", [manual, reference])
+@pytest.mark.parametrize(("offset", "scale"), [(2000.0, 30.0), (1.7e9, 1e6), (0.0, 1e100)])
+def test_penalized_newton_on_raw_columns_is_the_standardized_fit_mapped_back(
+    twin, offset: float, scale: float
+) -> None:
+    """An invariant: x = offset + scale u with l2 = l2_u scale^2 is the fit on u with l2_u, mapped
+    back by w = w_u / scale, b = b_u - offset w ((l2 / 2) ||w||^2 = (l2_u / 2) ||w_u||^2). The
+    well-scaled fit is the oracle for the raw one."""
+    u, y = _issue_data(300)
+    l2_u = 1e-2
+    want = manual.fit(u, y, solver="newton", l2=l2_u, tol=1e-12)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always", manual.LogregWarning)
+        got = twin.fit(offset + scale * u, y, solver="newton", l2=l2_u * scale**2)
+    for warning in record:  # only tol below what float64 allows at these units, if anything
+        assert "optimum is reached as far as float64 can tell" in str(warning.message)
+    w = want.w / scale
+    b = want.b - offset * float(w[0])
+    assert _rel(np.append(got.w, got.b), np.append(w, b)) <= ORACLE_RTOL
+    assert abs(got.losses[-1] - want.losses[-1]) <= ORACLE_LOSS_RTOL * want.losses[-1]
