@@ -53,7 +53,8 @@ def examine(
     present: int,
     *,
     stalled: bool,
-) -> tuple[bool, float | None]:
+    blind_below: float = 0.0,
+) -> tuple[bool, float | None, list[int] | None]:
     """(no_optimum, rounding) after a run, in at most one pass over X: warns (SeparationWarning)
     where L has no finite optimum; and where the solver `stalled`, the rounding level of the
     gradient at theta (`survey`), that says whether the stall is the optimum.
@@ -67,14 +68,24 @@ def examine(
             "the intercept); the weights returned are finite only because the run stopped",
             SeparationWarning,
         )
-        return True, None
+        return True, None, None
     unpenalized = objective.l2 == 0.0
     low = unpenalized and _low_loss(objective, losses)
     found = (
-        survey(objective, theta, margins=unpenalized and not low, rounding=stalled, quasi=True)
-        if unpenalized or stalled
+        survey(
+            objective,
+            theta,
+            margins=unpenalized and not low,
+            rounding=stalled,
+            quasi=True,
+            columns=blind_below > 0,
+        )
+        if unpenalized or stalled or blind_below > 0
         else Survey(None, None)
     )
+    blind = None
+    if found.columns is not None and objective.l2 == 0.0:
+        blind = [int(j) for j in np.flatnonzero(found.columns <= blind_below)]
     if low or (unpenalized and found.separated):
         warn(
             "the data are linearly separable: some (w, b) puts every sample on its own side, so "
@@ -83,7 +94,7 @@ def examine(
             "add a penalty l2 > 0 for a unique finite optimum.",
             SeparationWarning,
         )
-        return True, found.rounding
+        return True, found.rounding, blind
     if unpenalized and found.direction is not None:
         v = found.direction
         warn(
@@ -95,8 +106,8 @@ def examine(
             "add a penalty l2 > 0 for a unique finite optimum.",
             SeparationWarning,
         )
-        return True, found.rounding
-    return False, found.rounding
+        return True, found.rounding, blind
+    return False, found.rounding, blind
 
 
 def separates(objective: LinearObjective, theta: Array, losses: Array) -> bool:
@@ -132,12 +143,14 @@ class Survey:
                (2 y_i - 1)(x_i @ v_w + v_b) > 0 at the samples the run pushed to their side and
                = 0 at the others to within `gap` (DERIVATION.md, "When no finite optimum exists")
     gap        max_i |x1_i @ v| over those others: the rounding-level distance to the boundary
+    columns    max_i |X_ij| of each column j
     """
 
     separated: bool | None
     rounding: float | None
     direction: Array | None = None
     gap: float = 0.0
+    columns: Array | None = None  # max_i |X_ij| of each column j
 
 
 def survey(
@@ -147,6 +160,7 @@ def survey(
     margins: bool,
     rounding: bool,
     quasi: bool = False,
+    columns: bool = False,
 ) -> Survey:
     """One pass over X at theta for what a finished run needs to know:
 
@@ -178,6 +192,7 @@ def survey(
     G = np.zeros((d + 1, d + 1)) if quasi else None
     c, pushed = np.zeros(d + 1), 0
     shift: Array | None = None
+    top = np.zeros(d) if columns else None
     for Xb, yb in objective.blocks():
         z = objective.logits(Xb, W, b)
         A = np.abs(Xb)
@@ -186,8 +201,10 @@ def survey(
         if separated:
             scale = size.reshape(len(Xb), -1).max(axis=1)
             separated = bool(np.all(m > 2 * (d + 1) * eps * scale))
-            if not separated and bound is None and G is None:
+            if not separated and bound is None and G is None and top is None:
                 break
+        if top is not None:
+            top = np.maximum(top, A.max(axis=0))
         if bound is None and G is None:
             continue
         _, r = objective.per_sample.value_and_derivative(z, yb)
@@ -220,7 +237,7 @@ def survey(
         bound[:-1] += eps * objective.l2 * np.abs(W)
         rounded = float(np.max(bound))
     if G is None or shift is None or pushed == 0 or not np.all(np.isfinite(G)):
-        return Survey(separated, rounded)
+        return Survey(separated, rounded, columns=top)
     # theta in the shifted coordinates: (w, b + shift @ w); v is mapped back the same way
     with np.errstate(over="ignore", invalid="ignore"):
         theta = np.append(theta[:-1], theta[-1] + shift @ theta[:-1])
@@ -237,8 +254,8 @@ def survey(
         moved = float(np.abs(shift) @ np.abs(v[:-1]))
         gap = math.sqrt(max(float(v @ G @ v), 0.0)) + (d + 2) * eps * (moved + abs(v[-1]))
         v[-1] -= shift @ v[:-1]
-        return Survey(separated, rounded, v, gap)
-    return Survey(separated, rounded)
+        return Survey(separated, rounded, v, gap, top)
+    return Survey(separated, rounded, columns=top)
 
 
 def advice(

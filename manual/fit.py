@@ -113,10 +113,30 @@ def make_fit(
         checker = LinearObjective(BinaryLoss, X, y, options.l2)
         present = int(np.any(y == 0)) + int(np.any(y == 1))
         unfinished = not run.converged and options.tol > 0
-        no_optimum, rounding = examine(
-            checker, run.theta, run.losses, 2, present, stalled=unfinished and run.stalled
+        # gd's steps are not scale-free: a column whose entries are all below tol has a gradient
+        # below tol whatever its weight, and tol cannot tell whether that weight is optimal
+        blind_below = (
+            options.tol if run.converged and options.solver == "gd" and options.l2 == 0 else 0.0
+        )
+        no_optimum, rounding, blind = examine(
+            checker,
+            run.theta,
+            run.losses,
+            2,
+            present,
+            stalled=unfinished and run.stalled,
+            blind_below=blind_below,
         )
         lr_used = getattr(solver_, "lr", None)
+        if not no_optimum and blind:
+            warn(
+                f"gd reached tol = {options.tol:.3e}, but column(s) {blind} of X hold no "
+                "value above tol: their gradients |dL/dw_j| <= max |x_j| are below tol whatever "
+                "their weights, so tol cannot tell whether those weights are optimal. Scale the "
+                "columns (for example to sd 1), or use solver='newton', whose steps do not depend "
+                "on the columns' units",
+                ConvergenceWarning,
+            )
         if not no_optimum and unfinished:
             warn(
                 advice(

@@ -9,6 +9,8 @@ columns, statsmodels itself is off at such scales.)"""
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -419,26 +421,26 @@ def test_every_public_function_at_extreme_scales_answers_or_refuses_clearly(twin
         for offset in (0.0, 1.7e9):
             X = base * scale + offset * min(scale, 1e-9 * np.finfo(float).max / 1.7e9)
             w = np.array([1.0, -1.0]) / scale
-            calls = [
-                lambda X=X, w=w: twin.loss(w, 0.0, X, y),
-                lambda X=X, w=w: twin.gradient(w, 0.0, X, y, l2=1.0),
-                lambda X=X, w=w: twin.hessian(w, 0.0, X, y),
-                lambda X=X, w=w: twin.hvp(w, 0.0, X, y, w, 1.0),
-                lambda X=X, w=w: twin.predict_proba(X, w, 0.0),
-                lambda X=X: twin.fit(X, y, max_iter=20),
-                lambda X=X: twin.fit(X, y, solver="newton"),
+            calls: list[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] = [
+                (twin.loss, (w, 0.0, X, y), {}),
+                (twin.gradient, (w, 0.0, X, y), {"l2": 1.0}),
+                (twin.hessian, (w, 0.0, X, y), {}),
+                (twin.hvp, (w, 0.0, X, y, w, 1.0), {}),
+                (twin.predict_proba, (X, w, 0.0), {}),
+                (twin.fit, (X, y), {"max_iter": 20}),
+                (twin.fit, (X, y), {"solver": "newton"}),
             ]
             if twin is manual:
                 calls += [
-                    lambda X=X, w=w: manual.standard_errors(w, 0.0, X, y),
-                    lambda X=X: manual.lipschitz(X, 1.0),
-                    lambda X=X: separation(X, y, max_iter=20),
+                    (manual.standard_errors, (w, 0.0, X, y), {}),
+                    (manual.lipschitz, (X, 1.0), {}),
+                    (separation, (X, y), {"max_iter": 20}),
                 ]
-            for call in calls:
+            for function, args, kwargs in calls:
                 try:
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore", manual.LogregWarning)
-                        out = call()
+                        out = function(*args, **kwargs)
                 except ValueError as err:
                     assert "must" in str(err) or "overflow" in str(err) or "singular" in str(err)
                     continue
@@ -451,3 +453,16 @@ def test_every_public_function_at_extreme_scales_answers_or_refuses_clearly(twin
                     values = np.append(*values)
                 assert np.all(np.isfinite(np.asarray(values, dtype=float)))
     assert answered > 0
+
+
+def test_gd_says_when_tol_cannot_see_a_tiny_column() -> None:
+    """Columns of ~1e-170: |dL/dw_j| <= max |x_j| is below tol at every w_j, so gd "reaches" tol
+    at weights far from the optimum (~1e170): it says so. Newton, whose steps do not depend on
+    the units, reaches the optimum itself and says nothing."""
+    rng = np.random.default_rng(9)
+    X = rng.standard_normal((100, 2))
+    y = (rng.random(100) < manual.sigmoid(X @ np.array([1.0, -1.0]))).astype(float)
+    for twin in (manual, reference):
+        with pytest.warns(manual.ConvergenceWarning, match=r"column\(s\) \[0, 1\] of X hold no"):
+            assert twin.fit(X * 1e-170, y).converged
+    _assert_optimum(manual, X * 1e-170, y)
