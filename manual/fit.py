@@ -39,7 +39,8 @@ class FitResult:
     grad_norms  max(|dL/dw|, |dL/db|) at every iterate: (n_iter + 1,)
     n_iter      steps taken
     converged   whether the gradient norm reached tol
-    separable   whether the data were found to have no finite optimum (separable, or one class)
+    separable   whether the data were found to have no finite optimum (completely or
+                quasi-completely separable at l2 = 0, or one class), with a certificate
     solver, lr  the solver, and the step size used by "gd" (None for the others)
     """
 
@@ -87,8 +88,9 @@ def make_fit(
         when max(|dL/dw|, |dL/db|) <= tol, or after max_iter steps (tol = 0: exactly max_iter
         steps). Starts from w0 (default zeros) and b0; calls callback(k, w, b, loss, grad_w,
         grad_b) at every iterate if given. Warns `ConvergenceWarning` when max_iter ends the run
-        first, and `SeparationWarning` where no finite optimum exists (separable data at l2 = 0,
-        or one class only at any l2).
+        first, and `SeparationWarning` where no finite optimum exists (complete or quasi-complete
+        separation at l2 = 0, or one class only at any l2; DERIVATION.md, "When no finite
+        optimum exists").
         """
         X = as_features(X)
         n, d = X.shape

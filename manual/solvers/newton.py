@@ -10,6 +10,11 @@ floating point the solve would depend on them, through H's condition number; it 
 coordinates where H has a unit diagonal (Jacobi equilibration, below), where a feature's units no
 longer matter. (A feature's offset is the other half of the story: `fit` runs this solver on
 centred features, since the intercept is unpenalized and centring is an exact reparametrization.)
+
+Far from the optimum (a start at 1e150) the loss is near its linear asymptote and the step goes
+straight towards theta = 0; near it, a step whose promised decrease is below the loss's rounding
+and that does not halve the gradient means the gradient is at its own rounding level: the solver
+stops there (`step` returns None), and `fit` says whether that level is the optimum's.
 """
 
 from __future__ import annotations
