@@ -466,3 +466,27 @@ def test_gd_says_when_tol_cannot_see_a_tiny_column() -> None:
         with pytest.warns(manual.ConvergenceWarning, match=r"column\(s\) \[0, 1\] of X hold no"):
             assert twin.fit(X * 1e-170, y).converged
     _assert_optimum(manual, X * 1e-170, y)
+
+
+def test_the_penalty_meets_a_subnormal_l2_before_it_can_underflow() -> None:
+    """(l2 / 2) ||w||^2 at l2 = 5e-324 (2^-1074) and w = 1e200 is 2.47e76, not 0: l2 meets the
+    large ||w|| first. Exact: 2^-1074 * 1e200 * 1e200 / 2 (plus log 2, far below its ulp), to a
+    few roundings. (Not the JAX twin's: XLA on the CPU flushes a subnormal l2 to 0.)"""
+    got = manual.loss([1e200], 0.0, [[0.0]], [0.0], l2=5e-324)
+    want = (5e-324 * 1e200) * 1e200 / 2
+    assert abs(got - want) <= 8 * np.finfo(float).eps * want
+
+
+def test_a_rise_of_a_few_ulps_at_the_default_step_is_not_called_too_large() -> None:
+    """With lr = 1 / L (not given) the loss cannot rise beyond its rounding: the advice never
+    blames lr; with a given lr and a real rise, it does."""
+    from manual.diagnostics import advice
+
+    eps = np.finfo(float).eps
+    ulps = np.array([0.5, 0.5 * (1 + 3 * eps), 0.5 * (1 + 6 * eps), 0.4])
+    norms = np.full(4, 1e-3)
+    default = advice("gd", 0.1, ulps, norms, 1e-8, False, lr_given=False)
+    assert "too large" not in default
+    risen = np.array([0.5, 0.7, 0.6, 0.4])
+    assert "too large" in advice("gd", 10.0, risen, norms, 1e-8, False, lr_given=True)
+    assert "too large" not in advice("gd", 10.0, ulps, norms, 1e-8, False, lr_given=True)
