@@ -111,7 +111,12 @@ def loss(w: Any, b: Any, X: Any, y: Any, l2: Any = 0.0) -> float:
 def gradient(w: Any, b: Any, X: Any, y: Any, l2: Any = 0.0) -> tuple[Array, float]:
     """(dL/dw, dL/db) = (X.T @ (p - y) / n + l2 * w,  mean(p - y)),  p = sigmoid(X @ w + b).
 
-    Returns `(grad_w, grad_b)`: a float64 array of shape (d,) and a float.
+    Returns `(grad_w, grad_b)`: a float64 array of shape (d,) and a float. Each term
+    x_ij (p_i - y_i) / n is exact to a few ulps where |z_i| <= 708. Beyond, p_i - y_i (~exp(-|z_i|)
+    where the sample is on its side) is below the smallest normal float, 2.2e-308, and keeps
+    fewer bits: the term is then exact to an absolute 4.9e-324 |x_ij| / n, its subnormal spacing
+    carried by x_ij (at x = 1e150 and z = -744, a term of 1e-173 known to 30%). No other term of
+    a gradient that large is that small, unless every sample is that far on its side.
     """
     w, b, X, y, l2 = as_problem(w, b, X, y, l2)
     g = _objective(X, y, l2).gradient(_theta(w, b))

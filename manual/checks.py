@@ -182,6 +182,17 @@ def check_logits(z: Array) -> Array:
     return z
 
 
+def check_finite(what: str, value: Array) -> Array:
+    """Refuse a derivative that overflowed float64 (a gradient, Hessian or Hessian-vector
+    product), with the same words in both twins."""
+    if not np.all(np.isfinite(value)):
+        raise ValueError(
+            f"X, w, b and l2 give a {what} that overflows float64; rescale X (for example to "
+            "standard deviation 1) or the weights"
+        )
+    return value
+
+
 def check_loss(value: float, w: Array, l2: float) -> float:
     """Refuse a loss that overflowed: with finite logits only (l2 / 2) ||w||^2 can overflow."""
     if not np.isfinite(value):

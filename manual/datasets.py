@@ -47,13 +47,33 @@ def toy_one_feature(n: int = 100, seed: int = 0) -> Dataset:
 
 
 def standardize(X: Array) -> Array:
-    """Each column to mean 0 and standard deviation 1 (a constant column to 0)."""
-    return (X - X.mean(axis=0)) / _scale(X)
+    """Each column to mean 0 and standard deviation 1 (a constant column to 0).
+
+    Computed on X / m, m = max |x| of the column (a power of 2, so that the division is exact):
+    the mean and the squares of a column near 1e308 would overflow, and those of a column near
+    1e-170 underflow to a standard deviation of 0, where the scaled column has neither."""
+    m = _magnitude(X)
+    Xs = X / m
+    mean = Xs.mean(axis=0)
+    sd = Xs.std(axis=0)
+    return (Xs - mean) / np.where(sd > 0, sd, 1.0)
+
+
+def _magnitude(X: Array) -> Array:
+    """2^k near each column's max |x| (1 for a column of zeros): x / 2^k is exact and <= 2."""
+    top = np.max(np.abs(X), axis=0)
+    return np.exp2(np.round(np.log2(np.where(top > 0, top, 1.0))))
+
+
+def _mean(X: Array) -> Array:
+    m = _magnitude(X)
+    return (X / m).mean(axis=0) * m
 
 
 def _scale(X: Array) -> Array:
-    sd = X.std(axis=0)
-    return np.where(sd > 0, sd, 1.0)
+    m = _magnitude(X)
+    sd = (X / m).std(axis=0)
+    return np.where(sd > 0, sd * m, 1.0)
 
 
 def standardized(data: Dataset) -> Dataset:
@@ -64,7 +84,7 @@ def standardized(data: Dataset) -> Dataset:
         data.feature_names,
         data.target_name,
         data.description + ", features standardized",
-        data.X.mean(axis=0),
+        _mean(data.X),
         _scale(data.X),
     )
 

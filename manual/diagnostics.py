@@ -23,12 +23,16 @@ margins all beyond the rounding of the logits.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
+from manual.binary import BinaryLoss
 from manual.categories import SeparationWarning, warn
-from manual.checks import Array
-from manual.linear import LinearObjective
+from manual.checks import Array, as_count, as_features, as_labels
+from manual.linear import Centring, LinearObjective
+from manual.solvers import Newton, minimize
 from manual.solvers.line_search import loss_slack
 
 
@@ -36,6 +40,24 @@ def warn_if_no_optimum(
     objective: LinearObjective, theta: Array, losses: Array, n_classes: int, present: int
 ) -> bool:
     """Warn (SeparationWarning) where L has no finite optimum; True if so.
+
+    present: how many of the n_classes classes occur in y."""
+    return examine(objective, theta, losses, n_classes, present, stalled=False)[0]
+
+
+def examine(
+    objective: LinearObjective,
+    theta: Array,
+    losses: Array,
+    n_classes: int,
+    present: int,
+    *,
+    stalled: bool,
+    blind_below: float = 0.0,
+) -> tuple[bool, float | None, list[int] | None]:
+    """(no_optimum, rounding) after a run, in at most one pass over X: warns (SeparationWarning)
+    where L has no finite optimum; and where the solver `stalled`, the rounding level of the
+    gradient at theta (`survey`), that says whether the stall is the optimum.
 
     present: how many of the n_classes classes occur in y."""
     if present < n_classes:
@@ -46,8 +68,25 @@ def warn_if_no_optimum(
             "the intercept); the weights returned are finite only because the run stopped",
             SeparationWarning,
         )
-        return True
-    if objective.l2 == 0.0 and separates(objective, theta, losses):
+        return True, None, None
+    unpenalized = objective.l2 == 0.0
+    low = unpenalized and _low_loss(objective, losses)
+    found = (
+        survey(
+            objective,
+            theta,
+            margins=unpenalized and not low,
+            rounding=stalled,
+            quasi=True,
+            columns=blind_below > 0,
+        )
+        if unpenalized or stalled or blind_below > 0
+        else Survey(None, None)
+    )
+    blind = None
+    if found.columns is not None and objective.l2 == 0.0:
+        blind = [int(j) for j in np.flatnonzero(found.columns <= blind_below)]
+    if low or (unpenalized and found.separated):
         warn(
             "the data are linearly separable: some (w, b) puts every sample on its own side, so "
             "the loss goes to 0 as ||w|| grows and the maximum-likelihood weights do not exist. "
@@ -55,8 +94,20 @@ def warn_if_no_optimum(
             "add a penalty l2 > 0 for a unique finite optimum.",
             SeparationWarning,
         )
-        return True
-    return False
+        return True, found.rounding, blind
+    if unpenalized and found.direction is not None:
+        v = found.direction
+        warn(
+            "the data are quasi-completely separated: the direction (v_w, v_b) = "
+            f"{np.array2string(v, precision=3, threshold=6)} puts some samples strictly on "
+            "their own side and the rest on the boundary x @ v_w + v_b = 0 (to within "
+            f"{found.gap:.1e}), so the loss falls along it for ever and the maximum-likelihood "
+            "weights do not exist. The weights returned are finite only because the run stopped; "
+            "add a penalty l2 > 0 for a unique finite optimum.",
+            SeparationWarning,
+        )
+        return True, found.rounding, blind
+    return False, found.rounding, blind
 
 
 def separates(objective: LinearObjective, theta: Array, losses: Array) -> bool:
@@ -67,17 +118,144 @@ def separates(objective: LinearObjective, theta: Array, losses: Array) -> bool:
       2 (d + 1) EPS (|X_i| @ |W| + |b|). Any margin counts, however thin.
     One pass over X, a block of rows at a time (no n x d temporary).
     """
-    n = objective.n
-    if float(np.min(losses)) < math.log(2.0) / n * (1 - 1e-12):
+    if _low_loss(objective, losses):
         return True
+    return bool(survey(objective, theta, margins=True, rounding=False).separated)
+
+
+def _low_loss(objective: LinearObjective, losses: Array) -> bool:
+    return float(np.min(losses)) < math.log(2.0) / objective.n * (1 - 1e-12)
+
+
+# a sample whose |dl/dz| = |p - y| is at most this counts as pushed to its side (margin >= 6.9)
+# by the run, for the certificate of quasi-complete separation; any value keeps the certificate
+# valid (its conditions are checked), this one decides only what it can find
+PUSHED = 1e-3
+
+
+@dataclass(frozen=True)
+class Survey:
+    """What one pass over X at theta found (None: not asked).
+
+    separated  every sample strictly on its side, beyond the rounding of its logit
+    rounding   a bound on the rounding of the computed gradient (`survey`)
+    direction  a certificate of quasi-complete separation: v = (v_w, v_b) with
+               (2 y_i - 1)(x_i @ v_w + v_b) > 0 at the samples the run pushed to their side and
+               = 0 at the others to within `gap` (DERIVATION.md, "When no finite optimum exists")
+    gap        max_i |x1_i @ v| over those others: the rounding-level distance to the boundary
+    columns    max_i |X_ij| of each column j
+    """
+
+    separated: bool | None
+    rounding: float | None
+    direction: Array | None = None
+    gap: float = 0.0
+    columns: Array | None = None  # max_i |X_ij| of each column j
+
+
+def survey(
+    objective: LinearObjective,
+    theta: Array,
+    *,
+    margins: bool,
+    rounding: bool,
+    quasi: bool = False,
+    columns: bool = False,
+) -> Survey:
+    """One pass over X at theta for what a finished run needs to know:
+
+    margins   whether every sample is strictly on its side, beyond the rounding of its logit
+              (the pass ends at the first block with a sample that is not, when nothing else is
+              asked)
+    rounding  a bound on the rounding of the computed gradient, max_j of
+                  [ sum_i |X1_ij| (gamma |r_i| + |d2l/dz2_i| dz_i) ] / n + EPS l2 |W_j|
+              with r_i = dl/dz_i, dz_i = (d + 2) EPS (|X_i| @ |W| + |b|) the rounding of the
+              logit, gamma = (log2(rows) + blocks + 2) EPS that of the sums over samples: a
+              gradient norm within it is zero as far as float64 can tell at these weights
+    quasi     (one logit a sample) a certificate of quasi-complete separation, from the split of
+              the samples into P, pushed to their side (|p_i - y_i| <= PUSHED), and B, the rest.
+              Gathered in the pass: G = sum_{i in B} x1_i x1_i' and c_j = max_{i in P}
+              |x1_ij| / m_i(theta). After it: v = theta's projection on G's null space (in the
+              coordinates where G has a unit diagonal, so that a column's units do not count)
+              and r = theta - v. Every i in B has |x1_i @ v| <= sqrt(v' G v) (~0: on the
+              boundary), and every i in P has
+                  m_i(v) = m_i(theta) - (2 y_i - 1) x1_i @ r >= m_i(theta) (1 - sum_j c_j |r_j|),
+              > 0 where sum_j c_j |r_j| < 1: v separates P, and B lies on its boundary.
+    """
     W, b = objective.coefficients(theta)
     eps = float(np.finfo(np.float64).eps)
+    n, rows, d = objective.n, objective.rows, objective.d
+    gamma = (math.log2(rows) + math.ceil(n / rows) + 2) * eps
+    separated = True if margins else None
+    bound = np.zeros(objective.shape) if rounding else None
+    quasi = quasi and len(objective.shape) == 1
+    G = np.zeros((d + 1, d + 1)) if quasi else None
+    c, pushed = np.zeros(d + 1), 0
+    shift: Array | None = None
+    top = np.zeros(d) if columns else None
     for Xb, yb in objective.blocks():
         z = objective.logits(Xb, W, b)
-        size = (np.abs(Xb) @ np.abs(W) + np.abs(b)).reshape(len(Xb), -1).max(axis=1)
-        if not np.all(objective.per_sample.margin(z, yb) > 2 * (objective.d + 1) * eps * size):
-            return False
-    return True
+        A = np.abs(Xb)
+        size = A @ np.abs(W) + np.abs(b)  # |X_i| @ |W| + |b|: the scale of z_i's rounding
+        m = objective.per_sample.margin(z, yb)
+        if separated:
+            scale = size.reshape(len(Xb), -1).max(axis=1)
+            separated = bool(np.all(m > 2 * (d + 1) * eps * scale))
+            if not separated and bound is None and G is None and top is None:
+                break
+        if top is not None:
+            top = np.maximum(top, A.max(axis=0))
+        if bound is None and G is None:
+            continue
+        _, r = objective.per_sample.value_and_derivative(z, yb)
+        if bound is not None:
+            dz = (d + 2) * eps * size
+            with np.errstate(over="ignore"):  # an infinite bound says: no digit is known
+                dr = (
+                    gamma * np.abs(r) + np.abs(objective.per_sample.curvature_times(z, yb, dz))
+                ) / n
+                bound[:-1] += A.T @ dr
+                bound[-1] += dr.sum(axis=0)
+        if G is not None:
+            if shift is None:
+                # the columns shifted by the first block's mean: an exact reparametrization
+                # (the intercept absorbs it) that keeps an offset column (years, timestamps)
+                # from making G as ill-conditioned as (offset / spread)^2
+                with np.errstate(over="ignore", invalid="ignore"):
+                    shift = Xb.mean(axis=0)
+                if not np.all(np.isfinite(shift)):
+                    shift = np.zeros(d)
+            X1 = np.column_stack([Xb - shift, np.ones(len(Xb))])
+            P = np.abs(r) <= PUSHED
+            with np.errstate(over="ignore", invalid="ignore"):  # a G that overflows: no verdict
+                G += X1[~P].T @ X1[~P]
+                if P.any():  # m_i > 0 there: |p_i - y_i| <= PUSHED < 1/2
+                    c = np.maximum(c, np.max(np.abs(X1[P]) / m[P][:, None], axis=0))
+            pushed += int(P.sum())
+    rounded = None
+    if bound is not None:
+        bound[:-1] += eps * objective.l2 * np.abs(W)
+        rounded = float(np.max(bound))
+    if G is None or shift is None or pushed == 0 or not np.all(np.isfinite(G)):
+        return Survey(separated, rounded, columns=top)
+    # theta in the shifted coordinates: (w, b + shift @ w); v is mapped back the same way
+    with np.errstate(over="ignore", invalid="ignore"):
+        theta = np.append(theta[:-1], theta[-1] + shift @ theta[:-1])
+    if not np.all(np.isfinite(theta)):
+        return Survey(separated, rounded)
+    D = np.sqrt(np.where(np.diagonal(G) > 0, np.diagonal(G), 1.0))
+    lam, V = np.linalg.eigh(G / D[:, None] / D[None, :])  # unit diagonal (or 0)
+    N = V[:, lam <= 4 * (d + 1) * eps * max(float(lam[-1]), 1.0)]  # its null space, to rounding
+    v = (N @ (N.T @ (D * theta))) / D
+    # the margins m_i(theta) are known to (d + 2) EPS |x1_i| @ |theta|: c.|r| < 1 less that
+    slack = 2 * (d + 2) * eps * float(c @ np.abs(theta))
+    if np.any(v != 0) and float(c @ np.abs(theta - v)) < 1.0 - slack:
+        # |x1_i @ v| <= sqrt(v' G v) on B, plus the rounding of v_b - shift @ v_w below
+        moved = float(np.abs(shift) @ np.abs(v[:-1]))
+        gap = math.sqrt(max(float(v @ G @ v), 0.0)) + (d + 2) * eps * (moved + abs(v[-1]))
+        v[-1] -= shift @ v[:-1]
+        return Survey(separated, rounded, v, gap, top)
+    return Survey(separated, rounded, columns=top)
 
 
 def advice(
@@ -88,16 +266,29 @@ def advice(
     tol: float,
     stalled: bool,
     lr_given: bool,
+    rounding: float | None = None,
 ) -> str:
-    """The ConvergenceWarning's text: what happened, and what to try."""
+    """The ConvergenceWarning's text: what happened, and what to try.
+
+    rounding: where the solver stalled, the rounding level of the gradient at the final weights
+    (`survey`): the optimum is called reached only where the gradient norm is within it."""
     head = (
         f"{solver} stopped after {len(losses) - 1} steps with gradient norm {norms[-1]:.3e} "
         f"> tol = {tol:.3e}: "
     )
+    if stalled and (rounding is None or norms[-1] <= rounding):
+        known = "" if rounding is None else f" (its rounding at these weights: {rounding:.1e})"
+        return head + (
+            f"no step lowers the loss beyond its rounding, and the gradient is zero to within "
+            f"its own rounding{known}; the optimum is reached as far as float64 can tell, so tol "
+            "is below what this data set allows"
+        )
     if stalled:
         return head + (
-            "no step lowers the loss beyond its rounding; the optimum is reached as far as "
-            "float64 can tell, so tol is below what this data set allows"
+            "no step lowers the loss beyond its rounding, yet the gradient norm is "
+            f"{norms[-1] / rounding:.1e} times its own rounding ({rounding:.1e}): this is NOT the "
+            "optimum. The features' offsets or scales defeat float64 here: centre and scale the "
+            "columns of X (for example to mean 0 and sd 1) and fit again"
         )
     if solver == "gd":
         rises = np.diff(losses) > np.array([loss_slack(float(f)) for f in losses[:-1]])
@@ -112,3 +303,60 @@ def advice(
             "whether the classes are separable)"
         )
     return head + "raise max_iter, or scale the features to comparable ranges"
+
+
+@dataclass(frozen=True)
+class Separation:
+    """What `separation` found.
+
+    kind       "one class", "complete", "quasi-complete", or "none found"
+    direction  (v_w (d,), v_b): along it every sample's loss is non-increasing and some fall
+               (None for "none found")
+    gap        for "quasi-complete", max |x_i @ v_w + v_b| over the samples on the boundary:
+               the rounding-level distance from it (0 for the others)
+    """
+
+    kind: str
+    direction: tuple[Array, float] | None
+    gap: float = 0.0
+
+
+def separation(X: Any, y: Any, *, max_iter: int = 100) -> Separation:
+    """Whether (X, y) has no finite maximum-likelihood estimate at l2 = 0, with a certificate.
+
+    Runs Newton on the centred features (max_iter steps from 0, tol = 0: on data without a finite
+    optimum the iterates run off along the recession direction, which is what is wanted), then
+    one pass checks two certificates at the last iterate (`survey`): every margin beyond its
+    rounding (complete separation), or the projection of the iterate on the null space of the
+    samples not pushed to their side (quasi-complete: DERIVATION.md, "When no finite optimum
+    exists"). Each certificate found is checked, not presumed: "complete" and "quasi-complete"
+    are sure up to the rounding of the margins (and `gap`). "none found" is not a proof that a
+    finite optimum exists: a direction whose separated samples still have margins below ~7 after
+    max_iter steps is missed. `fit` runs the same check after its own iterations, in the one pass
+    over X it spends there, where the run was long enough.
+    """
+    X_ = as_features(X)
+    n, d = X_.shape
+    y_ = as_labels(y, n, soft=False)
+    count = as_count("max_iter", max_iter)
+    if np.all(y_ == y_[0]):
+        # the intercept alone: b -> +inf for y = 1, -inf for y = 0
+        return Separation("one class", (np.zeros(d), 1.0 if y_[0] == 1 else -1.0))
+    centring = Centring(X_, (d + 1,))
+    objective = LinearObjective(BinaryLoss, centring.X, y_, 0.0)
+    run = minimize(objective, np.zeros(d + 1), Newton(), max_iter=count, tol=0.0)
+    found = survey(objective, run.theta, margins=True, rounding=False, quasi=True)
+
+    def user(v: Array) -> tuple[Array, float]:
+        theta, _ = centring.outward(v, np.zeros_like(v))  # the same linear map as the weights'
+        return theta[:-1], float(theta[-1])
+
+    if found.separated or _low_loss(objective, run.losses):
+        return Separation("complete", user(run.theta))
+    if found.direction is not None:
+        v = found.direction
+        # the map to the user's intercept, v_b - mu @ v_w, rounds by EPS (|mu| @ |v_w| + |v_b|)
+        moved = float(np.abs(centring.mu) @ np.abs(v[:-1])) + abs(float(v[-1]))
+        eps = float(np.finfo(np.float64).eps)
+        return Separation("quasi-complete", user(v), found.gap + 2 * eps * moved)
+    return Separation("none found", None)

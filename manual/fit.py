@@ -22,10 +22,10 @@ import numpy as np
 from manual.binary import BinaryLoss
 from manual.categories import ConvergenceWarning, warn
 from manual.checks import Array, as_features, as_labels, as_scalar, as_weights
-from manual.diagnostics import advice, warn_if_no_optimum
-from manual.linear import LinearObjective, lipschitz_of
+from manual.diagnostics import advice, examine
+from manual.linear import Centring, LinearObjective, lipschitz_of
 from manual.options import FitOptions
-from manual.solvers import Iterate, Objective, minimize
+from manual.solvers import Iterate, Objective, Solver, Trajectory, minimize
 from manual.solvers.lbfgs import DEFAULT_MEMORY
 from manual.solvers.newton_cg import DEFAULT_CG_TOL
 
@@ -43,7 +43,8 @@ class FitResult:
     grad_norms  max(|dL/dw|, |dL/db|) at every iterate: (n_iter + 1,)
     n_iter      steps taken
     converged   whether the gradient norm reached tol
-    separable   whether the data were found to have no finite optimum (separable, or one class)
+    separable   whether the data were found to have no finite optimum (completely or
+                quasi-completely separable at l2 = 0, or one class), with a certificate
     solver, lr  the solver, and the step size used by "gd" (None for the others)
     """
 
@@ -99,8 +100,9 @@ def make_fit(
         when max(|dL/dw|, |dL/db|) <= tol, or after max_iter steps (tol = 0: exactly max_iter
         steps). Starts from w0 (default zeros) and b0; calls callback(k, w, b, loss, grad_w,
         grad_b) at every iterate if given. Warns `ConvergenceWarning` when max_iter ends the run
-        first, and `SeparationWarning` where no finite optimum exists (separable data at l2 = 0,
-        or one class only at any l2).
+        first, and `SeparationWarning` where no finite optimum exists (complete or quasi-complete
+        separation at l2 = 0, or one class only at any l2; DERIVATION.md, "When no finite
+        optimum exists").
         """
         X = as_features(X)
         n, d = X.shape
@@ -130,19 +132,35 @@ def make_fit(
                     k, at.theta[:-1], float(at.theta[-1]), at.loss, at.grad[:-1], float(at.grad[-1])
                 )
 
-        run = minimize(
-            make_objective(X, y, options.l2),
-            theta0,
-            solver_,
-            max_iter=options.max_iter,
-            tol=options.tol,
-            callback=report if callback is not None else None,
-        )
+        run = _run(make_objective, X, y, options, theta0, solver_, report, callback is not None)
         checker = LinearObjective(BinaryLoss, X, y, options.l2)
         present = int(np.any(y == 0)) + int(np.any(y == 1))
-        no_optimum = warn_if_no_optimum(checker, run.theta, run.losses, 2, present)
+        unfinished = not run.converged and options.tol > 0
+        # gd's steps are not scale-free: a column whose entries are all below tol has a gradient
+        # below tol whatever its weight, and tol cannot tell whether that weight is optimal
+        blind_below = (
+            options.tol if run.converged and options.solver == "gd" and options.l2 == 0 else 0.0
+        )
+        no_optimum, rounding, blind = examine(
+            checker,
+            run.theta,
+            run.losses,
+            2,
+            present,
+            stalled=unfinished and run.stalled,
+            blind_below=blind_below,
+        )
         lr_used = getattr(solver_, "lr", None)
-        if not no_optimum and not run.converged and options.tol > 0:
+        if not no_optimum and blind:
+            warn(
+                f"gd reached tol = {options.tol:.3e}, but column(s) {blind} of X hold no "
+                "value above tol: their gradients |dL/dw_j| <= max |x_j| are below tol whatever "
+                "their weights, so tol cannot tell whether those weights are optimal. Scale the "
+                "columns (for example to sd 1), or use solver='newton', whose steps do not depend "
+                "on the columns' units",
+                ConvergenceWarning,
+            )
+        if not no_optimum and unfinished:
             warn(
                 advice(
                     options.solver,
@@ -152,6 +170,7 @@ def make_fit(
                     options.tol,
                     run.stalled,
                     lr_given=options.lr is not None,
+                    rounding=rounding,
                 ),
                 ConvergenceWarning,
             )
@@ -168,6 +187,54 @@ def make_fit(
         )
 
     return fit
+
+
+def _run(
+    make_objective: Callable[[Array, Array, float], Objective],
+    X: Array,
+    y: Array,
+    options: FitOptions,
+    theta0: Array,
+    solver: Solver,
+    report: Callable[[int, Iterate], None],
+    reporting: bool,
+) -> Trajectory:
+    """The solver's run, on centred features scaled by a power of 2 where its steps do not
+    depend on the coordinates (Newton: `manual.linear.Centring`), on X itself otherwise (gd's
+    update rule is the contract's, in the user's coordinates). Either way the trajectory is in
+    the user's (w, b)."""
+    invariant = getattr(solver, "affine_invariant", False)
+    centring = Centring(X, (X.shape[1] + 1,), scale=True, l2=options.l2) if invariant else None
+    start = None if centring is None else centring.inward(theta0)
+    if centring is None or start is None:
+        return minimize(
+            make_objective(X, y, options.l2),
+            theta0,
+            solver,
+            max_iter=options.max_iter,
+            tol=options.tol,
+            callback=report if reporting else None,
+        )
+    to_user = centring.outward
+
+    def outward(at: Iterate) -> Iterate:
+        theta, grad = to_user(at.theta, at.grad)
+        if not (np.all(np.isfinite(theta)) and np.all(np.isfinite(grad))):
+            raise ValueError(
+                "the intercept b = b_c - mean(X) @ w overflows float64 at these weights; "
+                "centre X (subtract each column's mean) before fitting"
+            )
+        return Iterate(theta, at.loss, grad)
+
+    return minimize(
+        make_objective(centring.X, y, centring.l2),
+        start,
+        solver,
+        max_iter=options.max_iter,
+        tol=options.tol,
+        callback=report if reporting else None,
+        outward=outward,
+    )
 
 
 fit = make_fit(lambda X, y, l2: LinearObjective(BinaryLoss, X, y, l2))

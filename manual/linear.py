@@ -34,7 +34,7 @@ from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
-from manual.checks import Array, check_logits
+from manual.checks import Array, check_finite, check_logits
 
 # Rows per block: as many as make BLOCK_BYTES of X (8192 rows at d = 32), at least MIN_BLOCK_ROWS.
 # A block stays in cache between X_b @ W and X_b.T @ r, so that X is read from memory once a pass;
@@ -199,18 +199,20 @@ class LinearObjective:
                 # dL/dZ_i = (dl/dZ_i) / n, divided before the products: X.T @ (p - y) at features
                 # near 1e306 overflows where the mean does not
                 r /= n
-                gW += Xb.T @ r  # dL/dW = X.T @ dL/dZ
-                gb += r.sum(axis=0)  # dL/db = sum_i dL/dZ_i
+                with np.errstate(over="ignore", invalid="ignore"):  # refused by check_finite below
+                    gW += Xb.T @ r  # dL/dW = X.T @ dL/dZ
+                    gb += r.sum(axis=0)  # dL/db = sum_i dL/dZ_i
             return total, grad
 
         shares = self._shared(share)
         total = math.fsum(part for part, _ in shares)
         grad = shares[0][1]
-        for _, part_grad in shares[1:]:
-            grad += part_grad
-        if self.l2:
-            grad[:-1] += self.l2 * W  # d/dW (l2 / 2) ||W||^2 = l2 W
-        return total, _finite("gradient", grad.ravel())
+        with np.errstate(over="ignore", invalid="ignore"):  # refused by check_finite below
+            for _, part_grad in shares[1:]:
+                grad += part_grad
+            if self.l2:
+                grad[:-1] += self.l2 * W  # d/dW (l2 / 2) ||W||^2 = l2 W
+        return total, check_finite("gradient", grad.ravel())
 
     def hessian(self, theta: Array) -> Array:
         """d2L/dtheta2, (size, size) in theta's order: exactly symmetric, positive semi-definite."""
@@ -224,7 +226,8 @@ class LinearObjective:
                 # one logit a sample: H = (X1)' diag(h) (X1) = B' B, B = sqrt(h) X1, a Gram
                 # matrix, positive semi-definite by construction
                 B = np.sqrt(h)[:, None] * X1
-                H += B.T @ B
+                with np.errstate(over="ignore", invalid="ignore"):  # refused by check_finite below
+                    H += B.T @ B
             else:
                 # K logits a sample: H[(j, k), (j', k')] = sum_i X1_ij X1_ij' h_i[k, k'], as one
                 # matrix product X1.T @ T, T_i = X1_i kron h_i, over rows few enough that T
@@ -234,12 +237,14 @@ class LinearObjective:
                 for s in range(0, len(X1), rows):
                     A, hs = X1[s : s + rows], h[s : s + rows]
                     T = (A[:, :, None, None] * hs[:, None, :, :]).reshape(len(A), -1)
-                    G = (A.T @ T).reshape(d + 1, d + 1, K, K)
-                    H += G.transpose(0, 2, 1, 3).reshape((d + 1) * K, (d + 1) * K)
-        H = 0.5 * (H + H.T)  # symmetric to the last bit, whatever order the products summed in
+                    with np.errstate(over="ignore", invalid="ignore"):  # refused by check_finite
+                        G = (A.T @ T).reshape(d + 1, d + 1, K, K)
+                        H += G.transpose(0, 2, 1, 3).reshape((d + 1) * K, (d + 1) * K)
+        with np.errstate(over="ignore", invalid="ignore"):  # refused by check_finite below
+            H = 0.5 * (H + H.T)  # symmetric to the last bit, whatever order the products summed in
         w_block = np.arange(self.size - self._intercepts())
         H[w_block, w_block] += self.l2  # (l2 / 2) ||W||^2 adds l2 on the W block's diagonal
-        return _finite("Hessian", H)
+        return check_finite("Hessian", H)
 
     def hvp(self, theta: Array, u: Array) -> Array:
         """H u, (size,), from one pass over X without forming H."""
@@ -256,19 +261,80 @@ class LinearObjective:
                 z = self.logits(Xb, W, b)
                 with np.errstate(over="ignore", invalid="ignore"):  # refused below, not warned
                     dz = Xb @ U_W + u_b  # the logits' change along u
-                a = self.per_sample.curvature_times(z, yb, dz) / n
-                pW += Xb.T @ a
-                pb += a.sum(axis=0)
+                with np.errstate(over="ignore", invalid="ignore"):  # refused by check_finite below
+                    a = self.per_sample.curvature_times(z, yb, dz) / n
+                    pW += Xb.T @ a
+                    pb += a.sum(axis=0)
             return part
 
-        for part in self._shared(share):
-            out += part
+        with np.errstate(over="ignore", invalid="ignore"):  # refused by check_finite below
+            for part in self._shared(share):
+                out += part
         if self.l2:
-            oW += self.l2 * U_W
-        return _finite("Hessian-vector product", out.ravel())
+            with np.errstate(over="ignore", invalid="ignore"):  # refused by check_finite below
+                oW += self.l2 * U_W
+        return check_finite("Hessian-vector product", out.ravel())
 
     def _intercepts(self) -> int:
         return 1 if len(self.shape) == 1 else self.shape[1]
+
+
+class Centring:
+    """The same model on centred features: z = X W + b = ((X - mu) / c)(c W) + (b + mu W).
+
+    The intercept is unpenalized, so coef_c = [c W; b + mu W] on (X - mu) / c is an exact
+    reparametrization: same logits, same loss, and the same penalty with l2_c = l2 / c^2. Its
+    point is the rounding. A feature with a large offset (years near 2000, timestamps near 1.7e9)
+    makes its column nearly parallel to the intercept's, and the Hessian in (w, b) as
+    ill-conditioned as (offset / spread)^2 (1e16 at 1e4 + u): its smallest direction is lost
+    before any solve sees it. On X - mu the two are orthogonal to first order, and the weights
+    come back exactly by b = b_c - mu W. With `scale`, c is a power of 2 near max |X - mu| (1
+    where l2 / c^2 would leave the normal floats), so that no entry of the Hessian overflows at
+    features of 1e155 (dividing by a power of 2 is exact).
+
+    The chain rule of the map A: coef -> coef_c gives the user's gradient from the centred one:
+        dL/dW = c dL_c/dW + mu (dL_c/db)'         dL/db = dL_c/db
+    """
+
+    def __init__(
+        self, X: Array, shape: tuple[int, ...], *, scale: bool = False, l2: float = 0.0
+    ) -> None:
+        with np.errstate(over="ignore", invalid="ignore"):  # a sum past the largest float
+            mu = np.mean(X, axis=0)
+        if not np.all(np.isfinite(mu)):
+            # the mid-range instead, halved before the sum: |x - mu| <= max |x|, never overflows
+            mu = X.max(axis=0) / 2 + X.min(axis=0) / 2
+        self.mu: Array = mu
+        self.shape = shape
+        Xc = X - mu  # x - mu: within one rounding of the exact difference
+        c = 1.0
+        if scale:
+            top = float(np.max(np.abs(Xc), initial=0.0))
+            c = 2.0 ** round(math.log2(top)) if top > 0 else 1.0
+            l2_c = l2 / c / c if l2 else 0.0
+            if l2 and not (np.finfo(np.float64).tiny <= l2_c < np.finfo(np.float64).max):
+                c = 1.0
+        self.c = c
+        self.l2 = l2 / c / c
+        self.X = Xc / c if c != 1.0 else Xc
+
+    def inward(self, theta: Array) -> Array | None:
+        """coef_c = [c W; b + mu W], flat; None where it overflows."""
+        coef = theta.reshape(self.shape).copy()
+        with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+            coef[-1] = coef[-1] + self.mu @ coef[:-1]
+            coef[:-1] = coef[:-1] * self.c
+        return coef.ravel() if np.all(np.isfinite(coef)) else None
+
+    def outward(self, theta_c: Array, grad_c: Array) -> tuple[Array, Array]:
+        """(theta, dL/dtheta) in the user's coordinates, from the centred ones."""
+        coef = theta_c.reshape(self.shape).copy()
+        grad = grad_c.reshape(self.shape).copy()
+        with np.errstate(over="ignore", invalid="ignore"):  # checked by the caller
+            coef[:-1] = coef[:-1] / self.c
+            coef[-1] = coef[-1] - self.mu @ coef[:-1]
+            grad[:-1] = grad[:-1] * self.c + np.multiply.outer(self.mu, grad[-1])
+        return coef.ravel(), grad.ravel()
 
 
 def lipschitz_of(X: Array, l2: float, curvature_bound: float) -> float:
@@ -292,14 +358,5 @@ def lipschitz_of(X: Array, l2: float, curvature_bound: float) -> float:
         raise ValueError(
             f"X's scale (max |X| = {m:.3e}) makes the Hessian's bound overflow float64; "
             "rescale X (for example to sd 1), or give lr"
-        )
-    return value
-
-
-def _finite(what: str, value: Array) -> Array:
-    if not np.all(np.isfinite(value)):
-        raise ValueError(
-            f"X, w, b and l2 give a {what} that overflows float64; rescale X (for example to "
-            "standard deviation 1) or the weights"
         )
     return value

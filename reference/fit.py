@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from manual.checks import Array
+from manual.checks import Array, check_finite
 from manual.fit import make_fit
 from reference.objective import _hess_jit, _hvp_jit, _value_and_grad_theta_jit
 
@@ -25,10 +25,12 @@ class AutodiffObjective:
         return f, g
 
     def hessian(self, theta: Array) -> Array:
-        return np.asarray(_hess_jit(theta, self.X, self.y, self.l2), dtype=np.float64)
+        H = np.asarray(_hess_jit(theta, self.X, self.y, self.l2), dtype=np.float64)
+        return check_finite("Hessian", H)
 
     def hvp(self, theta: Array, u: Array) -> Array:
-        return np.asarray(_hvp_jit(theta, u, self.X, self.y, self.l2), dtype=np.float64)
+        Hu = np.asarray(_hvp_jit(theta, u, self.X, self.y, self.l2), dtype=np.float64)
+        return check_finite("Hessian-vector product", Hu)
 
 
 fit = make_fit(AutodiffObjective)

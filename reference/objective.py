@@ -17,7 +17,15 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from manual.checks import Array, as_problem, as_scalar, as_weights, check_logits, check_loss
+from manual.checks import (
+    Array,
+    as_problem,
+    as_scalar,
+    as_weights,
+    check_finite,
+    check_logits,
+    check_loss,
+)
 
 
 def _loss(w: jax.Array, b: jax.Array, X: jax.Array, y: jax.Array, l2: jax.Array) -> jax.Array:
@@ -63,7 +71,9 @@ def gradient(w: Any, b: Any, X: Any, y: Any, l2: Any = 0.0) -> tuple[Array, floa
     """(dL/dw, dL/db) by jax.grad of `loss`: an array of shape (d,) and a float."""
     w, b, X, y, l2 = _checked(w, b, X, y, l2)
     grad_w, grad_b = _grad_jit(w, jnp.float64(b), X, y, l2)
-    return np.asarray(grad_w, dtype=np.float64), float(grad_b)
+    # the same refusal as `manual` where a derivative overflows float64
+    g = check_finite("gradient", np.append(np.asarray(grad_w, dtype=np.float64), grad_b))
+    return g[:-1], float(g[-1])
 
 
 def hvp(w: Any, b: Any, X: Any, y: Any, v: Any, c: Any, l2: Any = 0.0) -> tuple[Array, float]:
@@ -74,6 +84,7 @@ def hvp(w: Any, b: Any, X: Any, y: Any, v: Any, c: Any, l2: Any = 0.0) -> tuple[
     v_ = as_weights(v, d, name="v")
     c_ = as_scalar("c", c)
     Hu = np.asarray(_hvp_jit(np.append(w, b), np.append(v_, c_), X, y, l2), dtype=np.float64)
+    check_finite("Hessian-vector product", Hu)
     return Hu[:-1], float(Hu[-1])
 
 
@@ -81,4 +92,4 @@ def hessian(w: Any, b: Any, X: Any, y: Any, l2: Any = 0.0) -> Array:
     """d2L/dtheta2 by jax.hessian of `loss`, theta = (w_1, ..., w_d, b): shape (d + 1, d + 1)."""
     w, b, X, y, l2 = _checked(w, b, X, y, l2)
     theta = np.append(w, b)
-    return np.asarray(_hess_jit(theta, X, y, l2), dtype=np.float64)
+    return check_finite("Hessian", np.asarray(_hess_jit(theta, X, y, l2), dtype=np.float64))

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 import manual
+from manual.checks import as_scalar
 from manual.datasets import (
     Dataset,
     breast_cancer,
@@ -212,9 +213,23 @@ def multiclass(args: argparse.Namespace) -> bool:
     return len(target_classes(args.data, args.target)) > 2
 
 
+def check_options(args: argparse.Namespace) -> None:
+    """Refuse an option out of range before any data are read or any step taken."""
+    as_scalar("--threshold", args.threshold, low=0.0, high=1.0)
+    as_scalar("--tol", args.tol, low=0.0)
+    as_scalar("--l2", args.l2, low=0.0)
+    if args.lr is not None:
+        as_scalar("--lr", args.lr, low=0.0, low_open=True)
+    if args.max_iter is not None and args.max_iter < 0:
+        raise ValueError(f"--max-iter must be >= 0, got {args.max_iter}")
+    if args.every is not None and args.every < 1:
+        raise ValueError(f"--every must be >= 1, got {args.every}")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     try:
+        check_options(args)
         if multiclass(args):
             return train_multinomial.run(args, split)
     except ValueError as err:
@@ -225,8 +240,6 @@ def main(argv: list[str] | None = None) -> int:
         max_iter = (
             args.max_iter if args.max_iter is not None else (5000 if args.solver == "gd" else 100)
         )
-        if args.every is not None and args.every < 1:
-            raise ValueError(f"--every must be >= 1, got {args.every}")
         every = args.every or (100 if args.solver == "gd" else 1)
         n, d = data.X.shape
         print(
@@ -238,16 +251,23 @@ def main(argv: list[str] | None = None) -> int:
                 f"held out: {len(held_out.y)} rows ({args.test_fraction:g}, seed "
                 f"{args.split_seed}); training on the other {n}"
             )
-        lr = (
-            args.lr
-            if args.lr is not None or args.solver == "newton"
-            else (1.0 / manual.lipschitz(data.X, args.l2))
-        )
+        # lr=None: fit's own default 1 / L, so that a message about lr is about the user's
         lr_text = (
             ""
-            if args.solver == "newton"
-            else (f", lr {lr:.4g}" + (" (1/L)" if args.lr is None else ""))
+            if args.solver != "gd"
+            else (
+                f", lr {args.lr:.4g}"
+                if args.lr is not None
+                else f", lr {1.0 / manual.lipschitz(data.X, args.l2):.4g} (1/L)"
+            )
         )
+        constant = [
+            name
+            for name, sd in zip(data.feature_names, np.ptp(data.X, axis=0), strict=True)
+            if sd == 0
+        ]
+        if constant:
+            print(f"note: constant column(s) {', '.join(constant)}: their weights stay 0")
         print(
             f"solver: {args.solver}{lr_text}, max_iter {max_iter}, tol {args.tol:g}, l2 {args.l2:g}"
         )
@@ -258,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
                 data.X,
                 data.y,
                 solver=args.solver,
-                lr=lr,
+                lr=args.lr,
                 max_iter=max_iter,
                 tol=args.tol,
                 l2=args.l2,
@@ -340,7 +360,7 @@ def print_weights(data: Dataset, res: manual.FitResult) -> None:
     print(f"  {'intercept':<{width}} {res.b: .6f}")
     if data.mean is not None and data.sd is not None:
         w_raw = res.w / data.sd
-        b_raw = res.b - float(np.sum(res.w * data.mean / data.sd))
+        b_raw = res.b - float(np.sum(res.w * (data.mean / data.sd)))  # mean / sd: no overflow
         print("the same weights in the CSV's units (w / sd, b - sum(w mean / sd)):")
         for j in shown:
             print(f"  {data.feature_names[j]:<{width}} {w_raw[j]: .6g}")

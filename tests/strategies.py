@@ -291,3 +291,62 @@ def regime_data(kind: str, n: int, d: int, seed: int) -> tuple[np.ndarray, np.nd
     w = rng.standard_normal(d)
     y = (rng.random(n) < 1.0 / (1.0 + np.exp(-(standardized @ w + 0.3)))).astype(np.float64)
     return X, y
+
+
+# --- raw columns, as real tables hold them -----------------------------------------------------
+# Each kind: (offset, spread) of the column, values offset + spread * u, u in [-1, 1]. The model
+# behind the labels is drawn on the standardized column, so that the classes overlap whatever the
+# units (the optimum exists) and every column matters.
+RAW_KINDS: dict[str, tuple[float, float]] = {
+    "year": (2000.0, 30.0),  # years, 2000 +- 30
+    "timestamp": (1.7e9, 1e6),  # seconds since 1970, 1.7e9 +- 1e6
+    "income": (5e5, 4.9e5),  # incomes, 1e4 .. 1e6
+    "micro": (0.0, 1e-6),  # micro-units
+    "centred": (0.0, 1.0),  # a well-scaled column beside them
+}
+RAW_SHAPES = [(200, 1), (300, 2), (300, 3)]
+
+
+@dataclass(frozen=True)
+class RawData:
+    X: np.ndarray  # (n, d) raw columns
+    y: np.ndarray  # (n,) 0/1, both classes, overlapping
+    kinds: tuple[str, ...]
+
+    def __repr__(self) -> str:
+        return f"RawData(n={self.X.shape[0]}, kinds={self.kinds})"
+
+
+@st.composite
+def raw_data(draw: st.DrawFn) -> RawData:
+    """Raw columns of the kinds above (offsets up to 1.7e9, spreads from 1e-6 to 5e5), labels
+    from a logistic model with coefficients in [-1.5, 1.5] on the standardized columns."""
+    n, d = draw(st.sampled_from(RAW_SHAPES))
+    kinds = tuple(draw(st.sampled_from(sorted(RAW_KINDS))) for _ in range(d))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    U = rng.uniform(-1.0, 1.0, (n, d))
+    beta = rng.uniform(-1.5, 1.5, d)
+    y = (rng.random(n) < 1.0 / (1.0 + np.exp(-(U @ beta * 1.7 - 0.3)))).astype(np.float64)
+    offsets = np.array([RAW_KINDS[k][0] for k in kinds])
+    spreads = np.array([RAW_KINDS[k][1] for k in kinds])
+    return RawData(X=offsets + spreads * U, y=y, kinds=kinds)
+
+
+@st.composite
+def quasi_separated_data(draw: st.DrawFn) -> RawData:
+    """Quasi-complete separation: the samples with x_1 < c are class 0, those with x_1 > c
+    class 1, and k >= 2 samples on the boundary x_1 = c hold both classes. Column 1 is of a raw
+    kind (c its offset, exactly representable), the others of any kind; n in {60, 200},
+    d in {1, 2, 3}, k from 2 to n / 5."""
+    n = draw(st.sampled_from([60, 200]))
+    d = draw(st.integers(1, 3))
+    kinds = tuple(draw(st.sampled_from(sorted(RAW_KINDS))) for _ in range(d))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    k = draw(st.integers(2, n // 5))
+    U = rng.uniform(-1.0, 1.0, (n, d))
+    U[:k, 0] = 0.0
+    y = (U[:, 0] > 0).astype(np.float64)
+    y[:k] = np.arange(k) % 2  # both classes on the boundary
+    offsets = np.array([RAW_KINDS[kind][0] for kind in kinds])
+    spreads = np.array([RAW_KINDS[kind][1] for kind in kinds])
+    return RawData(X=offsets + spreads * U, y=y, kinds=kinds)

@@ -265,3 +265,48 @@ def test_a_held_out_split_of_iris_reports_both_accuracies(capsys) -> None:
     assert "held out: 45 rows" in out and "training accuracy:" in out
     M = _confusion(out.split("held-out accuracy:")[1], 3)
     np.testing.assert_array_equal(M.sum(axis=1), np.bincount(iris().y[held], minlength=3))
+
+
+@pytest.mark.parametrize(
+    ("option", "words"),
+    [
+        (["--threshold", "2"], "--threshold must lie in [0.0, 1.0]; got 2.0"),
+        (["--threshold", "nan"], "--threshold must be finite"),
+        (["--tol", "-1"], "--tol must lie in [0.0, inf)"),
+        (["--l2", "inf"], "--l2 must be finite"),
+        (["--lr", "nan"], "--lr must be finite"),
+        (["--max-iter", "-3"], "--max-iter must be >= 0"),
+    ],
+)
+def test_an_option_out_of_range_is_refused_before_training(capsys, option, words) -> None:
+    """One line on stderr, exit 2, and nothing read or trained (no line on stdout)."""
+    assert train.main(["--no-check", *option]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    err = captured.err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"train.py: error: {words}")
+
+
+def test_extreme_csv_columns_are_standardized_not_dropped(tmp_path: Path, capsys) -> None:
+    """Cells near 1e308 and near 1e-170 and a constant column: no RuntimeWarning (the suite makes
+    them errors), the tiny column standardized to sd 1 like the others (its weight not 0), the
+    constant one named, no word about lr when none was given."""
+    from manual.datasets import load_csv, standardized
+
+    rng = np.random.default_rng(0)
+    u, v = rng.uniform(-1, 1, 60), rng.uniform(1, 2, 60)
+    y = (rng.random(60) < 1 / (1 + np.exp(-(2 * u - v + 1.5)))).astype(int)
+    rows = [
+        f"{float(a) * 1e308!r},{float(b) * 1e-170!r},5,{t}" for a, b, t in zip(u, v, y, strict=True)
+    ]
+    csv = tmp_path / "extreme.csv"
+    csv.write_text("big,tiny,same,label\n" + "\n".join(rows) + "\n")
+    data = standardized(load_csv(csv))
+    assert np.allclose(data.X[:, :2].std(axis=0), 1.0, rtol=1e-12)
+    assert np.allclose(data.X[:, :2].mean(axis=0), 0.0, atol=1e-14)
+    assert train.main(["--data", str(csv), "--no-check", "--solver", "newton"]) == 0
+    out = capsys.readouterr().out
+    assert "constant column(s) same" in out and "lr" not in out.split("solver:")[1].split("\n")[0]
+    weights = out.split("weights:")[1].split("the same weights")[0]
+    tiny = float(next(line for line in weights.splitlines() if "tiny" in line).split()[-1])
+    assert tiny != 0.0

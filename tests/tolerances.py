@@ -130,3 +130,13 @@ def same_hvp_bound(P: Problem, *directions: np.ndarray, autodiff: bool = False) 
     size = sum(np.abs(u) for u in directions)
     atol = SUBNORMAL_ATOL + (2 * AUTODIFF_CURVATURE_ATOL / n if autodiff else 0.0)
     return (n + d1 + 8) * EPS * (M @ size) + atol * ((A.T @ A) @ size)
+
+
+# --- the optimum against statsmodels' -----------------------------------------------------------
+# Both sides stop at a gradient of ~1e-10 or below, at a well-conditioned optimum (in centred and
+# standardized coordinates); the parameters then agree to ~cond * 1e-10, far inside 1e-6.
+ORACLE_RTOL = 1e-6
+# The loss is flat at the optimum: a parameter error delta changes it by delta' H delta / 2, ~1e-12
+# of it at the 1e-6 above; its own rounding is that of the logits, (d + 1) u |b| ~ 1e-12 at
+# |b| ~ 2e4. 1e-10 relative leaves a margin of 100.
+ORACLE_LOSS_RTOL = 1e-10

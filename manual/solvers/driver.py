@@ -77,17 +77,24 @@ def minimize(
     max_iter: int,
     tol: float,
     callback: Callable[[int, Iterate], None] | None = None,
+    outward: Callable[[Iterate], Iterate] | None = None,
 ) -> Trajectory:
     """Run `solver` from theta0 until ||g||inf <= tol (tol > 0) or max_iter steps.
 
     callback(k, iterate) is called at every iterate k = 0, 1, ..., n_iter. Where the solver stalls
     and tol = 0 asks for max_iter steps, the remaining steps are steps of length 0.
+
+    outward: where the solver runs in other coordinates than the user's (`fit` runs Newton on
+    centred features), the map of an iterate to the user's; the gradient norms, tol, callback
+    and the returned theta are the user's. theta0 is in the solver's coordinates.
     """
+    user = outward if outward is not None else (lambda it: it)
     f, g = objective.loss_and_gradient(theta0.copy())
     at = Iterate(theta0.copy(), f, g)
-    losses, norms = [f], [grad_norm(g)]
+    seen = user(at)
+    losses, norms = [f], [grad_norm(seen.grad)]
     if callback is not None:
-        callback(0, at)
+        callback(0, seen)
     stalled = False
     for k in range(1, max_iter + 1):
         if tol > 0 and norms[-1] <= tol:
@@ -99,12 +106,13 @@ def minimize(
                 break
         else:
             at = following
+            seen = user(at)
         losses.append(at.loss)
-        norms.append(grad_norm(at.grad))
+        norms.append(grad_norm(seen.grad))
         if callback is not None:
-            callback(k, at)
+            callback(k, seen)
     return Trajectory(
-        theta=at.theta,
+        theta=seen.theta,
         losses=np.array(losses),
         grad_norms=np.array(norms),
         converged=bool(norms[-1] <= tol),

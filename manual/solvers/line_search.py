@@ -10,6 +10,12 @@ search stalls at the optimum, where every step changes the loss by less than its
 
 `wolfe` (L-BFGS): a t that also flattens the slope, |phi'(t)| <= WOLFE_C2 |phi'(0)|, which makes
 the curvature pair (s, y) of the step usable (s.y > 0).
+
+Where asked (`expand`), a full step t = 1 whose decrease is nearly all that the slope promises,
+L(theta) - L(theta - s) >= LINEAR * g.s, shows the loss linear along the whole step (for a convex
+L, the decrease is at most g.s): the step was too short, and t = 2, 4, ... are tried for as long as
+each lowers the loss further. Far from the optimum, where the curvature has underflowed and the
+loss is linear over distances of 1e150, this replaces hundreds of steps by one.
 """
 
 from __future__ import annotations
@@ -28,15 +34,34 @@ LOSS_SLACK_ULPS = 4
 MAX_HALVINGS = 1100
 EPS = float(np.finfo(np.float64).eps)
 
+# a decrease of at least this fraction of t g.s counts as linear (a quadratic with its minimum at
+# t gives 1/2)
+LINEAR = 0.9
+# t = 2^1100 carries any finite step past the largest float: the loop always ends before
+MAX_DOUBLINGS = 1100
+
 
 def loss_slack(f: float) -> float:
     """LOSS_SLACK_ULPS ulps of the loss f: changes of the loss below this are its rounding."""
     return LOSS_SLACK_ULPS * float(np.finfo(np.float64).eps) * abs(f)
 
 
-def backtrack(objective: Objective, at: Iterate, step: Array) -> Iterate | None:
+def _trial(objective: Objective, theta: Array) -> tuple[float, Array] | None:
+    """(L, g) at theta, or None where theta sends the logits or the loss past float64."""
+    if not np.all(np.isfinite(theta)):
+        return None
+    try:
+        return objective.loss_and_gradient(theta)
+    except ValueError:  # the trial sends the logits past float64: too long
+        return None
+
+
+def backtrack(
+    objective: Objective, at: Iterate, step: Array, *, expand: bool = False
+) -> Iterate | None:
     """The first of theta - t step, t = 1, 1/2, 1/4, ..., to pass Armijo's test, with its loss and
-    gradient; None where no t lowers the loss beyond its rounding.
+    gradient; None where no t lowers the loss beyond its rounding. With `expand`, a full step on
+    which the loss is linear is lengthened (t = 2, 4, ...) while the loss keeps falling.
 
     The loss is convex, so along the step L(theta - t step) >= L - t g.step: once t g.step is below
     the slack, no shorter step can lower the loss measurably, and the search gives up. And the
@@ -52,14 +77,14 @@ def backtrack(objective: Objective, at: Iterate, step: Array) -> Iterate | None:
             t *= 0.5  # the loss cannot fall by more than f: no such t passes, untried
             continue
         theta = at.theta - t * step
-        try:
-            # the trial's gradient comes from the same pass over X as its loss, and is the next
-            # iterate's gradient when the step is taken, as it nearly always is
-            trial: tuple[float, Array] | None = objective.loss_and_gradient(theta)
-        except ValueError:  # the trial sends the logits past float64: too long
-            trial = None
+        # the trial's gradient comes from the same pass over X as its loss, and is the next
+        # iterate's gradient when the step is taken, as it nearly always is
+        trial = _trial(objective, theta)
         if trial is not None and trial[0] <= f - ARMIJO_C * t * decrease + slack:
-            return Iterate(theta, trial[0], trial[1])
+            best = Iterate(theta, trial[0], trial[1])
+            if expand and t == 1.0 and f - trial[0] >= LINEAR * decrease:
+                return _lengthen(objective, at, step, best)
+            return best
         t *= 0.5
         if t * decrease <= slack:
             return None
@@ -122,3 +147,17 @@ def wolfe(objective: Objective, at: Iterate, step: Array) -> Iterate | None:
             margin = 0.1 * (tl - ts)
             t = min(max(secant, ts + margin), tl - margin)
     return None
+
+
+def _lengthen(objective: Objective, at: Iterate, step: Array, best: Iterate) -> Iterate:
+    """theta - t step for t = 2, 4, ...: the last t whose loss is below the one before."""
+    t = 1.0
+    for _ in range(MAX_DOUBLINGS):
+        t *= 2.0
+        with np.errstate(over="ignore", invalid="ignore"):  # refused by _trial
+            theta = at.theta - t * step
+        trial = _trial(objective, theta)
+        if trial is None or not trial[0] < best.loss - loss_slack(best.loss):
+            break
+        best = Iterate(theta, trial[0], trial[1])
+    return best

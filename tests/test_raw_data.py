@@ -1,0 +1,492 @@
+"""Raw features as real tables hold them (years, timestamps, incomes, micro-units, features scaled
+by 1e10 or 1e100), far starts and extreme values: the optimum against statsmodels', no wrong
+answer called an optimum, no RuntimeWarning (the suite makes them errors), no raw exception.
+
+The oracle: statsmodels' Logit on the standardized columns (X - m) / sd, mapped back exactly by
+the maximum-likelihood estimate's equivariance, w = beta / sd and b = c - m @ w. (Fitted on the raw
+columns, statsmodels itself is off at such scales.)"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+import statsmodels.api as sm
+from hypothesis import given, settings
+
+import manual
+import reference
+from tests.strategies import RawData, quasi_separated_data, raw_data
+from tests.tolerances import ORACLE_LOSS_RTOL, ORACLE_RTOL
+
+
+def _oracle(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float, np.ndarray, float]:
+    """(w, b, standard errors (d + 1,), mean loss) of the maximum-likelihood fit, via statsmodels
+    on standardized columns."""
+    # each column first divided by a power of 2 near its max |x| (exact), so that the mean and
+    # the sd neither overflow (1e300) nor underflow (1e-300); w and b map back the same way
+    p2 = 2.0 ** np.round(np.log2(np.abs(X).max(axis=0)))
+    Xs = X / p2
+    m, sd = Xs.mean(axis=0), Xs.std(axis=0)
+    Z = (Xs - m) / sd
+    m, sd = m * p2, sd * p2
+    res = sm.Logit(y, sm.add_constant(Z, prepend=False, has_constant="add")).fit(
+        method="newton", tol=1e-14, maxiter=200, disp=0
+    )
+    beta, c = res.params[:-1], res.params[-1]
+    w = beta / sd
+    b = c - m @ w
+    # covariance of (w, b) = A cov(beta, c) A', A the linear map (beta, c) -> (w, b):
+    # var(w_j) = var(beta_j) / sd_j^2 (as a square root: sd_j^2 alone may overflow), and
+    # var(b) = a' cov a with a = (-m / sd, 1)
+    cov = np.asarray(res.cov_params())
+    a = np.append(-m / sd, 1.0)
+    se = np.append(np.sqrt(np.diagonal(cov)[:-1]) / sd, np.sqrt(a @ cov @ a))
+    return w, float(b), se, float(-res.llf / len(y))
+
+
+def _rel(got: np.ndarray, want: np.ndarray) -> float:
+    got, want = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
+    return float(np.max(np.abs(got - want) / np.abs(want)))
+
+
+def _assert_optimum(twin, X: np.ndarray, y: np.ndarray, **kwargs) -> None:
+    """twin.fit with Newton reaches statsmodels' optimum (loss to ORACLE_LOSS_RTOL, coefficients
+    to ORACLE_RTOL); a ConvergenceWarning may only say that tol is below float64's reach."""
+    w, b, _, loss = _oracle(X, y)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always", manual.LogregWarning)
+        res = twin.fit(X, y, solver="newton", **kwargs)
+    for warning in record:
+        assert issubclass(warning.category, manual.ConvergenceWarning), warning.message
+        assert "optimum is reached as far as float64 can tell" in str(warning.message)
+    assert abs(res.losses[-1] - loss) <= ORACLE_LOSS_RTOL * loss, (res.losses[-1], loss)
+    assert _rel(np.append(res.w, res.b), np.append(w, b)) <= ORACLE_RTOL, (res.w, res.b, w, b)
+
+
+def _issue_data(n: int = 500) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    u = rng.uniform(-1, 1, n)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(2 * u - 0.5)))).astype(float)
+    return u, y
+
+
+@pytest.mark.parametrize("twin", [manual, reference])
+@pytest.mark.parametrize(
+    "column",
+    [
+        lambda u: 1e4 + u,  # an offset 1e4 times the spread: cond(H) ~ 1e16 in (w, b)
+        lambda u: 1.7e9 + 1e6 * u,  # timestamps
+        lambda u: u * 1e10,  # a scale of 1e10
+        lambda u: 2000.0 + 30.0 * u,  # years
+    ],
+    ids=["1e4+u", "timestamps", "u*1e10", "years"],
+)
+def test_newton_reaches_the_optimum_on_offset_and_scaled_columns(twin, column) -> None:
+    u, y = _issue_data()
+    _assert_optimum(twin, column(u)[:, None], y)
+
+
+@pytest.mark.parametrize("twin", [manual, reference])
+def test_newton_reaches_the_optimum_with_two_features_scaled_1e100(twin) -> None:
+    u, y = _issue_data()
+    v = np.random.default_rng(1).standard_normal(len(u))
+    _assert_optimum(twin, np.column_stack([u, v]) * 1e100, y)
+
+
+@pytest.mark.parametrize("twin", [manual, reference])
+@pytest.mark.parametrize("w0", [1e150, -1e150, 1e300 / 12])
+def test_newton_from_a_far_start_reaches_the_optimum(twin, w0: float) -> None:
+    """From w0 = 1e150 (every logit ~1e150, the curvature 0 at every sample) Newton reaches the
+    optimum that a start from 0 reaches, in a few dozen steps (the loss is near its linear
+    asymptote there: the step towards theta = 0 lowers it in proportion)."""
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((200, 5))
+    y = (rng.random(200) < manual.sigmoid(X @ np.array([1.0, -0.5, 0.0, 0.3, 2.0]))).astype(float)
+    _assert_optimum(twin, X, y, w0=np.full(5, w0))
+    assert manual.fit(X, y, solver="newton", w0=np.full(5, w0)).n_iter <= 50
+
+
+@settings(max_examples=12)
+@given(raw_data())
+def test_newton_reaches_the_optimum_on_raw_columns(data: RawData) -> None:
+    """Years, timestamps, incomes and micro-units side by side, as they come."""
+    _assert_optimum(manual, data.X, data.y)
+
+
+@settings(max_examples=4)
+@given(raw_data())
+def test_the_twins_newton_reaches_the_optimum_on_raw_columns(data: RawData) -> None:
+    _assert_optimum(reference, data.X, data.y)
+
+
+def test_a_stall_above_the_gradients_rounding_is_not_called_the_optimum() -> None:
+    """Where the solver stalls with a gradient far above its own rounding, the warning says that
+    this is not the optimum; at the rounding level it says the optimum is reached."""
+    from manual.diagnostics import advice
+
+    losses, norms = np.array([1.0, 0.9]), np.array([1.0, 0.5])
+    far = advice("newton", None, losses, norms, 1e-8, True, lr_given=False, rounding=1e-9)
+    near = advice("newton", None, losses, norms, 1e-8, True, lr_given=False, rounding=1.0)
+    assert "NOT the optimum" in far and "reached" not in far
+    assert "optimum is reached as far as float64 can tell" in near
+
+
+def test_the_gradients_rounding_bounds_the_difference_of_two_exact_ways() -> None:
+    """The rounding level that `survey` reports bounds what float64 can tell: the gradient at the
+    same (w, b) computed on centred columns and mapped back (a different rounding of the same
+    number) differs from the raw one by less than it."""
+    from manual.binary import BinaryLoss
+    from manual.diagnostics import survey
+    from manual.linear import Centring, LinearObjective
+
+    u, y = _issue_data()
+    X = (1.7e9 + 1e6 * u)[:, None]
+    w, b, _, _ = _oracle(X, y)
+    theta = np.append(w, b)
+    raw = LinearObjective(BinaryLoss, X, y, 0.0)
+    rounding = survey(raw, theta, margins=False, rounding=True).rounding
+    centring = Centring(X, (2,))
+    inner = centring.inward(theta)
+    assert inner is not None
+    centred = LinearObjective(BinaryLoss, centring.X, y, 0.0).gradient(inner)
+    mapped = centring.outward(inner, centred)[1]
+    assert rounding is not None
+    assert np.max(np.abs(raw.gradient(theta) - mapped)) <= rounding
+
+
+# --- standard errors --------------------------------------------------------------------------
+# Rescaling a column by c scales the Fisher information's row and column by c, and (after its
+# equilibration) nothing else: the errors scale by exactly 1 / c, up to the rounding of x * c and
+# w / c (one ulp each) carried through a well-conditioned inverse: 1e-13 relative.
+UNITS_RTOL = 1e-13
+
+
+@settings(max_examples=10)
+@given(raw_data())
+def test_standard_errors_match_statsmodels_on_raw_columns(data: RawData) -> None:
+    w, b, se, _ = _oracle(data.X, data.y)
+    got = manual.standard_errors(w, b, data.X, data.y)
+    assert got.shape == (data.X.shape[1] + 1,)
+    assert _rel(got, se) <= ORACLE_RTOL, (got, se)
+
+
+@pytest.mark.parametrize("c", [1e-300, 1e-170, 1e-8, 1e8, 1e155, 1e300])
+def test_standard_errors_transform_with_each_columns_units(c: float) -> None:
+    """se(w / c, b, X * c) = se(w, b, X) / c for the weights, and the same for b: at any c whose
+    features and weights stay finite, with no singular-matrix error and no RuntimeWarning."""
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((100, 2))
+    y = (rng.random(100) < manual.sigmoid(X @ np.array([1.0, -0.5]))).astype(float)
+    w, b, se, _ = _oracle(X, y)
+    units = np.array([c, 1.0])  # the first column in other units, the second as it was
+    got = manual.standard_errors(w / units, b, X * units, y)
+    assert _rel(got, se / np.append(units, 1.0)) <= UNITS_RTOL
+
+
+def test_standard_errors_refuse_constant_and_collinear_columns() -> None:
+    """A constant column (exactly, or to the rounding of its mean at 1e155) or a duplicated one:
+    a ValueError that says why, never a LinAlgError."""
+    x = np.random.default_rng(4).standard_normal(50)
+    y = (np.arange(50) % 2).astype(float)
+    with pytest.raises(ValueError, match="column 1 of X is constant"):
+        manual.standard_errors([0.1, 0.0], 0.0, np.column_stack([x, np.full(50, 3.0)]), y)
+    for other in (np.full(50, 1e155), x):
+        with pytest.raises(ValueError, match="singular Fisher information"):
+            manual.standard_errors([0.1, 0.0], 0.0, np.column_stack([x, other]), y)
+
+
+# --- extreme values ---------------------------------------------------------------------------
+def test_the_gradient_is_exact_up_to_logits_of_708_and_to_the_subnormal_spacing_beyond() -> None:
+    """At x = 3.3e150, y = 0: up to |z| = 708 the term x (p - y) is exact to a few ulps (ELEMENTWISE
+    rounding of p, times one product); beyond, p is subnormal and the term is exact to x times
+    the subnormal spacing 2^-1074 (binary.gradient's docstring states both)."""
+    import mpmath
+
+    from scripts import exact
+    from tests.tolerances import ELEMENTWISE_RTOL
+
+    spacing = 2.0**-1074
+    x = 2.0**500  # 3.3e150: z = x * (z / x) exactly
+    for z in (-700.0, -708.0, -709.0, -744.0, -745.0):
+        X, y, w = np.array([[x]]), np.array([0.0]), np.array([z / x])
+        got = manual.gradient(w, 0.0, X, y)[0][0]
+        want = float(exact.objective(w, 0.0, X, y, 0.0)[1][0])
+        if z >= -708.0:
+            assert abs(got - want) <= ELEMENTWISE_RTOL * abs(want), (z, got, want)
+        else:
+            assert abs(got - want) <= x * spacing, (z, got, want)
+    assert mpmath.mp.dps > 0
+
+
+def test_no_runtime_warning_at_extreme_scales() -> None:
+    """lipschitz at X * 1e154 (its value ~1e307), gd's default step and Newton at X * 1e150: finite
+    answers, no LinAlgError, no RuntimeWarning (the suite turns them into errors)."""
+    rng = np.random.default_rng(5)
+    Xn = rng.standard_normal((100, 2))
+    y = (rng.random(100) < manual.sigmoid(Xn @ np.array([1.0, -1.0]))).astype(float)
+    L = manual.lipschitz(Xn * 1e154)
+    # lambda_max([X, 1e-154]' [X, 1e-154] / n) / 4, scaled back by (1e154)^2
+    X1 = np.column_stack([Xn, np.full(100, 1e-154)])
+    want = np.linalg.eigvalsh(X1.T @ X1 / 100)[-1] / 4 * 1e154 * 1e154
+    assert abs(L / want - 1) <= 1e-12
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", manual.ConvergenceWarning)
+        gd = manual.fit(Xn * 1e150, y, max_iter=50)
+    assert np.all(np.diff(gd.losses) <= 4 * np.finfo(float).eps * gd.losses[:-1])
+    _assert_optimum(manual, Xn * 1e150, y)
+
+
+@pytest.mark.parametrize("twin", [manual, reference])
+def test_derivatives_that_overflow_are_refused_in_both_twins(twin) -> None:
+    """A Hessian at features of 1e155 (entries ~1e310) and a gradient with l2 = 1e308 at weights
+    of 1e10: a ValueError that says so, never inf, NaN or a RuntimeWarning."""
+    rng = np.random.default_rng(6)
+    X = rng.standard_normal((20, 2))
+    y = (np.arange(20) % 2).astype(float)
+    with pytest.raises(ValueError, match="Hessian that overflows float64"):
+        twin.hessian(np.full(2, 1e-155), 0.0, X * 1e155, y)
+    with pytest.raises(ValueError, match="gradient that overflows float64"):
+        twin.gradient(np.full(2, 1e10), 0.0, X, y, l2=1e308)
+    with pytest.raises(ValueError, match="Hessian-vector product that overflows float64"):
+        twin.hvp(np.full(2, 1e-155), 0.0, X * 1e155, y, np.ones(2), 0.0)
+    # the mean gradient where the sum X.T @ (p - y) alone would overflow: finite, as manual's
+    big = np.full((5000, 1), 1e306)
+    half = (np.arange(5000) % 2).astype(float)
+    assert np.isfinite(twin.gradient([0.0], 0.0, big, half)[0]).all()
+
+
+# --- hostile arguments ---------------------------------------------------------------------------
+HUGE = 10**400  # a Python int beyond float64
+
+
+@pytest.mark.parametrize("twin", [manual, reference])
+@pytest.mark.parametrize("arg", ["X", "y", "b", "l2", "w"])
+def test_an_int_beyond_float64_is_refused_by_name(twin, arg: str) -> None:
+    kwargs = {"w": [0.0], "b": 0.0, "X": [[1.0], [2.0]], "y": [0, 1], "l2": 0.0}
+    kwargs[arg] = {"X": [[HUGE], [1]], "y": [HUGE, 1], "w": [HUGE]}.get(arg, HUGE)
+    for function in (twin.loss, twin.gradient, twin.hessian):
+        with pytest.raises(ValueError, match=f"^{arg} must hold numbers within float64's range"):
+            function(**kwargs)
+
+
+@pytest.mark.parametrize("twin", [manual, reference])
+def test_fit_and_predict_refuse_an_int_beyond_float64_by_name(twin) -> None:
+    X, y = np.array([[0.0], [1.0], [2.0], [3.0]]), np.array([0.0, 1.0, 0.0, 1.0])
+    for arg in ("tol", "lr", "l2", "b0"):
+        with pytest.raises(ValueError, match=f"^{arg} must hold numbers within float64's range"):
+            twin.fit(X, y, **{arg: HUGE})
+    with pytest.raises(ValueError, match=r"^threshold must hold numbers within float64's range"):
+        twin.predict(X, [1.0], 0.0, threshold=HUGE)
+
+
+def test_fit_refuses_a_bad_start_or_callback_before_any_pass_over_x(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A wrong-shape w0 is named w0; a callback that cannot be called is refused before X is
+    read (no pass over X, counted at LinearObjective.blocks)."""
+    from manual.linear import LinearObjective
+
+    passes = [0]
+    blocks = LinearObjective.blocks
+
+    def counted(self: LinearObjective) -> object:
+        passes[0] += 1
+        return blocks(self)
+
+    monkeypatch.setattr(LinearObjective, "blocks", counted)
+    X, y = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0]]), np.array([0.0, 1.0, 1.0])
+    for twin in (manual, reference):
+        with pytest.raises(ValueError, match=r"^w0 must have shape \(d,\) = \(2,\)"):
+            twin.fit(X, y, w0=np.zeros(3))
+        with pytest.raises(TypeError, match=r"^callback must be callable"):
+            twin.fit(X, y, callback=5)
+    assert passes[0] == 0
+
+
+# --- data without a finite optimum -----------------------------------------------------------
+def _assert_certificate(X: np.ndarray, y: np.ndarray, v_w: np.ndarray, v_b: float, gap: float):
+    """Along (v_w, v_b) no sample's loss rises and some fall: every margin
+    (2 y_i - 1)(x_i @ v_w + v_b) >= 0 and some > 0, each to within its rounding
+    (d + 2) EPS (|x_i| @ |v_w| + |v_b|) plus the certificate's gap."""
+    eps = np.finfo(float).eps
+    margins = np.where(y > 0.5, 1.0, -1.0) * (X @ v_w + v_b)
+    rounding = (X.shape[1] + 2) * eps * (np.abs(X) @ np.abs(v_w) + abs(v_b)) + gap
+    assert np.all(margins >= -rounding), np.min(margins + rounding)
+    assert np.any(margins > rounding)
+
+
+def test_quasi_complete_separation_is_warned_with_a_checked_direction() -> None:
+    """Six points on a line, two of them at x = 0 with both labels: no finite optimum; both twins'
+    Newton warn, and `separation` gives the direction (w, b) = (1, 0) up to a factor."""
+    from manual.diagnostics import separation
+
+    X, y = np.array([[-2.0], [-1.0], [0.0], [0.0], [1.0], [2.0]]), np.array([0, 0, 0, 1, 1, 1.0])
+    for twin in (manual, reference):
+        with pytest.warns(manual.SeparationWarning, match="quasi-completely separated"):
+            assert twin.fit(X, y, solver="newton").separable
+    found = separation(X, y)
+    assert found.kind == "quasi-complete" and found.direction is not None
+    v_w, v_b = found.direction
+    _assert_certificate(X, y, v_w, v_b, found.gap)
+    assert abs(v_b) <= 1e-12 * abs(v_w[0])
+
+
+@settings(max_examples=8)
+@given(quasi_separated_data())
+def test_quasi_complete_separation_of_raw_columns_is_found(data: RawData) -> None:
+    """Boundaries at a year, a timestamp or an income, beside columns of other kinds: Newton's fit
+    warns (quasi-complete or complete: a drawn set can be separable outright), and `separation`
+    returns a direction that passes the certificate's test."""
+    from manual.diagnostics import separation
+
+    with pytest.warns(manual.SeparationWarning, match="separ"):
+        assert manual.fit(data.X, data.y, solver="newton").separable
+    found = separation(data.X, data.y)
+    assert found.kind in ("quasi-complete", "complete") and found.direction is not None
+    _assert_certificate(data.X, data.y, *found.direction, found.gap)
+
+
+@settings(max_examples=6)
+@given(raw_data())
+def test_overlapping_classes_have_no_certificate(data: RawData) -> None:
+    """Overlapping classes (a finite optimum exists, by statsmodels' fit): `separation` finds none,
+    and fit warns of none (test_newton_reaches_the_optimum_on_raw_columns)."""
+    from manual.diagnostics import separation
+
+    assert separation(data.X, data.y).kind == "none found"
+
+
+def test_separation_names_complete_separation_and_one_class() -> None:
+    from manual.diagnostics import separation
+
+    X = np.array([[-2.0, 1.0], [-1.0, 0.0], [1.0, 3.0], [2.0, -1.0]])
+    y = np.array([0.0, 0.0, 1.0, 1.0])
+    found = separation(X, y)
+    assert found.kind == "complete" and found.direction is not None
+    _assert_certificate(X, y, *found.direction, 0.0)
+    assert separation(X, np.ones(4)).kind == "one class"
+    with pytest.raises(ValueError, match=r"^y must hold labels 0 or 1"):
+        separation(X, [0, 1, 2, 1])
+
+
+@pytest.mark.parametrize("twin", [manual, reference])
+@pytest.mark.parametrize("scale", [1e-300, 1e-170, 1e155, 1e300])
+def test_newton_reaches_the_optimum_at_extreme_feature_scales(twin, scale: float) -> None:
+    """Columns of 1e-300 to 1e300 (the Hessian's entries would pass the largest float at 1e155):
+    Newton runs on the columns centred and divided by a power of 2, so that nothing overflows,
+    and reaches statsmodels' optimum."""
+    u, y = _issue_data(200)
+    v = np.random.default_rng(7).standard_normal(200)
+    _assert_optimum(twin, np.column_stack([u, v]) * scale, y)
+
+
+@pytest.mark.parametrize("twin", [manual, reference])
+@pytest.mark.parametrize(("offset", "scale"), [(2000.0, 30.0), (1.7e9, 1e6), (0.0, 1e100)])
+def test_penalized_newton_on_raw_columns_is_the_standardized_fit_mapped_back(
+    twin, offset: float, scale: float
+) -> None:
+    """An invariant: x = offset + scale u with l2 = l2_u scale^2 is the fit on u with l2_u, mapped
+    back by w = w_u / scale, b = b_u - offset w ((l2 / 2) ||w||^2 = (l2_u / 2) ||w_u||^2). The
+    well-scaled fit is the oracle for the raw one."""
+    u, y = _issue_data(300)
+    l2_u = 1e-2
+    want = manual.fit(u, y, solver="newton", l2=l2_u, tol=1e-12)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always", manual.LogregWarning)
+        got = twin.fit(offset + scale * u, y, solver="newton", l2=l2_u * scale**2)
+    for warning in record:  # only tol below what float64 allows at these units, if anything
+        assert "optimum is reached as far as float64 can tell" in str(warning.message)
+    w = want.w / scale
+    b = want.b - offset * float(w[0])
+    assert _rel(np.append(got.w, got.b), np.append(w, b)) <= ORACLE_RTOL
+    assert abs(got.losses[-1] - want.losses[-1]) <= ORACLE_LOSS_RTOL * want.losses[-1]
+
+
+@pytest.mark.parametrize("twin", [manual, reference])
+def test_every_public_function_at_extreme_scales_answers_or_refuses_clearly(twin) -> None:
+    """Features from 1e-300 to 1e300, with and without a timestamp's offset, through every public
+    function of the twin: a finite answer, or a ValueError / TypeError that says why; never a raw
+    exception, never a RuntimeWarning (the suite makes them errors)."""
+    from manual.diagnostics import separation
+
+    rng = np.random.default_rng(8)
+    base = rng.standard_normal((40, 2))
+    y = (rng.random(40) < manual.sigmoid(base @ np.array([1.0, -1.0]))).astype(float)
+    answered = 0
+    for scale in (1e-300, 1e-170, 1e-8, 1e155, 1e300):
+        for offset in (0.0, 1.7e9):
+            X = base * scale + offset * min(scale, 1e-9 * np.finfo(float).max / 1.7e9)
+            w = np.array([1.0, -1.0]) / scale
+            calls: list[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] = [
+                (twin.loss, (w, 0.0, X, y), {}),
+                (twin.gradient, (w, 0.0, X, y), {"l2": 1.0}),
+                (twin.hessian, (w, 0.0, X, y), {}),
+                (twin.hvp, (w, 0.0, X, y, w, 1.0), {}),
+                (twin.predict_proba, (X, w, 0.0), {}),
+                (twin.fit, (X, y), {"max_iter": 20}),
+                (twin.fit, (X, y), {"solver": "newton"}),
+            ]
+            if twin is manual:
+                calls += [
+                    (manual.standard_errors, (w, 0.0, X, y), {}),
+                    (manual.lipschitz, (X, 1.0), {}),
+                    (separation, (X, y), {"max_iter": 20}),
+                ]
+            for function, args, kwargs in calls:
+                try:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore", manual.LogregWarning)
+                        out = function(*args, **kwargs)
+                except ValueError as err:
+                    assert "must" in str(err) or "overflow" in str(err) or "singular" in str(err)
+                    continue
+                answered += 1
+                if hasattr(out, "kind"):  # separation's report
+                    assert out.kind in ("none found", "complete", "quasi-complete")
+                    continue
+                values = getattr(out, "losses", out)
+                if isinstance(values, tuple):  # (grad_w, grad_b), (Hv, Hc)
+                    values = np.append(*values)
+                assert np.all(np.isfinite(np.asarray(values, dtype=float)))
+    assert answered > 0
+
+
+def test_gd_says_when_tol_cannot_see_a_tiny_column() -> None:
+    """Columns of ~1e-170: |dL/dw_j| <= max |x_j| is below tol at every w_j, so gd "reaches" tol
+    at weights far from the optimum (~1e170): it says so. Newton, whose steps do not depend on
+    the units, reaches the optimum itself and says nothing."""
+    rng = np.random.default_rng(9)
+    X = rng.standard_normal((100, 2))
+    y = (rng.random(100) < manual.sigmoid(X @ np.array([1.0, -1.0]))).astype(float)
+    for twin in (manual, reference):
+        with pytest.warns(manual.ConvergenceWarning, match=r"column\(s\) \[0, 1\] of X hold no"):
+            assert twin.fit(X * 1e-170, y).converged
+    _assert_optimum(manual, X * 1e-170, y)
+
+
+def test_the_penalty_meets_a_subnormal_l2_before_it_can_underflow() -> None:
+    """(l2 / 2) ||w||^2 at l2 = 5e-324 (2^-1074) and w = 1e200 is 2.47e76, not 0: l2 meets the
+    large ||w|| first. Exact: 2^-1074 * 1e200 * 1e200 / 2 (plus log 2, far below its ulp), to a
+    few roundings. (Not the JAX twin's: XLA on the CPU flushes a subnormal l2 to 0.)"""
+    got = manual.loss([1e200], 0.0, [[0.0]], [0.0], l2=5e-324)
+    want = (5e-324 * 1e200) * 1e200 / 2
+    assert abs(got - want) <= 8 * np.finfo(float).eps * want
+
+
+def test_a_rise_of_a_few_ulps_at_the_default_step_is_not_called_too_large() -> None:
+    """With lr = 1 / L (not given) the loss cannot rise beyond its rounding: the advice never
+    blames lr; with a given lr and a real rise, it does."""
+    from manual.diagnostics import advice
+
+    eps = np.finfo(float).eps
+    ulps = np.array([0.5, 0.5 * (1 + 3 * eps), 0.5 * (1 + 6 * eps), 0.4])
+    norms = np.full(4, 1e-3)
+    default = advice("gd", 0.1, ulps, norms, 1e-8, False, lr_given=False)
+    assert "too large" not in default
+    risen = np.array([0.5, 0.7, 0.6, 0.4])
+    assert "too large" in advice("gd", 10.0, risen, norms, 1e-8, False, lr_given=True)
+    assert "too large" not in advice("gd", 10.0, ulps, norms, 1e-8, False, lr_given=True)
