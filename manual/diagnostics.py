@@ -42,7 +42,7 @@ def warn_if_no_optimum(
     """Warn (SeparationWarning) where L has no finite optimum; True if so.
 
     present: how many of the n_classes classes occur in y."""
-    return examine(objective, theta, losses, n_classes, present, stalled=False)[0]
+    return examine(objective, theta, losses, n_classes, present, unfinished=False)[0]
 
 
 def examine(
@@ -52,12 +52,13 @@ def examine(
     n_classes: int,
     present: int,
     *,
-    stalled: bool,
+    unfinished: bool,
     blind_below: float = 0.0,
 ) -> tuple[bool, float | None, list[int] | None]:
     """(no_optimum, rounding) after a run, in at most one pass over X: warns (SeparationWarning)
-    where L has no finite optimum; and where the solver `stalled`, the rounding level of the
-    gradient at theta (`survey`), that says whether the stall is the optimum.
+    where L has no finite optimum; and where the run ended short of tol (`unfinished`), the
+    rounding level of the gradient at theta (`survey`), that says whether the gradient that is
+    left is the optimum's, zero to within its rounding.
 
     present: how many of the n_classes classes occur in y."""
     if present < n_classes:
@@ -76,11 +77,11 @@ def examine(
             objective,
             theta,
             margins=unpenalized and not low,
-            rounding=stalled,
+            rounding=unfinished,
             quasi=True,
             columns=blind_below > 0,
         )
-        if unpenalized or stalled or blind_below > 0
+        if unpenalized or unfinished or blind_below > 0
         else Survey(None, None)
     )
     blind = None
@@ -270,18 +271,17 @@ def advice(
 ) -> str:
     """The ConvergenceWarning's text: what happened, and what to try.
 
-    rounding: where the solver stalled, the rounding level of the gradient at the final weights
-    (`survey`): the optimum is called reached only where the gradient norm is within it."""
+    rounding: the rounding level of the gradient at the final weights (`survey`): the optimum is
+    called reached only where the gradient norm is within it."""
     head = (
         f"{solver} stopped after {len(losses) - 1} steps with gradient norm {norms[-1]:.3e} "
         f"> tol = {tol:.3e}: "
     )
-    if stalled and (rounding is None or norms[-1] <= rounding):
+    if (stalled and rounding is None) or (rounding is not None and norms[-1] <= rounding):
         known = "" if rounding is None else f" (its rounding at these weights: {rounding:.1e})"
         return head + (
-            f"no step lowers the loss beyond its rounding, and the gradient is zero to within "
-            f"its own rounding{known}; the optimum is reached as far as float64 can tell, so tol "
-            "is below what this data set allows"
+            f"the gradient is zero to within its own rounding{known}; the optimum is reached as "
+            "far as float64 can tell, so tol is below what this data set allows"
         )
     if stalled:
         return head + (

@@ -147,7 +147,7 @@ def make_fit(
             run.losses,
             2,
             present,
-            stalled=unfinished and run.stalled,
+            unfinished=unfinished,
             blind_below=blind_below,
         )
         lr_used = getattr(solver_, "lr", None)

@@ -48,6 +48,11 @@ def two_loop(g: Array, pairs: Any) -> Array:
 
 
 class LBFGS:
+    # `fit` runs it on centred features scaled by a power of 2 and maps the iterates back: an
+    # exact reparametrization (the intercept is not penalized) under which its steps see columns
+    # of comparable size, as on standardized data
+    affine_invariant = True
+
     """L-BFGS with memory m (the pairs (s, y) kept). One instance serves one run: it keeps the
     pairs between steps, and starts afresh where it is handed an iterate it did not return."""
 

@@ -65,6 +65,11 @@ def truncated_cg(
 
 @dataclass(frozen=True)
 class NewtonCG:
+    # `fit` runs it on centred features scaled by a power of 2 and maps the iterates back: an
+    # exact reparametrization (the intercept is not penalized) under which its steps see columns
+    # of comparable size, as on standardized data
+    affine_invariant = True
+
     """Truncated Newton: cg_tol caps the forcing term eta in (0, 1); cg_max_iter caps the Hessian
     products a step (None: twice the number of parameters, CG's exact-arithmetic bound with room
     for the orthogonality that rounding loses)."""
