@@ -44,10 +44,12 @@ BLOCK_BYTES = 2 * 2**20
 MIN_BLOCK_ROWS = 1024
 
 
-# Threads that share the blocks of a pass (one a core): NumPy's loops and BLAS release the GIL, and
-# a block is below the size at which OpenBLAS splits one product over its own threads, so each
-# thread's products run in that thread.
-WORKERS = os.cpu_count() or 1
+# Threads that may share the blocks of a pass (LinearObjective(workers=k)): NumPy's loops and BLAS
+# release the GIL, and a block is below the size at which OpenBLAS splits one product over its own
+# threads, so each thread's products run in that thread. One by default: on a 2-core machine shared
+# with other work, scripts/bench.py measured 2 threads at 1.0x to 1.5x the time of 1 (the
+# threads wait on each other and on the BLAS library's locks), never faster.
+WORKERS = 1
 _POOL: list[ThreadPoolExecutor] = []
 T = TypeVar("T")
 
@@ -55,7 +57,8 @@ T = TypeVar("T")
 def _pool() -> ThreadPoolExecutor:
     """The threads of every pass, started at the first pass that has blocks to share."""
     if not _POOL:
-        _POOL.append(ThreadPoolExecutor(WORKERS, thread_name_prefix="manual-blocks"))
+        threads = os.cpu_count() or 1
+        _POOL.append(ThreadPoolExecutor(threads, thread_name_prefix="manual-blocks"))
     return _POOL[0]
 
 
