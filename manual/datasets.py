@@ -27,6 +27,8 @@ class Dataset:
     # weights can be mapped back (w_raw = w / sd, b_raw = b - sum(w * mean / sd))
     mean: Array | None = None
     sd: Array | None = None
+    # what labels 0 and 1 stand for, where known (the breast-cancer data: malignant, benign)
+    class_names: tuple[str, str] | None = None
 
 
 def toy_one_feature(n: int = 100, seed: int = 0) -> Dataset:
@@ -86,6 +88,7 @@ def standardized(data: Dataset) -> Dataset:
         data.description + ", features standardized",
         _mean(data.X),
         _scale(data.X),
+        data.class_names,
     )
 
 
@@ -101,6 +104,7 @@ def breast_cancer(*, standardized: bool = True) -> Dataset:
         data.feature_names,
         data.target_name,
         f"Breast Cancer Wisconsin (Diagnostic), 569 x 30{note}",
+        class_names=("malignant", "benign"),
     )
 
 

@@ -341,7 +341,8 @@ def save_plots(args: argparse.Namespace, data: Dataset, res: manual.FitResult) -
                 res.b,
                 data.feature_names,
                 args.threshold,
-                class_names=(f"{data.target_name} = 0", f"{data.target_name} = 1"),
+                class_names=data.class_names
+                or (f"{data.target_name} = 0", f"{data.target_name} = 1"),
             ),
             folder,
             "probabilities.png",
