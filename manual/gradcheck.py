@@ -381,7 +381,8 @@ def _diagnose(
     W = np.flatnonzero(wrong)
     names = _index_list(index[W])
     k = a.size
-    weight = 1.0 / np.maximum(e, np.finfo(np.float64).tiny) ** 2
+    # 1 / e^2, e floored at sqrt(tiny): its square stays a normal float (tiny^2 is 0: 1 / 0)
+    weight = 1.0 / np.maximum(e, np.sqrt(np.finfo(np.float64).tiny)) ** 2
     informative = np.abs(n) > bound  # derivatives told apart from 0
     n_info = int(informative.sum())
 
