@@ -472,7 +472,8 @@ def _diagnose(
         parts = []
         for i in W[:4]:
             off = a[i] - n[i]
-            ratio = f", {a[i] / n[i]:.4g}x the numeric value" if n[i] != 0 else ""
+            # + 0.0: an analytic 0 against a negative numeric reads 0x, not -0x
+            ratio = f", {a[i] / n[i] + 0.0:.4g}x the numeric value" if n[i] != 0 else ""
             parts.append(f"{int(index[i])}: off by {off:+.3g}{ratio}")
         return f"an error confined to coordinate(s) {names} ({'; '.join(parts)}), the others right"
     return (
