@@ -454,3 +454,23 @@ def test_the_softmax_stub_says_it_is_unwritten_and_a_filled_one_passes(tmp_path:
     )
     verdict = grade.grade(_file(tmp_path, "filled", filled), 20)
     assert verdict.status == 0, verdict.lines
+
+
+def test_a_softmax_hessian_without_its_cross_terms_and_a_loss_without_the_max_are_wrong(
+    tmp_path: Path,
+) -> None:
+    """The Hessian's blocks diag(p (1 - p)) without -p p^T: check_hessian names the missing cross
+    terms. log(sum(exp(z))) without the max: inf where every logit is shifted by 800."""
+    right = SOFTMAX_RIGHT["vectorized, with loss and hessian"]
+    diagonal = right.replace("np.diag(p) - np.outer(p, p)", "np.diag(p * (1 - p))")
+    verdict = grade.grade(_file(tmp_path, "diagonal", SOFTMAX + HEAD + diagonal), EXAMPLES)
+    text = "\n".join(verdict.lines)
+    assert verdict.status == 1 and "hessian disagrees" in text and "missing cross terms" in text
+    overflow = right.replace(
+        "lse = m + np.log(np.exp(Z - m[:, None]).sum(axis=1))",
+        "lse = np.log(np.exp(Z).sum(axis=1))",
+    )
+    verdict = grade.grade(_file(tmp_path, "overflow", SOFTMAX + HEAD + overflow), EXAMPLES)
+    text = "\n".join(verdict.lines)
+    assert verdict.status == 1 and "loss disagrees" in text and "returns NaN or inf" in text, text
+    assert "logits shifted by 800" in text
