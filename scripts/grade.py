@@ -2,6 +2,7 @@
 
     uv run scripts/grade.py FILE [--model binary|multinomial] [--thorough] [--examples N]
     uv run scripts/grade.py --quiz NUMBER [--answer NAME]   # the mistakes gallery, names hidden
+    uv run scripts/grade.py --quiz NUMBER --model multinomial [--answer NAME]   # the softmax one
 
 FILE defines `gradient(w, b, X, y, l2=0.0)` returning `(grad_w, grad_b)` (shapes (d,) and a
 float); it may also define `loss(w, b, X, y, l2=0.0)` and `hessian(w, b, X, y, l2=0.0)` ((d + 1,
@@ -1173,6 +1174,59 @@ def quiz(number: int, answer: str | None) -> int:
     return EXIT_RIGHT
 
 
+def softmax_quiz(number: int, answer: str | None) -> int:
+    """The softmax gallery as a quiz (`--quiz NUMBER --model multinomial`): as `quiz`, on the
+    first softmax probe (every logit shifted by 800 for the missing max subtraction, which is
+    right wherever exp does not overflow)."""
+    from manual.multinomial_mistakes import GALLERY as SOFTMAX_GALLERY
+
+    order = np.random.default_rng(0).permutation(len(SOFTMAX_GALLERY))
+    mistake = SOFTMAX_GALLERY[int(order[number % len(SOFTMAX_GALLERY)])]
+    if answer is not None:
+        if answer == mistake.name:
+            print(f"right: softmax quiz {number} is {mistake.name}: {mistake.what_went_wrong}")
+            return EXIT_RIGHT
+        print(f"not {answer}: look again at which coordinates differ, and by how much")
+        return EXIT_WRONG
+    D = softmax_probes()[0]
+    if mistake.name == "no_max_subtraction":
+        D = SoftmaxSet(
+            D.W, D.b + SHIFT, D.X, D.y, D.l2, (*D.regime, f"logits shifted by {SHIFT:g}")
+        )
+
+    def f(t: np.ndarray) -> float:
+        S = D.at(t)
+        return manual.multinomial.loss(S.W, S.b, S.X, S.y, S.l2)
+
+    def g(t: np.ndarray) -> np.ndarray:
+        S = D.at(t)
+        return np.vstack(mistake.gradient(S.W, S.b, S.X, S.y, S.l2)).ravel()
+
+    wrong = g(D.theta).reshape(D.W.shape[0] + 1, -1)
+    print(f"softmax quiz {number}: a wrong gradient on this data set, [grad_W; grad_b] (d + 1, K):")
+    print(D.describe(digits=6))
+    print(f"  wrong gradient:      {_show(wrong, 10)}")
+    if not np.all(np.isfinite(wrong)):
+        right = np.vstack(manual.multinomial.gradient(D.W, D.b, D.X, D.y, D.l2))
+        print(f"  right gradient:      {_show(right, 10)}")
+        print("  check_gradient: refuses a gradient that is not finite")
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            report = manual.check_gradient(f, g, D.theta)
+        print(f"  finite differences:  {_show(report.numeric.reshape(wrong.shape), 10)}")
+        print(
+            "  check_gradient: wrong coordinates of theta = np.vstack([W, b]).ravel() "
+            f"{report.wrong_coordinates.tolist()}"
+        )
+    print(
+        f"Which mistake is it? Answer with: grade.py --quiz {number} --model multinomial "
+        "--answer NAME, NAME one of"
+    )
+    print("  " + ", ".join(sorted(m.name for m in SOFTMAX_GALLERY)))
+    return EXIT_RIGHT
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="grade.py", description=__doc__.split("\n\n")[0])
     ap.add_argument("file", nargs="?", help="the learner's Python file")
@@ -1186,7 +1240,8 @@ def main(argv: list[str] | None = None) -> int:
         "--quiz",
         type=int,
         metavar="NUMBER",
-        help="the mistakes gallery without its names: show wrong gradient NUMBER (0, 1, ...)",
+        help="the mistakes gallery without its names: show wrong gradient NUMBER (0, 1, ...); "
+        "with --model multinomial, the softmax gallery",
     )
     ap.add_argument("--answer", metavar="NAME", help="with --quiz: the mistake you diagnose")
     ap.add_argument(
@@ -1199,6 +1254,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = ap.parse_args(argv)
     if args.quiz is not None:
+        if args.model == "multinomial":
+            return softmax_quiz(args.quiz, args.answer)
         return quiz(args.quiz, args.answer)
     if args.file is None:
         ap.error("give the learner's FILE (or --quiz)")

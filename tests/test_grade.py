@@ -474,3 +474,25 @@ def test_a_softmax_hessian_without_its_cross_terms_and_a_loss_without_the_max_ar
     text = "\n".join(verdict.lines)
     assert verdict.status == 1 and "loss disagrees" in text and "returns NaN or inf" in text, text
     assert "logits shifted by 800" in text
+
+
+def test_the_softmax_quiz_hides_the_name_and_confirms_the_right_answer(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """--quiz 0 .. 4 --model multinomial: the five softmax gallery mistakes, each once."""
+    names = {m.name for m in SOFTMAX_GALLERY}
+    found = set()
+    for number in range(len(SOFTMAX_GALLERY)):
+        assert grade.main(["--quiz", str(number), "--model", "multinomial"]) == 0
+        question = capsys.readouterr().out
+        assert "check_gradient:" in question
+        assert not any(name in question.split("NAME one of")[0] for name in names)
+        answers = [
+            name
+            for name in names
+            if grade.main(["--quiz", str(number), "--model", "multinomial", "--answer", name]) == 0
+        ]
+        capsys.readouterr()
+        assert len(answers) == 1
+        found.add(answers[0])
+    assert found == names
