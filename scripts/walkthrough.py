@@ -350,7 +350,8 @@ for name, gradient in entries:
 # difference's own error. At the far point the right gradient reads a relative error of about
 # $10^{-8}$, as high as a gradient computed in float32 reads at the random point: **the size of the
 # relative error alone does not tell right from wrong**. The full table, with forward differences,
-# float32 and the JAX twin as checks, is `uv run scripts/gradcheck.py --plots DIR`.
+# float32 and the JAX twin as checks, and the softmax gallery's mistakes as rows (section 9), is
+# `uv run scripts/gradcheck.py --plots DIR`.
 #
 # ## 5. Exercise: find the bug
 #
