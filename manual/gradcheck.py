@@ -381,7 +381,8 @@ def _diagnose(
     W = np.flatnonzero(wrong)
     names = _index_list(index[W])
     k = a.size
-    weight = 1.0 / np.maximum(e, np.finfo(np.float64).tiny) ** 2
+    # 1 / e^2, e floored at sqrt(tiny): its square stays a normal float (tiny^2 is 0: 1 / 0)
+    weight = 1.0 / np.maximum(e, np.sqrt(np.finfo(np.float64).tiny)) ** 2
     informative = np.abs(n) > bound  # derivatives told apart from 0
     n_info = int(informative.sum())
 
@@ -471,7 +472,8 @@ def _diagnose(
         parts = []
         for i in W[:4]:
             off = a[i] - n[i]
-            ratio = f", {a[i] / n[i]:.4g}x the numeric value" if n[i] != 0 else ""
+            # + 0.0: an analytic 0 against a negative numeric reads 0x, not -0x
+            ratio = f", {a[i] / n[i] + 0.0:.4g}x the numeric value" if n[i] != 0 else ""
             parts.append(f"{int(index[i])}: off by {off:+.3g}{ratio}")
         return f"an error confined to coordinate(s) {names} ({'; '.join(parts)}), the others right"
     return (

@@ -2,9 +2,13 @@
 
     uv run scripts/gradcheck.py [--plots DIR]
 
-Every mistake of manual.mistakes.GALLERY (and the correct gradient) goes through five checks at
-four points, and each cell shows whether the check flagged it, with the measured relative error
-||analytic - numeric||inf / max(||analytic||inf, ||numeric||inf):
+Every mistake of manual.mistakes.GALLERY and of the softmax gallery
+manual.multinomial_mistakes.GALLERY (rows "softmax: ..."; and each model's correct gradient) goes
+through five checks at four points, and each cell shows whether the check flagged it, with the
+measured relative error ||analytic - numeric||inf / max(||analytic||inf, ||numeric||inf). The
+softmax rows are checked on a three-class data set of their own at the same four kinds of point
+(at the far one every logit is also shifted by 800: the same probabilities, past exp's overflow).
+A gradient that returns NaN or inf is flagged by every check:
 
   ours        manual.check_gradient: Richardson central differences against their own error
   naive 1e-7  central differences, h = 1e-5, flag a coordinate whose |a - n| / max(|a|, |n|)
@@ -12,7 +16,8 @@ four points, and each cell shows whether the check flagged it, with the measured
   forward     forward differences, h = sqrt(eps), flag a normwise relative error above 1e-6
   float32     ours, with the data and the loss in float32 (f_accuracy = 4 float32 eps)
   JAX twin    |g - g_jax| beyond the rounding of a right gradient written plainly
-              (scripts/grade.py's gradient_bound, built from the data's scales)
+              (scripts/grade.py's gradient_bound or softmax_gradient_bound, built from the
+              data's scales)
 
 With --plots DIR it saves step_size.png (error against h of forward, central and Richardson
 differences, float64 and float32) and power_table.png.
@@ -24,20 +29,27 @@ import argparse
 import sys
 import warnings
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 import manual
 import reference
+from manual import multinomial as mm
 from manual.gradcheck import finite_difference
 from manual.mistakes import GALLERY, Gradient, data, far_data, flat
-from scripts.grade import DataSet, gradient_bound
+from manual.multinomial_mistakes import GALLERY as SOFTMAX_GALLERY
+from manual.multinomial_mistakes import flat as softmax_flat
+from reference import multinomial as rm
+from scripts.grade import SHIFT, DataSet, SoftmaxSet, gradient_bound, softmax_gradient_bound
 
 EPS = float(np.finfo(np.float64).eps)
 # the float32 loss is known to a few float32 ulps: the check is told so, as a careful user would
 F32_ACCURACY = 4 * float(np.finfo(np.float32).eps)
 CHECKS = ["ours", "naive 1e-7", "forward", "float32", "JAX twin"]
+# not a check: whether a row's gradient is the right one at that point, to rounding
+SAME = "same as right"
 
 
 def points() -> list[tuple[str, np.ndarray, np.ndarray, float, np.ndarray]]:
@@ -51,9 +63,49 @@ def points() -> list[tuple[str, np.ndarray, np.ndarray, float, np.ndarray]]:
     Xf, yf, theta_far = far_data()
     return [
         ("random point", X, y, l2, np.array([0.5, -1.0, 2.0, 0.3])),
-        ("far (margins > 40)", Xf, yf, 0.0, theta_far),
+        ("far (margins > 40; softmax: logits + 800)", Xf, yf, 0.0, theta_far),
         ("optimum (GD, tol 1e-8)", X, y, l2, np.append(gd.w, gd.b)),
         ("exact optimum (l2 = 0)", X, y, 0.0, np.append(newton.w, newton.b)),
+    ]
+
+
+def softmax_data(seed: int = 2, n: int = 150) -> tuple[np.ndarray, np.ndarray]:
+    """Three overlapping classes drawn from a softmax model, columns of scales 1, 3 and 0.3."""
+    rng = np.random.default_rng(seed)
+    scales = np.array([1.0, 3.0, 0.3])
+    X = rng.standard_normal((n, 3)) * scales
+    P = mm.softmax(X @ (rng.standard_normal((3, 3)) / scales[:, None]))
+    y = np.sum(rng.random(n)[:, None] > np.cumsum(P, axis=1)[:, :-1], axis=1)
+    return X, y
+
+
+def softmax_far_data(seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(X, y, theta): three classes, every point's own class ahead of the others by more than 40
+    at theta, and every logit shifted by SHIFT (the same probabilities; exp(z) overflows)."""
+    rng = np.random.default_rng(seed)
+    W = np.array([[60.0, -60.0, 0.0], [-30.0, -30.0, 60.0], [20.0, 0.0, -20.0]])
+    X = rng.uniform(-1, 1, (600, 3))
+    Z = np.sort(X @ W, axis=1)
+    X = X[Z[:, -1] - Z[:, -2] > 40][:60]
+    y = np.argmax(X @ W, axis=1)
+    return X, y, np.vstack([W, np.full(3, SHIFT)]).ravel()
+
+
+def softmax_points() -> list[tuple[np.ndarray, np.ndarray, float, np.ndarray]]:
+    """(X, y, l2, theta = np.vstack([W, b]).ravel()) at the four kinds of point of `points`."""
+    X, y = softmax_data()
+    l2 = 0.05
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", manual.LogregWarning)
+        gd = mm.fit(X, y, solver="gd", l2=l2, tol=1e-8, max_iter=100_000)
+        newton = mm.fit(X, y, solver="newton", tol=1e-12)
+    Xf, yf, theta_far = softmax_far_data()
+    rng = np.random.default_rng(4)
+    return [
+        (X, y, l2, rng.standard_normal(12)),
+        (Xf, yf, 0.0, theta_far),
+        (X, y, l2, np.vstack([gd.W, gd.b]).ravel()),
+        (X, y, 0.0, np.vstack([newton.W, newton.b]).ravel()),
     ]
 
 
@@ -94,6 +146,21 @@ def float32_f(X: np.ndarray, y: np.ndarray, l2: float) -> Callable[[np.ndarray],
     return f
 
 
+def softmax_float32_f(
+    X: np.ndarray, y: np.ndarray, K: int, l2: float
+) -> Callable[[np.ndarray], float]:
+    X32, rows = X.astype(np.float32), np.arange(len(y))
+
+    def f(theta: np.ndarray) -> float:
+        coef = theta.astype(np.float32).reshape(-1, K)
+        Z = X32 @ coef[:-1] + coef[-1]
+        m = Z.max(axis=1)
+        lse = m + np.log(np.sum(np.exp(Z - m[:, None]), axis=1))
+        return float(np.mean(lse - Z[rows, y]) + np.float32(l2 / 2) * np.sum(coef[:-1] ** 2))
+
+    return f
+
+
 def twin(
     gradient: Gradient, X: np.ndarray, y: np.ndarray, l2: float, theta: np.ndarray
 ) -> tuple[bool, float]:
@@ -104,40 +171,135 @@ def twin(
     return bool(np.any(np.abs(got - want) > bound)), rel(got, want)
 
 
+def softmax_twin(
+    gradient: Callable, X: np.ndarray, y: np.ndarray, l2: float, theta: np.ndarray
+) -> tuple[bool, float]:
+    coef = theta.reshape(X.shape[1] + 1, -1)
+    W, b = coef[:-1], coef[-1]
+    got = np.vstack(gradient(W, b, X, y, l2))
+    want = np.vstack([np.asarray(v) for v in rm.gradient(W, b, X, y, l2)])
+    bound = softmax_gradient_bound(SoftmaxSet(W, b, X, y, l2))
+    return bool(np.any(np.abs(got - want) > bound)), rel(got, want)
+
+
+# Two right computations of a gradient, summing the same n terms in other orders or rounding each
+# term differently by a few ulps, differ by at most ~(n + 4) u times the sum of the terms'
+# magnitudes: a "mistake" that close to the exact gradient is the right gradient at that point.
+def terms(X: np.ndarray, y: np.ndarray, l2: float, theta: np.ndarray) -> np.ndarray:
+    """(n + 4) u (|X1|.T @ |p - y| / n + l2 |w|), (d + 1,), p - y in its exact form (0/1 labels:
+    sigmoid(z) for y = 0, -sigmoid(-z) for y = 1)."""
+    n = len(y)
+    z = X @ theta[:-1] + theta[-1]
+    r = np.where(y == 1, manual.sigmoid(-z), manual.sigmoid(z))
+    magnitude = np.abs(np.column_stack([X, np.ones(n)])).T @ r / n
+    magnitude[:-1] += l2 * np.abs(theta[:-1])
+    return (n + 4) * EPS / 2 * magnitude + np.finfo(np.float64).tiny
+
+
+def softmax_terms(X: np.ndarray, y: np.ndarray, l2: float, theta: np.ndarray) -> np.ndarray:
+    """(n + 4) u (|X1|.T @ |P - Y| / n + l2 |W|), flat like theta; P_y - 1 as -sum_{k != y} P_k."""
+    n, d = X.shape
+    coef = theta.reshape(d + 1, -1)
+    K = coef.shape[1]
+    P = mm.softmax(X @ coef[:-1] + coef[-1])
+    R = P.copy()
+    R[np.arange(n), y] = (P @ (np.ones((K, K)) - np.eye(K)))[np.arange(n), y]
+    magnitude = np.abs(np.column_stack([X, np.ones(n)])).T @ R / n
+    magnitude[:-1] += l2 * np.abs(coef[:-1])
+    return ((n + 4) * EPS / 2 * magnitude + np.finfo(np.float64).tiny).ravel()
+
+
+def cells(
+    f: Callable,
+    g: Callable,
+    theta: np.ndarray,
+    f32: Callable,
+    twin_cell: Callable[[], tuple[bool, float]],
+    right: tuple[np.ndarray, np.ndarray],
+) -> dict[str, tuple[bool, float]]:
+    """{check: (flagged, relative error)} for one gradient at one point, and under SAME: whether
+    it is the right gradient there to the rounding of a right one, right = (the right gradient,
+    that bound), with the largest difference."""
+    got = g(theta)
+    if not np.all(np.isfinite(got)):  # NaN or inf: every check sees it
+        return {**dict.fromkeys(CHECKS, (True, float("nan"))), SAME: (False, float("nan"))}
+    gap = np.abs(got - right[0])
+    ours = manual.check_gradient(f, g, theta)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", manual.LogregWarning)
+        low = manual.check_gradient(f32, g, theta, f_accuracy=F32_ACCURACY)
+    return {
+        "ours": (not ours.passed, ours.rel_error),
+        "naive 1e-7": naive(f, g, theta),
+        "forward": forward(f, g, theta),
+        "float32": (not low.passed, low.rel_error),
+        "JAX twin": twin_cell(),
+        SAME: (bool(np.all(gap <= right[1])), float(np.max(gap))),
+    }
+
+
 def table() -> dict[str, dict[str, dict[str, tuple[bool, float]]]]:
-    """{point: {mistake: {check: (flagged, relative error)}}}"""
+    """{point: {mistake: {check: (flagged, relative error)}}}; the softmax rows' names begin
+    with "softmax: "."""
     out: dict[str, dict[str, dict[str, tuple[bool, float]]]] = {}
     entries: list[tuple[str, Gradient]] = [("correct", manual.gradient)]
     entries += [(m.name, m.gradient) for m in GALLERY]
-    for name, X, y, l2, theta in points():
+    softmax_entries: list[tuple[str, Callable]] = [("softmax: correct", mm.gradient)]
+    softmax_entries += [(f"softmax: {m.name}", m.gradient) for m in SOFTMAX_GALLERY]
+    for (name, X, y, l2, theta), (sX, sy, sl2, stheta) in zip(
+        points(), softmax_points(), strict=True
+    ):
         out[name] = {}
+        right = (
+            np.append(*manual.gradient(theta[:-1], theta[-1], X, y, l2)),
+            terms(X, y, l2, theta),
+        )
         for label, gradient in entries:
             f, g = flat(X, y, l2, gradient)
-            ours = manual.check_gradient(f, g, theta)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", manual.LogregWarning)
-                f32 = manual.check_gradient(float32_f(X, y, l2), g, theta, f_accuracy=F32_ACCURACY)
-            out[name][label] = {
-                "ours": (not ours.passed, ours.rel_error),
-                "naive 1e-7": naive(f, g, theta),
-                "forward": forward(f, g, theta),
-                "float32": (not f32.passed, f32.rel_error),
-                "JAX twin": twin(gradient, X, y, l2, theta),
-            }
+            out[name][label] = cells(
+                f,
+                g,
+                theta,
+                float32_f(X, y, l2),
+                partial(twin, gradient, X, y, l2, theta),
+                right,
+            )
+        K = len(stheta) // (sX.shape[1] + 1)
+        coef = stheta.reshape(-1, K)
+        sright = (
+            np.vstack(mm.gradient(coef[:-1], coef[-1], sX, sy, sl2)).ravel(),
+            softmax_terms(sX, sy, sl2, stheta),
+        )
+        for label, gradient in softmax_entries:
+            f, g = softmax_flat(sX, sy, K, sl2, gradient)
+            out[name][label] = cells(
+                f,
+                g,
+                stheta,
+                softmax_float32_f(sX, sy, K, sl2),
+                partial(softmax_twin, gradient, sX, sy, sl2, stheta),
+                sright,
+            )
     return out
+
+
+def correct_row(label: str) -> str:
+    """The row of the right gradient of a row's model."""
+    return "softmax: correct" if label.startswith("softmax: ") else "correct"
 
 
 def print_table(result: dict) -> None:
     print("X = flagged, . = passed; the number is ||analytic - numeric||inf / max norm")
-    print("(for 'correct', X is a false alarm)\n")
+    print("(for 'correct', X is a false alarm; NaN: the gradient is not finite there)\n")
+    width = max(len(label) for rows in result.values() for label in rows) + 2
     for point, rows in result.items():
         print(f"== {point}")
-        print(f"{'':22}" + "".join(f"{c:>16}" for c in CHECKS))
+        print(f"{'':{width}}" + "".join(f"{c:>16}" for c in CHECKS))
         for label, cells in rows.items():
             line = "".join(
                 f"{('X' if cells[c][0] else '.') + f' {cells[c][1]:8.1e}':>16}" for c in CHECKS
             )
-            print(f"{label:22}{line}")
+            print(f"{label:{width}}{line}")
         print()
 
 
@@ -203,9 +365,10 @@ def step_size_curve(folder: Path) -> Path:
 
 def power_picture(result: dict, folder: Path) -> Path:
     """The power table as coloured cells. A mistake's row: green where the check flags it, orange
-    where it misses it, grey where the "mistake" gives exactly the right gradient at that point
-    (every check measures the same numbers as for the correct gradient: nothing to find, as for a
-    penalty mistake at l2 = 0). The correct row: green where it passes, red for a false alarm."""
+    where it misses it, grey where the "mistake" gives the right gradient at that point, to the
+    rounding of its terms (see `terms`; nothing to find: a penalty mistake at l2 = 0, a softmax
+    without the max subtraction where no exp overflows). The correct rows: green where they pass,
+    red for a false alarm. The softmax rows (a data set of their own) sit below a line."""
     from matplotlib.colors import ListedColormap
     from matplotlib.patches import Patch
 
@@ -217,17 +380,16 @@ def power_picture(result: dict, folder: Path) -> Path:
     cmap = ListedColormap([palette[k] for k in names])
     n_points = len(result)
     fig, axes = plt.subplots(
-        1, n_points, figsize=(4.3 * n_points, 5.0), layout="constrained", sharey=True
+        1, n_points, figsize=(4.3 * n_points, 8.0), layout="constrained", sharey=True
     )
     for ax, (point, rows) in zip(axes, result.items(), strict=True):
         labels = list(rows)
-        right = rows["correct"]
         codes = np.zeros((len(labels), len(CHECKS)))
         for i, r in enumerate(labels):
-            same = r != "correct" and all(rows[r][c][1] == right[c][1] for c in CHECKS)
+            same = r != correct_row(r) and rows[r][SAME][0]
             for j, c in enumerate(CHECKS):
                 flagged = rows[r][c][0]
-                if r == "correct":
+                if r == correct_row(r):
                     kind = "false" if flagged else "caught"
                 elif same:
                     kind = "same"
@@ -239,6 +401,9 @@ def power_picture(result: dict, folder: Path) -> Path:
             for j, c in enumerate(CHECKS):
                 mark = "X" if rows[r][c][0] else "."
                 ax.text(j, i, f"{mark} {rows[r][c][1]:.0e}", ha="center", va="center", fontsize=7)
+        # the softmax rows (a model and data set of their own) below a line
+        first = labels.index("softmax: correct")
+        ax.axhline(first - 0.5, color="black", lw=1.5)
         ax.set_xticks(range(len(CHECKS)), CHECKS, rotation=40, ha="right", fontsize=8)
         ax.set_yticks(range(len(labels)), labels, fontsize=8)
         ax.set_title(point, fontsize=9)
@@ -246,7 +411,10 @@ def power_picture(result: dict, folder: Path) -> Path:
         Patch(color=palette["caught"], label="mistake flagged / right gradient passed"),
         Patch(color=palette["missed"], label="mistake missed"),
         Patch(color=palette["false"], label="false alarm on the right gradient"),
-        Patch(color=palette["same"], label="the 'mistake' equals the right gradient here"),
+        Patch(
+            color=palette["same"],
+            label="the 'mistake' equals the right gradient here (to rounding)",
+        ),
     ]
     fig.legend(handles=legend, loc="outside lower center", ncols=4, fontsize=8)
     fig.suptitle(

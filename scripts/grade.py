@@ -1,11 +1,22 @@
 """Grade a learner's own derivation of the logistic-regression gradient (and loss, Hessian).
 
-    uv run scripts/grade.py FILE [--thorough] [--examples N]
+    uv run scripts/grade.py FILE [--model binary|multinomial] [--thorough] [--examples N]
     uv run scripts/grade.py --quiz NUMBER [--answer NAME]   # the mistakes gallery, names hidden
+    uv run scripts/grade.py --quiz NUMBER --model multinomial [--answer NAME]   # the softmax one
 
 FILE defines `gradient(w, b, X, y, l2=0.0)` returning `(grad_w, grad_b)` (shapes (d,) and a
 float); it may also define `loss(w, b, X, y, l2=0.0)` and `hessian(w, b, X, y, l2=0.0)` ((d + 1,
 d + 1), parameters ordered (w_1, ..., w_d, b)), which are graded too.
+
+Softmax regression (K classes): a FILE that sets `MODEL = "multinomial"` at module level (or any
+FILE, with `--model multinomial`) defines `gradient(W, b, X, y, l2=0.0)` returning `(grad_W,
+grad_b)` of shapes (d, K) and (K,), with W (d, K), b (K,) and y integer labels in 0..K-1; it may
+define `loss` (a float) and `hessian` (((d + 1) K, (d + 1) K), in the order of theta =
+np.vstack([W, b]).ravel()). It is compared with `manual.multinomial` on data sets with K from 2 to
+5 in the same regimes, plus a class absent from y and every logit shifted by 800 (the same
+probabilities; exp overflows there); a wrong one is named in the words of
+manual.multinomial_mistakes.GALLERY when it matches one. `--model` wins over the file's MODEL;
+without either, FILE is graded as the binary model.
 
 FILE runs in a separate process with a time limit per call, its printing kept away from ours.
 Hypothesis draws data sets from every regime (l2 > 0, one class, logits far in the sigmoid's tail,
@@ -16,9 +27,10 @@ smallest one it finds, and the JAX twin (`reference`, autodiff) and `manual.chec
 (finite differences) are asked too.
 
 Exit status: 0 right on every data set tried (with what was tried); 1 wrong (the smallest data set,
-the wrong coordinates and the mistake named when it is one of manual.mistakes.GALLERY, else
-check_gradient's diagnosis); 2 FILE cannot be used (it does not load, lacks `gradient`, returns
-the wrong shape, raises, hangs), in a line or two pointing at FILE's own line.
+the wrong coordinates and the mistake named when it is one of manual.mistakes.GALLERY (or the
+softmax gallery), else check_gradient's diagnosis); 2 FILE cannot be used (it does not load,
+lacks `gradient`, returns the wrong shape, raises, hangs), in a line or two pointing at FILE's own
+line.
 """
 
 from __future__ import annotations
@@ -50,6 +62,7 @@ import manual
 from manual.mistakes import GALLERY
 
 EXIT_RIGHT, EXIT_WRONG, EXIT_UNUSABLE = 0, 1, 2
+MODELS = ("binary", "multinomial")
 # u: the unit roundoff of float64. A learner's right gradient, written plainly (p = 1 / (1 +
 # exp(-z)), r = p - y, a loop or X.T @ r), errs per sample by a few u of max(p, y) (p - y rounds
 # at the size of its larger term), by p (1 - p) times the rounding of z (at most (d + 1) u
@@ -111,23 +124,29 @@ def serve(path: str, channel: Connection) -> None:
         answer({"ok": False, "message": "while loading: " + _where(err, path)})
         return
     names = [n for n in ("gradient", "loss", "hessian") if callable(getattr(module, n, None))]
-    answer({"ok": True, "names": names})
+    model = getattr(module, "MODEL", None)
+    answer({"ok": True, "names": names, "model": model if isinstance(model, str) else None})
     while True:
         try:
             request = json.loads(channel.recv_bytes())
         except EOFError:  # the grader is done
             return
+        softmax = request["model"] == "multinomial"
         X = np.array(request["X"], dtype=np.float64)
         args = (
             np.array(request["w"], dtype=np.float64),
-            float(request["b"]),
+            np.array(request["b"], dtype=np.float64) if softmax else float(request["b"]),
             X,
-            np.array(request["y"], dtype=np.float64),
+            np.array(request["y"], dtype=np.int64 if softmax else np.float64),
             float(request["l2"]),
         )
         try:
             out = getattr(module, request["fn"])(*args)
-            answer({"ok": True, "value": _plain(request["fn"], out, len(args[0]))})
+            if softmax:
+                value = _plain_softmax(request["fn"], out, args[0].shape)
+            else:
+                value = _plain(request["fn"], out, len(args[0]))
+            answer({"ok": True, "value": value})
         except _Unusable as err:
             answer({"ok": False, "message": str(err)})
         except BaseException as err:
@@ -160,6 +179,37 @@ def _plain(fn: str, out: Any, d: int) -> Any:
     if value.shape != (d + 1, d + 1):
         raise _Unusable(
             f"hessian must return shape (d + 1, d + 1) = ({d + 1}, {d + 1}); got {value.shape}"
+        )
+    return value.tolist()
+
+
+def _plain_softmax(fn: str, out: Any, shape: tuple[int, ...]) -> Any:
+    """The softmax answer as JSON-ready lists: (grad_W (d, K), grad_b (K,)), a float, or the
+    ((d + 1) K, (d + 1) K) Hessian; else _Unusable saying what was expected."""
+    d, K = shape
+    if fn == "gradient":
+        if not isinstance(out, tuple | list) or len(out) != 2:
+            raise _Unusable(
+                f"gradient must return a pair (grad_W, grad_b); got {type(out).__name__}"
+                + (f" of length {len(out)}" if isinstance(out, tuple | list) else "")
+            )
+        gW, gb = _numbers("grad_W", out[0]), _numbers("grad_b", out[1])
+        if gW.shape != (d, K):
+            raise _Unusable(
+                f"gradient's grad_W must have shape (d, K) = ({d}, {K}); got {gW.shape}"
+            )
+        if gb.shape != (K,):
+            raise _Unusable(f"gradient's grad_b must have shape (K,) = ({K},); got {gb.shape}")
+        return [gW.tolist(), gb.tolist()]
+    value = _numbers(fn, out)
+    if fn == "loss":
+        if value.size != 1:
+            raise _Unusable(f"loss must return one number; got shape {value.shape}")
+        return float(value.ravel()[0])
+    m = (d + 1) * K
+    if value.shape != (m, m):
+        raise _Unusable(
+            f"hessian must return shape ((d + 1) K, (d + 1) K) = ({m}, {m}); got {value.shape}"
         )
     return value.tolist()
 
@@ -206,7 +256,7 @@ def _processes() -> Any:
 class Learner:
     """FILE in its own process, each call with a time limit."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, model: str | None = None) -> None:
         self.path = str(path.resolve())
         context = _processes()
         self.channel, theirs = context.Pipe()
@@ -224,8 +274,15 @@ class Learner:
         theirs.close()
         hello = self._read(LOAD_SECONDS, "loading the file")
         self.names: list[str] = hello["names"]
+        # the model: --model, else the file's MODEL = "...", else the binary one
+        self.model: str = model or hello["model"] or "binary"
+        if self.model not in MODELS:
+            self.close()
+            raise Unusable(f"{path}: MODEL must be one of {', '.join(MODELS)}; got {self.model!r}")
         if "gradient" not in self.names:
-            raise Unusable(f"{path} defines no function gradient(w, b, X, y, l2=0.0)")
+            self.close()
+            args = "W, b, X, y, l2=0.0" if self.model == "multinomial" else "w, b, X, y, l2=0.0"
+            raise Unusable(f"{path} defines no function gradient({args})")
         self.calls = 0
 
     def _read(self, seconds: float, doing: str) -> dict[str, Any]:
@@ -243,16 +300,25 @@ class Learner:
         return message
 
     def __call__(
-        self, fn: str, w: np.ndarray, b: float, X: np.ndarray, y: np.ndarray, l2: float
+        self, fn: str, w: np.ndarray, b: Any, X: np.ndarray, y: np.ndarray, l2: float
     ) -> Any:
-        request = {"fn": fn, "w": w.tolist(), "b": b, "X": X.tolist(), "y": y.tolist(), "l2": l2}
+        request = {
+            "fn": fn,
+            "model": self.model,
+            "w": w.tolist(),
+            "b": np.asarray(b).tolist(),
+            "X": X.tolist(),
+            "y": y.tolist(),
+            "l2": l2,
+        }
         try:
             self.channel.send_bytes(json.dumps(request).encode())
         except OSError:  # a broken pipe: the process is gone
             raise Unusable(f"the file's process ended before {fn} was called") from None
         self.calls += 1
         n, d = len(y), len(w)
-        shape = f"n = {n}, d = {d}" + (", X 1-D" if X.ndim == 1 else "")
+        shape = f"n = {n}, d = {d}" + (f", K = {w.shape[1]}" if w.ndim == 2 else "")
+        shape += ", X 1-D" if X.ndim == 1 else ""
         return self._read(CALL_SECONDS, f"calling {fn} on a data set with {shape}")["value"]
 
     def close(self) -> None:
@@ -428,30 +494,68 @@ class Verdict:
     lines: list[str]
 
 
-def grade(path: Path, examples: int) -> Verdict:
-    """Grade FILE; never raises for anything FILE does."""
+@dataclass(frozen=True)
+class Model:
+    """What grading one model takes: its functions, its data sets, its exact side, its verdicts."""
+
+    module: str  # where the exact functions live, for the verdict's words
+    functions: tuple[str, ...]  # graded, in this order
+    strategy: Any  # fn -> a Hypothesis strategy of data sets
+    theirs: Any  # (learner, fn, D) -> the learner's answer as an array
+    wrong_where: Any  # (fn, answer, D) -> the indices beyond the bound
+    explain_wrong: Any  # (learner, fn, D, count) -> the verdict's lines
+    confirm: Any  # learner -> the lines of the twin's and check_gradient's word
+
+
+def models() -> dict[str, Model]:
+    return {
+        "binary": Model(
+            "manual",
+            ("gradient", "loss", "hessian"),
+            strategy,
+            theirs,
+            wrong_where,
+            explain_wrong,
+            confirm,
+        ),
+        "multinomial": Model(
+            "manual.multinomial",
+            ("gradient", "loss", "hessian"),
+            softmax_strategy,
+            softmax_theirs,
+            softmax_wrong_where,
+            softmax_explain_wrong,
+            softmax_confirm,
+        ),
+    }
+
+
+def grade(path: Path, examples: int, model: str | None = None) -> Verdict:
+    """Grade FILE as `model` ("binary" or "multinomial"; None: the file's MODEL, else binary);
+    never raises for anything FILE does."""
     from hypothesis import HealthCheck, Phase, Verbosity, find, settings
     from hypothesis.errors import NoSuchExample
 
     start = time.perf_counter()
     try:
-        learner = Learner(path)
+        learner = Learner(path, model)
     except Unusable as err:
         return Verdict(EXIT_UNUSABLE, [f"cannot grade {path}: {err}"])
+    M = models()[learner.model]
     tried: dict[str, int] = {}
     regimes: set[str] = set()
     broken: list[Unusable] = []
     try:
-        for fn in [n for n in ("gradient", "loss", "hessian") if n in learner.names]:
+        for fn in [n for n in M.functions if n in learner.names]:
             tried[fn] = 0
 
-            def is_wrong(D: DataSet, fn: str = fn) -> bool:
+            def is_wrong(D: Any, fn: str = fn) -> bool:
                 if broken:
                     return False
                 tried[fn] += 1
                 regimes.update(D.regime)
                 try:
-                    return wrong_where(fn, theirs(learner, fn, D), D).size > 0
+                    return M.wrong_where(fn, M.theirs(learner, fn, D), D).size > 0
                 except Unusable as err:
                     broken.append(err)
                     return False
@@ -468,19 +572,21 @@ def grade(path: Path, examples: int) -> Verdict:
                 suppress_health_check=list(HealthCheck),
             )
             try:
-                D = find(strategy(fn), is_wrong, settings=rules)
+                D = find(M.strategy(fn), is_wrong, settings=rules)
             except NoSuchExample:
                 if broken:
                     raise broken[0] from None
                 continue
             if broken:
                 raise broken[0]
-            return Verdict(EXIT_WRONG, explain_wrong(learner, fn, D, tried[fn]))
+            return Verdict(EXIT_WRONG, M.explain_wrong(learner, fn, D, tried[fn]))
         lines = [f"right on every data set tried ({time.perf_counter() - start:.1f} s):"]
         for name, count in tried.items():
-            lines.append(f"  {name}: {count} data sets drawn by Hypothesis, against manual.{name}")
+            lines.append(
+                f"  {name}: {count} data sets drawn by Hypothesis, against {M.module}.{name}"
+            )
         lines.append("  regimes: " + ", ".join(sorted(regimes)))
-        lines += confirm(learner)
+        lines += M.confirm(learner)
         return Verdict(EXIT_RIGHT, lines)
     except Unusable as err:
         return Verdict(EXIT_UNUSABLE, [f"cannot grade {path}: {err}"])
@@ -651,6 +757,385 @@ def confirm(learner: Learner) -> list[str]:
     return lines
 
 
+# --- softmax regression: MODEL = "multinomial" -----------------------------------------------
+# The learner's file defines gradient(W, b, X, y, l2=0.0) -> (grad_W (d, K), grad_b (K,)) (and
+# may define loss -> a float and hessian -> ((d + 1) K, (d + 1) K) in the order of theta =
+# np.vstack([W, b]).ravel()); y holds integer labels in 0..K-1.
+
+SOFTMAX_WORDS = {
+    "no_max_subtraction": "no max subtraction: exp(z) overflows past z ~ 709 and inf / inf is NaN; "
+    "softmax(z) = softmax(z - max_k z_k), so subtract the max first",
+    "jacobian_diagonal_only": "the softmax Jacobian's diagonal only: dl/dz = -(1 - p_y) e_y, the "
+    "-p_y p_k off the diagonal lost (with it, dl/dz = p - e_y)",
+    "flattened_class_major": "W flattened in the other order: class k's d + 1 entries read back as "
+    "feature j's K entries (right numbers, wrong places)",
+    "redundant_class_dropped": "the redundant class dropped from the gradient (its column set to "
+    "0) while the loss still moves it",
+    "redundant_class_unpenalized": "the redundant class left out of the penalty's derivative: l2 W "
+    "of the last class forgotten while the loss penalizes all K",
+}
+# logits shifted by a common constant past exp's overflow at 709: the same probabilities, and a
+# softmax without the max subtraction gives inf / inf
+SHIFT = 800.0
+
+
+@dataclass(frozen=True)
+class SoftmaxSet:
+    """One softmax data set and the point (W, b) at which to grade, with its regime."""
+
+    W: np.ndarray  # (d, K)
+    b: np.ndarray  # (K,)
+    X: np.ndarray  # (n, d), or (n,) for one feature
+    y: np.ndarray  # (n,) integer labels in 0..K-1
+    l2: float
+    regime: tuple[str, ...] = field(default=())
+
+    @property
+    def X2(self) -> np.ndarray:
+        return self.X.reshape(len(self.y), -1)
+
+    @property
+    def theta(self) -> np.ndarray:
+        return np.vstack([self.W, self.b]).ravel()
+
+    def at(self, theta: np.ndarray) -> SoftmaxSet:
+        coef = theta.reshape(self.W.shape[0] + 1, self.W.shape[1])
+        return SoftmaxSet(coef[:-1], coef[-1], self.X, self.y, self.l2, self.regime)
+
+    def describe(self, digits: int | None = None) -> str:
+        n, d = self.X2.shape
+        K = self.W.shape[1]
+        regime = ", ".join(self.regime) or "plain"
+        lines = [f"n = {n}, d = {d}, K = {K}, l2 = {self.l2!r}, regime: {regime}"]
+        if n * d <= 40:
+            lines.append(f"X = {_show(self.X, digits)}")
+            lines.append(f"y = {_show(self.y)}")
+        lines.append(f"W = {_show(self.W, digits)}")
+        lines.append(f"b = {_show(self.b, digits)}")
+        return "\n".join("  " + line for line in lines)
+
+
+def make_softmax(n: int, d: int, K: int, seed: int, regime: dict[str, Any]) -> SoftmaxSet:
+    """A softmax data set from a seed and a regime; every value from NumPy's generator."""
+    rng = np.random.default_rng(seed)
+    scales = 10.0 ** np.asarray(regime["exponents"][:d], dtype=np.float64)
+    X = rng.standard_normal((n, d)) * scales
+    if regime["constant"]:
+        X[:, 0] = scales[0] * (1.0 + rng.random())
+    W = rng.standard_normal((d, K)) / (scales[:, None] * np.sqrt(d)) * regime["logit"]
+    b = rng.standard_normal(K) * regime["logit"] if regime["intercept"] else np.zeros(K)
+    labels = regime["labels"]
+    if labels == "tail":
+        # one class c wins every point by a margin beyond 37: -log p_c ~ e^-40, p_k ~ e^-40
+        c = int(rng.integers(0, K))
+        y = np.full(n, c)
+        Z = X @ W + b
+        rival = float(np.max(np.delete(Z, c, axis=1).max(axis=1) - Z[:, c]))
+        b[c] += 40.0 + 10 * rng.random() + rival
+    elif labels == "one class":
+        y = np.full(n, int(rng.integers(0, K)))
+    elif labels == "class absent":
+        y = rng.integers(0, K - 1, n)  # class K - 1 never seen
+    else:
+        y = rng.integers(0, K, n)
+    names = [f"labels: {labels}", f"logit scale {regime['logit']:g}"]
+    if regime["shift"]:
+        b = b + SHIFT
+        names.append(f"logits shifted by {SHIFT:g}")
+    names += ["l2 > 0"] if regime["l2"] else []
+    names += ["constant column"] if regime["constant"] else []
+    names += ["scaled columns"] if any(regime["exponents"][:d]) else []
+    one_d = regime["one_d"] and d == 1
+    names += ["1-D X"] if one_d else []
+    return SoftmaxSet(W, b, X[:, 0] if one_d else X, y, regime["l2"], tuple(names))
+
+
+def softmax_strategy(fn: str = "gradient") -> Any:
+    """Hypothesis draws: n in [1, 40], d in [1, 5], K in [2, 5], a seed, and the regime (the
+    binary one's, plus a class absent from y and every logit shifted by 800)."""
+    from hypothesis import strategies as st
+
+    regime = st.fixed_dictionaries(
+        {
+            "labels": st.sampled_from(["random", "tail", "one class", "class absent"]),
+            "logit": st.sampled_from([1.0, 0.1, 5.0, 40.0]),
+            "l2": st.sampled_from([0.0, 0.5, 1e-3]),
+            "intercept": st.booleans(),
+            "constant": st.booleans(),
+            "one_d": st.booleans(),
+            "shift": st.booleans(),
+            "exponents": st.lists(st.integers(-3, 3), min_size=5, max_size=5),
+        }
+    )
+    return st.builds(
+        make_softmax,
+        st.integers(1, 40),
+        st.integers(1, 5),
+        st.integers(2, 5),
+        st.integers(0, 2**16),
+        regime,
+    )
+
+
+def _softmax_per_sample(D: SoftmaxSet) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(P, Y one-hot, P_k sum_{j != k} P_j, the rounding scale of the logits: max_k |X_i| @
+    |W_k| + |b_k|), from manual's exact softmax."""
+    K = D.W.shape[1]
+    P = manual.multinomial.softmax(D.X2 @ D.W + D.b)
+    Y = np.eye(K)[D.y]
+    S = P * (P @ (np.ones((K, K)) - np.eye(K)))
+    zs = np.max(np.abs(D.X2) @ np.abs(D.W) + np.abs(D.b), axis=1)
+    return P, Y, S, zs
+
+
+def softmax_gradient_bound(D: SoftmaxSet) -> np.ndarray:
+    """How far a right softmax gradient written plainly can be from the exact one, (d + 1, K):
+
+    LEARNER_C u [ mean_i |X1_ij| ((n + K + 4) (P_ik + Y_ik) + (d + 4) K P_ik (1 - P_ik) zscale_i)
+                  + l2 |W_jk| ]  + the smallest normal float
+    (P - Y rounds at max(P, Y), the softmax's sum of K terms at K u; a logit's rounding dz moves
+    p_k by p_k (dz_k - sum_j p_j dz_j), at most 2 p_k (1 - p_k) max|dz|, and exp(z_k - z_m) of a
+    rounded difference by p_k |z_k - z_m| u <= K p_k (1 - p_k) 2 zscale u for k not the largest;
+    the sum of n terms at n u of their magnitudes)."""
+    n, d = D.X2.shape
+    K = D.W.shape[1]
+    P, Y, S, zs = _softmax_per_sample(D)
+    X1 = np.column_stack([D.X2, np.ones(n)])
+    per = (n + K + 4) * (P + Y) + (d + 4) * K * S * zs[:, None]
+    bound = np.abs(X1).T @ per / n
+    bound[:-1] += D.l2 * np.abs(D.W)
+    return LEARNER_C * U * bound + np.finfo(np.float64).tiny
+
+
+def softmax_loss_bound(D: SoftmaxSet) -> float:
+    """LEARNER_C u [(n + K + 4) mean_i (-log p_{y_i} + (d + 4) (zscale_i + |z_i,y_i|)) + l2
+    ||W||^2]: logsumexp(z) - z_y cancels at the size of the logits."""
+    n, d = D.X2.shape
+    K = D.W.shape[1]
+    _, _, _, zs = _softmax_per_sample(D)
+    Z = D.X2 @ D.W + D.b
+    nll = -manual.multinomial.log_softmax(Z)[np.arange(n), D.y]
+    per = nll + (d + 4) * (zs + np.abs(Z[np.arange(n), D.y]))
+    return float(LEARNER_C * U * ((n + K + 4) * np.mean(per) + D.l2 * float(np.sum(D.W**2))))
+
+
+def softmax_hessian_bound(D: SoftmaxSet) -> np.ndarray:
+    """LEARNER_C u mean_i |x1_i x1_i^T| kron (n + K + 4) (max(P_ik, P_il) + (d + 4) K (S_ik +
+    S_il) zscale_i) + l2 u, ((d + 1) K, (d + 1) K): the textbook diag(p) - p p^T errs by u p_k
+    where 1 - p_k rounds, and each p carries the rounding of the logits as in the gradient."""
+    n, d = D.X2.shape
+    K = D.W.shape[1]
+    P, _, S, zs = _softmax_per_sample(D)
+    A = np.abs(np.column_stack([D.X2, np.ones(n)]))
+    per = (n + K + 4) * (
+        np.maximum(P[:, :, None], P[:, None, :])
+        + (d + 4) * K * (S[:, :, None] + S[:, None, :]) * zs[:, None, None]
+    )
+    m = (d + 1) * K
+    block = np.einsum("ij,il,ikm->jklm", A, A, per).reshape(m, m) / n
+    return LEARNER_C * U * (block + D.l2) + np.finfo(np.float64).tiny
+
+
+def softmax_exact(fn: str, D: SoftmaxSet) -> Any:
+    mm = manual.multinomial
+    if fn == "gradient":
+        return np.vstack(mm.gradient(D.W, D.b, D.X, D.y, D.l2))
+    return getattr(mm, fn)(D.W, D.b, D.X, D.y, D.l2)
+
+
+def softmax_theirs(learner: Learner, fn: str, D: SoftmaxSet) -> Any:
+    """The learner's answer; the gradient as [grad_W; grad_b], (d + 1, K)."""
+    value = learner(fn, D.W, D.b, D.X, D.y, D.l2)
+    if fn == "gradient":
+        return np.vstack([np.asarray(value[0]), np.asarray(value[1])])
+    return np.asarray(value, dtype=np.float64)
+
+
+def softmax_bound(fn: str, D: SoftmaxSet) -> Any:
+    bounds = {
+        "gradient": softmax_gradient_bound,
+        "loss": softmax_loss_bound,
+        "hessian": softmax_hessian_bound,
+    }
+    return bounds[fn](D)
+
+
+def softmax_wrong_where(fn: str, got: Any, D: SoftmaxSet) -> np.ndarray:
+    """The indices of the learner's answer beyond the bound (NaN counts as wrong)."""
+    err = np.atleast_1d(np.abs(np.asarray(got) - softmax_exact(fn, D)))
+    return np.argwhere(~(err <= np.broadcast_to(softmax_bound(fn, D), err.shape)))
+
+
+def softmax_probes() -> list[SoftmaxSet]:
+    """Fixed data sets on which a gallery mistake must match the learner to be named: K = 3 with
+    l2 > 0, three features and every class present; K = 4 in the far tail of one class."""
+    base = {
+        "logit": 1.0,
+        "intercept": True,
+        "constant": False,
+        "one_d": False,
+        "shift": False,
+        "exponents": [0] * 5,
+    }
+    return [
+        make_softmax(9, 3, 3, 11, {**base, "labels": "random", "l2": 0.5}),
+        make_softmax(6, 2, 4, 12, {**base, "labels": "tail", "l2": 0.0, "logit": 5.0}),
+    ]
+
+
+def _same_answer(got: np.ndarray, want: np.ndarray, bound: np.ndarray) -> bool:
+    """got is want within the bound; a NaN or inf in want asks for one in got, the finite entries
+    of both agreeing."""
+    bad_got, bad_want = ~np.isfinite(got), ~np.isfinite(want)
+    if not bad_want.any():
+        return bool(not bad_got.any() and np.all(np.abs(got - want) <= bound))
+    both = ~(bad_got | bad_want)
+    return bool(bad_got.any() and np.all(np.abs(got - want)[both] <= bound[both]))
+
+
+def softmax_name_the_mistake(learner: Learner, D: SoftmaxSet) -> str | None:
+    """The softmax gallery mistake that gives the learner's gradient on D and on every probe."""
+    from manual.multinomial_mistakes import GALLERY as SOFTMAX_GALLERY
+
+    sets = [D, *softmax_probes()]
+    answers = [softmax_theirs(learner, "gradient", S) for S in sets]
+    for mistake in SOFTMAX_GALLERY:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            wants = [np.vstack(mistake.gradient(S.W, S.b, S.X, S.y, S.l2)) for S in sets]
+        if all(
+            _same_answer(got, want, 4 * softmax_gradient_bound(S))
+            for got, want, S in zip(answers, wants, sets, strict=True)
+        ):
+            return mistake.name
+    return None
+
+
+def softmax_candidates(D: SoftmaxSet) -> dict[str, np.ndarray]:
+    zeros = np.zeros_like(D.W)
+    last = zeros.copy()
+    last[:, -1] = D.W[:, -1]
+    data_W, data_b = manual.multinomial.gradient(D.W, D.b, D.X, D.y, 0.0)
+    K = D.W.shape[1]
+    return {
+        "l2 * W (the penalty's derivative)": D.l2 * np.vstack([D.W, np.zeros(K)]).ravel(),
+        "l2 * W[:, -1] (the last class's penalty)": D.l2 * np.vstack([last, np.zeros(K)]).ravel(),
+        "X.T @ (P - Y) / n (the data term)": np.vstack([data_W, data_b]).ravel()
+        if len(D.y) > 1
+        else np.zeros(D.theta.shape),
+    }
+
+
+def softmax_finite_differences(learner: Learner, D: SoftmaxSet) -> Any:
+    """check_gradient on D: manual.multinomial.loss differenced, against the learner's gradient,
+    on theta = np.vstack([W, b]).ravel()."""
+
+    def f(t: np.ndarray) -> float:
+        S = D.at(t)
+        return manual.multinomial.loss(S.W, S.b, S.X, S.y, S.l2)
+
+    def g(t: np.ndarray) -> np.ndarray:
+        return softmax_theirs(learner, "gradient", D.at(t)).ravel()
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return manual.check_gradient(
+                f, g, D.theta, candidates=softmax_candidates(D), n_samples=len(D.y)
+            )
+    except ValueError:
+        return None  # a NaN gradient, or a loss that cannot be differenced there
+
+
+def softmax_reference(fn: str, D: SoftmaxSet) -> np.ndarray | None:
+    try:
+        from reference import multinomial as rm
+    except ImportError:
+        return None
+    if fn == "gradient":
+        return np.vstack([np.asarray(v) for v in rm.gradient(D.W, D.b, D.X, D.y, D.l2)])
+    return np.asarray(getattr(rm, fn)(D.W, D.b, D.X, D.y, D.l2), dtype=np.float64)
+
+
+def softmax_coordinate(i: int, d: int, K: int) -> str:
+    """theta's coordinate i, theta = np.vstack([W, b]).ravel(), as W[j, k] or b[k]."""
+    j, k = divmod(i, K)
+    return f"W[{j}, {k}]" if j < d else f"b[{k}]"
+
+
+def softmax_explain_wrong(learner: Learner, fn: str, D: SoftmaxSet, count: int) -> list[str]:
+    got = softmax_theirs(learner, fn, D)
+    right = softmax_exact(fn, D)
+    where = softmax_wrong_where(fn, got, D)
+    lines = [
+        f"WRONG: {fn} disagrees with manual.multinomial.{fn}; the smallest data set found "
+        f"({count} tried, shrinking included):"
+    ]
+    if not np.all(np.isfinite(got)):
+        lines[0] += f" your {fn} returns NaN or inf there"
+    lines.append(D.describe())
+    what = "[grad_W; grad_b]" if fn == "gradient" else fn
+    lines.append(f"  yours {what}:  {_show(np.asarray(got))}")
+    lines.append(f"  right {what}:  {_show(np.asarray(right))}")
+    twin = softmax_reference(fn, D)
+    d, K = D.W.shape
+    if fn == "gradient":
+        flat = sorted({int(i) * K + int(k) for i, k in where})
+        lines.append(
+            "  wrong coordinates of theta = np.vstack([W, b]).ravel(): "
+            + ", ".join(f"{i} ({softmax_coordinate(i, d, K)})" for i in flat)
+        )
+    elif fn == "hessian":
+        lines.append(f"  wrong entries: {[(int(i), int(j)) for i, j in where][:12]}")
+    if twin is not None:
+        gap = float(np.max(np.abs(twin - right)))
+        lines.append(f"  the JAX twin (autodiff) agrees with manual to {gap:.1e}")
+    if fn == "gradient":
+        try:  # the learner's process may end or hang on the probes: the verdict stands
+            name = softmax_name_the_mistake(learner, D)
+            report = softmax_finite_differences(learner, D)
+        except Unusable:
+            name, report = None, None
+        if name:
+            lines.append(
+                f"  the mistake: {SOFTMAX_WORDS[name]} (gallery: manual.multinomial_mistakes."
+                f"{name})"
+            )
+        if report is not None:
+            found = report.wrong_coordinates.tolist()
+            lines.append(f"  check_gradient: wrong coordinates {found}; {report.diagnosis}")
+    elif fn == "hessian":
+
+        def g(t: np.ndarray) -> np.ndarray:
+            S = D.at(t)
+            return np.vstack(manual.multinomial.gradient(S.W, S.b, S.X, S.y, S.l2)).ravel()
+
+        def h(t: np.ndarray) -> np.ndarray:
+            return softmax_theirs(learner, "hessian", D.at(t))
+
+        try:
+            report = manual.check_hessian(g, h, D.theta, n_samples=len(D.y))
+            lines.append(f"  check_hessian: {report.diagnosis}")
+        except (Unusable, ValueError):
+            pass
+    return lines
+
+
+def softmax_confirm(learner: Learner) -> list[str]:
+    """On the first fixed probe: the JAX twin's and check_gradient's word too."""
+    D = softmax_probes()[0]
+    lines = []
+    mine = softmax_theirs(learner, "gradient", D)
+    twin = softmax_reference("gradient", D)
+    if twin is not None:
+        gap = float(np.max(np.abs(mine - twin)))
+        lines.append(f"  the JAX twin (autodiff) on a fixed data set: agrees to {gap:.1e}")
+    report = softmax_finite_differences(learner, D)
+    if report is not None:
+        lines.append(f"  check_gradient on it: {report.summary().splitlines()[0]}")
+    return lines
+
+
 # --- the quiz -----------------------------------------------------------------------------------
 
 
@@ -689,6 +1174,59 @@ def quiz(number: int, answer: str | None) -> int:
     return EXIT_RIGHT
 
 
+def softmax_quiz(number: int, answer: str | None) -> int:
+    """The softmax gallery as a quiz (`--quiz NUMBER --model multinomial`): as `quiz`, on the
+    first softmax probe (every logit shifted by 800 for the missing max subtraction, which is
+    right wherever exp does not overflow)."""
+    from manual.multinomial_mistakes import GALLERY as SOFTMAX_GALLERY
+
+    order = np.random.default_rng(0).permutation(len(SOFTMAX_GALLERY))
+    mistake = SOFTMAX_GALLERY[int(order[number % len(SOFTMAX_GALLERY)])]
+    if answer is not None:
+        if answer == mistake.name:
+            print(f"right: softmax quiz {number} is {mistake.name}: {mistake.what_went_wrong}")
+            return EXIT_RIGHT
+        print(f"not {answer}: look again at which coordinates differ, and by how much")
+        return EXIT_WRONG
+    D = softmax_probes()[0]
+    if mistake.name == "no_max_subtraction":
+        D = SoftmaxSet(
+            D.W, D.b + SHIFT, D.X, D.y, D.l2, (*D.regime, f"logits shifted by {SHIFT:g}")
+        )
+
+    def f(t: np.ndarray) -> float:
+        S = D.at(t)
+        return manual.multinomial.loss(S.W, S.b, S.X, S.y, S.l2)
+
+    def g(t: np.ndarray) -> np.ndarray:
+        S = D.at(t)
+        return np.vstack(mistake.gradient(S.W, S.b, S.X, S.y, S.l2)).ravel()
+
+    wrong = g(D.theta).reshape(D.W.shape[0] + 1, -1)
+    print(f"softmax quiz {number}: a wrong gradient on this data set, [grad_W; grad_b] (d + 1, K):")
+    print(D.describe(digits=6))
+    print(f"  wrong gradient:      {_show(wrong, 10)}")
+    if not np.all(np.isfinite(wrong)):
+        right = np.vstack(manual.multinomial.gradient(D.W, D.b, D.X, D.y, D.l2))
+        print(f"  right gradient:      {_show(right, 10)}")
+        print("  check_gradient: refuses a gradient that is not finite")
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            report = manual.check_gradient(f, g, D.theta)
+        print(f"  finite differences:  {_show(report.numeric.reshape(wrong.shape), 10)}")
+        print(
+            "  check_gradient: wrong coordinates of theta = np.vstack([W, b]).ravel() "
+            f"{report.wrong_coordinates.tolist()}"
+        )
+    print(
+        f"Which mistake is it? Answer with: grade.py --quiz {number} --model multinomial "
+        "--answer NAME, NAME one of"
+    )
+    print("  " + ", ".join(sorted(m.name for m in SOFTMAX_GALLERY)))
+    return EXIT_RIGHT
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="grade.py", description=__doc__.split("\n\n")[0])
     ap.add_argument("file", nargs="?", help="the learner's Python file")
@@ -702,11 +1240,22 @@ def main(argv: list[str] | None = None) -> int:
         "--quiz",
         type=int,
         metavar="NUMBER",
-        help="the mistakes gallery without its names: show wrong gradient NUMBER (0, 1, ...)",
+        help="the mistakes gallery without its names: show wrong gradient NUMBER (0, 1, ...); "
+        "with --model multinomial, the softmax gallery",
     )
     ap.add_argument("--answer", metavar="NAME", help="with --quiz: the mistake you diagnose")
+    ap.add_argument(
+        "--model",
+        choices=MODELS,
+        help="binary: gradient(w, b, X, y, l2=0.0) -> (grad_w (d,), grad_b float); multinomial: "
+        "softmax regression, gradient(W, b, X, y, l2=0.0) -> (grad_W (d, K), grad_b (K,)), y "
+        'integer labels in 0..K-1. Default: the file\'s MODEL = "binary" or "multinomial", '
+        "else binary",
+    )
     args = ap.parse_args(argv)
     if args.quiz is not None:
+        if args.model == "multinomial":
+            return softmax_quiz(args.quiz, args.answer)
         return quiz(args.quiz, args.answer)
     if args.file is None:
         ap.error("give the learner's FILE (or --quiz)")
@@ -717,7 +1266,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.examples is not None and args.examples < 1:
         ap.error(f"--examples must be at least 1, got {args.examples}")
     examples = args.examples or (THOROUGH_EXAMPLES if args.thorough else DEFAULT_EXAMPLES)
-    verdict = grade(path, examples)
+    verdict = grade(path, examples, args.model)
     print(
         "\n".join(verdict.lines), file=sys.stderr if verdict.status == EXIT_UNUSABLE else sys.stdout
     )

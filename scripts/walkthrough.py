@@ -28,7 +28,9 @@
 # 4. gradient checking: how the finite-difference error depends on the step, which check catches
 #    which mistake, and an exercise: find the bug;
 # 5. training by gradient descent and by Newton's method, with their convergence on a log axis;
-# 6. thirty features of real data, with a held-out split.
+# 6. thirty features of real data, with a held-out split;
+# 7. three classes: softmax regression on the iris data, its Jacobian checked, the gauge of its
+#    redundant class, and its classic mistakes caught.
 #
 # Open it with `uv run --group notebook jupyter lab scripts/walkthrough.ipynb`, or run it as a
 # script: `uv run scripts/walkthrough.py [PLOT_DIR]` writes the figures to PLOT_DIR (by default
@@ -38,6 +40,7 @@
 import sys
 import warnings
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import matplotlib
@@ -51,8 +54,12 @@ import numpy as np
 
 import manual
 import reference
-from manual.datasets import breast_cancer, toy_one_feature
+from manual import multinomial as mm
+from manual.datasets import breast_cancer, iris, toy_one_feature
 from manual.mistakes import GALLERY, extra_sigmoid_prime, flat
+from manual.multinomial_mistakes import GALLERY as SOFTMAX_GALLERY
+from manual.multinomial_mistakes import flat as softmax_flat
+from reference import multinomial as rm
 from scripts import plots, train
 
 args = [a for a in sys.argv[1:] if not a.startswith("-")]
@@ -177,9 +184,12 @@ for threshold, text, side in (
 ):
     ax.axvline(threshold, color="grey", lw=0.6)
     ax.text(threshold, 1e-11, text, fontsize=7, ha=side, color="0.3")
-ax.axhspan(FLOOR / 3, FLOOR * 3, color="0.92")
-ax.text(44, FLOOR * 4, "an error of exactly 0 is drawn at 1e-18", fontsize=7, ha="right")
-ax.set_ylim(FLOOR / 3, 10)
+# the band of exact zeros, its note below the curves that touch it
+ax.axhspan(FLOOR / 30, FLOOR * 3, color="0.92")
+ax.text(
+    44, FLOOR / 8, "an error of exactly 0 is drawn at 1e-18", fontsize=7, ha="right", va="center"
+)
+ax.set_ylim(FLOOR / 30, 10)
 ax.set_xlabel("margin m (logit of a point of label 1)")
 ax.set_ylabel("relative error against 50 digits")
 ax.set_title("digits lost by the textbook loss and its autodiff, kept by manual")
@@ -340,7 +350,8 @@ for name, gradient in entries:
 # difference's own error. At the far point the right gradient reads a relative error of about
 # $10^{-8}$, as high as a gradient computed in float32 reads at the random point: **the size of the
 # relative error alone does not tell right from wrong**. The full table, with forward differences,
-# float32 and the JAX twin as checks, is `uv run scripts/gradcheck.py --plots DIR`.
+# float32 and the JAX twin as checks, and the softmax gallery's mistakes as rows (section 9), is
+# `uv run scripts/gradcheck.py --plots DIR`.
 #
 # ## 5. Exercise: find the bug
 #
@@ -498,6 +509,130 @@ show(
 )
 
 # %% [markdown]
+# ## 9. Three classes: softmax regression on the iris data
+#
+# With $K$ classes the model has a weight column and an intercept per class: $W$ is $d \times K$,
+# $b$ has $K$ entries, $z = W^\top x + b$ and $p = \mathrm{softmax}(z)$,
+# $p_k = e^{z_k} / \sum_j e^{z_j}$. The loss of a sample of class $y$ is
+# $-\log p_y = \mathrm{logsumexp}(z) - z_y$. Its derivative needs the softmax Jacobian,
+# $\partial p_k / \partial z_j = p_k (\delta_{kj} - p_j)$, that is $\mathrm{diag}(p) - p p^\top$;
+# chained through $-\log p_y$ it collapses to $\partial l / \partial z = p - e_y$, and
+# $\nabla_W L = X^\top (P - Y) / n + \lambda W$ (DERIVATION.md, the chapter "Softmax regression").
+#
+# Fisher's iris data: 150 flowers of three species. Two standardized features, petal length and
+# width, are enough to draw the decision regions. First the Jacobian, row by row: $p_k$ is a
+# function of $z$ whose gradient is row $k$ of $\mathrm{diag}(p) - p p^\top$, which
+# `check_gradient` compares with finite differences; then the loss's gradient in $(W, b)$.
+
+# %%
+flowers = iris()
+petals = [flowers.feature_names.index(f) for f in ("petal_length_cm", "petal_width_cm")]
+Xi, yi, K = flowers.X[:, petals], flowers.y, len(flowers.classes)
+print(f"{flowers.description}; using {', '.join(flowers.feature_names[j] for j in petals)}")
+print(
+    "classes:",
+    ", ".join(f"{k} = {c} ({int(np.sum(yi == k))})" for k, c in enumerate(flowers.classes)),
+)
+
+z_at = np.array([2.0, -1.0, 0.5])
+p_at = mm.softmax(z_at)
+jacobian = np.diag(p_at) - np.outer(p_at, p_at)
+
+
+def softmax_k(z: np.ndarray, k: int) -> float:
+    """p_k(z), a function of the K logits."""
+    return float(mm.softmax(z)[k])
+
+
+def jacobian_row(z: np.ndarray, k: int) -> np.ndarray:
+    """Its gradient: row k of dp/dz = diag(p) - p p^T, dp_k/dz_j = p_k (delta_kj - p_j)."""
+    p = mm.softmax(z)
+    return (np.diag(p) - np.outer(p, p))[k]
+
+
+for k in range(K):
+    row = manual.check_gradient(partial(softmax_k, k=k), partial(jacobian_row, k=k), z_at)
+    print(f"Jacobian row {k}: {np.array2string(jacobian[k], precision=6)}  {verdict(row)}")
+print(f"each row sums to 0 (sum_k p_k = 1): {np.abs(jacobian.sum(axis=1)).max():.1e}")
+
+W_at = np.random.default_rng(3).standard_normal((2, K))
+b_at = np.array([0.3, -0.2, 0.1])
+fi, gi = softmax_flat(Xi, yi, K, 0.01)
+theta_at = np.vstack([W_at, b_at]).ravel()  # feature j's K weights together, intercepts last
+print(f"gradient of L in (W, b): {verdict(manual.check_gradient(fi, gi, theta_at))}")
+
+# %% [markdown]
+# Newton's method from zeros. The Hessian is singular by construction: adding the same number to
+# every class's intercept changes no probability, so that direction is in its null space, and
+# Newton takes the minimum-norm step, which never moves along it. From the zero start the fit
+# therefore keeps the symmetric gauge, $\sum_k W_{jk} = 0$ and $\sum_k b_k = 0$. The setosa
+# flowers are separable from the other two by their petals: without a penalty the weights would
+# grow without bound (the fit warns), so $\lambda = 10^{-2}$.
+
+# %%
+softmax_fit = mm.fit(Xi, yi, solver="newton", l2=1e-2, tol=1e-12)
+Wi, bi = softmax_fit.W, softmax_fit.b
+print(f"Newton: {softmax_fit.n_iter} steps, loss {softmax_fit.losses[-1]:.12f}")
+print(f"gauge: max_j |sum_k W_jk| = {np.abs(Wi.sum(axis=1)).max():.1e}", end=", ")
+print(f"|sum_k b_k| = {abs(bi.sum()):.1e}")
+shift = mm.predict_proba(Xi, Wi, bi + 5.0) - mm.predict_proba(Xi, Wi, bi)
+print(f"b + 5 in every class moves no probability: {np.abs(shift).max():.1e}")
+H_i = mm.hessian(Wi, bi, Xi, yi, l2=1e-2)
+eigenvalues, vectors = np.linalg.eigh(H_i)
+print(
+    f"Hessian: smallest eigenvalue {eigenvalues[0]:.1e}, next {eigenvalues[1]:.1e}; its vector "
+    f"on the intercepts: {np.array2string(vectors[-K:, 0], precision=4)}"
+)
+twin_softmax = np.vstack([np.asarray(v) for v in rm.gradient(Wi, bi, Xi, yi, 1e-2)])
+print(f"the JAX twin's gradient at the optimum: max |entry| {np.abs(twin_softmax).max():.1e}")
+predicted = mm.predict(Xi, Wi, bi)
+print(f"accuracy: {np.mean(predicted == yi):.3f} ({int(np.sum(predicted == yi))} of {len(yi)})")
+show(
+    plots.decision_regions(
+        Xi,
+        yi,
+        Wi,
+        bi,
+        [flowers.feature_names[j] + " (standardized)" for j in petals],
+        flowers.classes,
+    ),
+    "iris_decision_regions.png",
+)
+
+# %% [markdown]
+# The smallest eigenvalue is 0 to rounding and its vector moves the three intercepts alike, by
+# $1/\sqrt{3}$ each: the common shift (with $\lambda > 0$ the weights are held by the penalty, so
+# only the intercepts' shift is free).
+#
+# Each classic softmax slip of the [gallery](../manual/multinomial_mistakes.py) is caught, at a
+# random point, by `check_gradient`, which says which coordinates of
+# $\theta = (W_{11}, \ldots, W_{1K}, \ldots, b_1, \ldots, b_K)$ are wrong and what the
+# disagreement looks like, and by the JAX twin. The missing max subtraction hides until a logit
+# passes 709, where $e^z$ overflows: it is tried with every logit shifted by 800, which changes no
+# probability.
+
+# %%
+for slip in SOFTMAX_GALLERY:
+    b_try = b_at + (800.0 if slip.name == "no_max_subtraction" else 0.0)
+    theta_try = np.vstack([W_at, b_try]).ravel()
+    f_try, g_try = softmax_flat(Xi, yi, K, 0.01, slip.gradient)
+    if not np.all(np.isfinite(g_try(theta_try))):
+        print(f"{slip.name}: the gradient is NaN at logits near 800 (exp overflows)")
+        continue
+    report_try = manual.check_gradient(f_try, g_try, theta_try, n_samples=len(yi))
+    twin_try = np.vstack([np.asarray(v) for v in rm.gradient(W_at, b_try, Xi, yi, 0.01)])
+    twin_gap = np.max(np.abs(g_try(theta_try) - twin_try.ravel()))
+    print(f"{slip.name}: {verdict(report_try)}; the JAX twin differs by {twin_gap:.1e}")
+    print(f"    wrong coordinates {report_try.wrong_coordinates.tolist()}: {report_try.diagnosis}")
+
+# %% [markdown]
+# Read the wrong coordinates against the order of $\theta$: with two features and three classes,
+# coordinates 0-2 are $W_{1\cdot}$, 3-5 are $W_{2\cdot}$ and 6-8 are $b$, so 2, 5 and 8 are the
+# last class's column. All three of them: the redundant class dropped from the gradient; 2 and 5
+# only, each off by $\lambda W_{j3}$: the last class's weights left out of the penalty. A matrix
+# flattened in the other order is named outright; the Jacobian's diagonal alone spoils every
+# coordinate, and the finite differences say so.
+#
 # ## Answers to the exercise
 
 # %%

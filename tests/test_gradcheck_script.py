@@ -12,15 +12,25 @@ def test_power_table_and_plots(tmp_path: Path, capsys) -> None:
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
     result = script.table()
+    far = "far (margins > 40; softmax: logits + 800)"
     for point, rows in result.items():
-        assert not rows["correct"]["ours"][0], f"false alarm at {point}"
+        for right in ("correct", "softmax: correct"):
+            assert not rows[right]["ours"][0], f"false alarm at {point}"
     random_point = result["random point"]
     for name, cells in random_point.items():
-        if name not in ("correct", "flushed_sigmoid"):
+        if name not in ("correct", "flushed_sigmoid", "softmax: correct"):
+            if name == "softmax: no_max_subtraction":  # no logit past 709 here: right
+                assert cells[script.SAME][0]
+                continue
             assert cells["ours"][0], f"{name} missed at a random point"
-    assert result["far (margins > 40)"]["flushed_sigmoid"]["ours"][0]
+            if name.startswith("softmax: "):
+                assert cells["JAX twin"][0], f"{name} missed by the twin at a random point"
+    assert result[far]["flushed_sigmoid"]["ours"][0]
+    for check in ("ours", "JAX twin"):  # a NaN gradient: every check flags it
+        assert result[far]["softmax: no_max_subtraction"][check][0]
     # the classic fixed threshold false-alarms at the optimum; ours does not
     assert result["optimum (GD, tol 1e-8)"]["correct"]["naive 1e-7"][0]
+    script.table = lambda: result  # type: ignore[attr-defined]  # the same table, not measured twice
     assert script.main(["--plots", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "== random point" in out and "plots:" in out

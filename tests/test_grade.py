@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from manual.mistakes import GALLERY
+from manual.multinomial_mistakes import GALLERY as SOFTMAX_GALLERY
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "grade.py"
@@ -318,3 +319,180 @@ def test_the_bound_passes_the_textbook_form_and_not_a_float32_one() -> None:
         assert np.all(np.abs(textbook - right) <= grade.gradient_bound(D))
         low = np.append(*GALLERY[8].gradient(w, b, X, y, 0.5))  # float32_gradient
         assert np.any(np.abs(low - right) > 100 * grade.gradient_bound(D))
+
+
+# --- softmax regression (MODEL = "multinomial") -----------------------------------------------
+
+SOFTMAX_RIGHT = {
+    "vectorized, with loss and hessian": """
+def _p(W, b, X):
+    Z = X @ W + b
+    E = np.exp(Z - Z.max(axis=1, keepdims=True))  # softmax(z) = softmax(z - max z)
+    return E / E.sum(axis=1, keepdims=True)
+
+def gradient(W, b, X, y, l2=0.0):
+    X = np.asarray(X, dtype=float).reshape(len(y), -1)
+    R = _p(W, b, X) - np.eye(W.shape[1])[y]
+    return X.T @ R / len(y) + l2 * W, R.mean(axis=0)
+
+def loss(W, b, X, y, l2=0.0):
+    X = np.asarray(X, dtype=float).reshape(len(y), -1)
+    Z = X @ W + b
+    m = Z.max(axis=1)
+    lse = m + np.log(np.exp(Z - m[:, None]).sum(axis=1))
+    return float(np.mean(lse - Z[np.arange(len(y)), y]) + 0.5 * l2 * np.sum(W**2))
+
+def hessian(W, b, X, y, l2=0.0):
+    X = np.asarray(X, dtype=float).reshape(len(y), -1)
+    (n, d), K = X.shape, W.shape[1]
+    P = _p(W, b, X)
+    X1 = np.column_stack([X, np.ones(n)])
+    H = sum(np.kron(np.outer(x, x), np.diag(p) - np.outer(p, p)) for x, p in zip(X1, P)) / n
+    return H + np.diag(np.vstack([np.full((d, K), l2), np.zeros(K)]).ravel())
+""",
+    "loops": """
+def gradient(W, b, X, y, l2=0.0):
+    n, (d, K) = len(y), W.shape
+    rows = [np.atleast_1d(x) for x in X]  # a 1-D X: each sample a scalar
+    gW, gb = [[0.0] * K for _ in range(d)], [0.0] * K
+    for i in range(n):
+        z = [sum(rows[i][j] * W[j][k] for j in range(d)) + b[k] for k in range(K)]
+        e = [math.exp(zk - max(z)) for zk in z]
+        for k in range(K):
+            r = e[k] / sum(e) - (1.0 if y[i] == k else 0.0)
+            for j in range(d):
+                gW[j][k] += rows[i][j] * r / n
+            gb[k] += r / n
+    return [[gW[j][k] + l2 * W[j][k] for k in range(K)] for j in range(d)], gb
+""",
+    "einsum and one-hot": """
+def gradient(W, b, X, y, l2=0.0):
+    X = np.asarray(X, dtype=float)
+    if X.ndim == 1:
+        X = X[:, None]
+    Z = np.einsum("ij,jk->ik", X, W) + b
+    E = np.exp(Z - Z.max(axis=1, keepdims=True))
+    Y = (y[:, None] == np.arange(W.shape[1])).astype(float)  # one-hot labels
+    R = E / E.sum(axis=1, keepdims=True) - Y
+    return np.einsum("ij,ik->jk", X, R) / len(y) + l2 * W, np.einsum("ik->k", R) / len(y)
+""",
+}
+SOFTMAX = 'MODEL = "multinomial"\n'
+
+
+@pytest.mark.parametrize("style", sorted(SOFTMAX_RIGHT))
+def test_right_softmax_gradients_in_every_style_pass(tmp_path: Path, style: str) -> None:
+    """Loops, one-hot matrices with np.einsum, a vectorized gradient with its loss and Hessian:
+    each within the grader's bound on every data set drawn, logits shifted past exp's overflow
+    and one class's far tail included."""
+    path = _file(tmp_path, "mine", SOFTMAX + HEAD + SOFTMAX_RIGHT[style])
+    verdict = grade.grade(path, EXAMPLES)
+    text = "\n".join(verdict.lines)
+    assert verdict.status == 0, text
+    assert "against manual.multinomial.gradient" in text
+    for regime in ("logits shifted by 800", "labels: tail", "1-D X"):
+        assert regime in text, regime
+
+
+@pytest.mark.parametrize("mistake", SOFTMAX_GALLERY, ids=[m.name for m in SOFTMAX_GALLERY])
+def test_every_softmax_gallery_mistake_is_named(tmp_path: Path, mistake: object) -> None:
+    name = mistake.name  # type: ignore[attr-defined]
+    source = f"{SOFTMAX}from manual.multinomial_mistakes import {name} as gradient\n"
+    verdict = grade.grade(_file(tmp_path, "mine", source), EXAMPLES)
+    text = "\n".join(verdict.lines)
+    assert verdict.status == 1, text
+    words = grade.SOFTMAX_WORDS[name]
+    assert f"the mistake: {words} (gallery: manual.multinomial_mistakes.{name})" in text
+    assert "wrong coordinates of theta = np.vstack([W, b]).ravel():" in text
+
+
+def test_a_learners_own_softmax_slip_gets_check_gradients_diagnosis(tmp_path: Path) -> None:
+    """Not in the gallery: a sum over the samples instead of a mean. The grader names no gallery
+    mistake and passes on check_gradient's diagnosis (a factor n)."""
+    source = SOFTMAX_RIGHT["vectorized, with loss and hessian"].replace(
+        "return X.T @ R / len(y) + l2 * W, R.mean(axis=0)",
+        "return X.T @ R + l2 * W, R.sum(axis=0)",
+    )
+    verdict = grade.grade(_file(tmp_path, "mine", SOFTMAX + HEAD + source), EXAMPLES)
+    text = "\n".join(verdict.lines)
+    assert verdict.status == 1 and "the mistake:" not in text, text
+    assert "a sum instead of a mean" in text, text
+
+
+def test_the_model_comes_from_the_command_line_or_the_file_and_shapes_are_checked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--model multinomial grades a file without MODEL; a softmax file that returns the flat
+    gradient is refused with the shapes expected."""
+    plain = _file(tmp_path, "plain", HEAD + SOFTMAX_RIGHT["einsum and one-hot"])
+    assert grade.main([str(plain), "--model", "multinomial", "--examples", "10"]) == 0
+    assert "manual.multinomial.gradient" in capsys.readouterr().out
+    flat = _file(
+        tmp_path,
+        "flat",
+        SOFTMAX + HEAD + "def gradient(W, b, X, y, l2=0.0):\n    return np.zeros(W.size), b\n",
+    )
+    assert grade.main([str(flat)]) == 2
+    assert "grad_W must have shape (d, K)" in capsys.readouterr().err
+    odd = _file(tmp_path, "odd", 'MODEL = "poisson"\ndef gradient(w, b, X, y, l2=0.0):\n    pass\n')
+    verdict = grade.grade(odd, 10)
+    assert verdict.status == 2 and "MODEL must be one of binary, multinomial" in verdict.lines[0]
+
+
+def test_the_softmax_stub_says_it_is_unwritten_and_a_filled_one_passes(tmp_path: Path) -> None:
+    stub = ROOT / "scripts" / "exercises" / "softmax_stub.py"
+    verdict = grade.grade(stub, 10)
+    assert verdict.status == 2 and "not written yet" in verdict.lines[0], verdict.lines
+    filled = stub.read_text().replace(
+        '    raise NotImplementedError("gradient: fill in the derivation")',
+        "    n, K = len(y), W.shape[1]\n"
+        "    Y = np.eye(K)[y]\n"
+        "    Z = X @ W + b\n"
+        "    E = np.exp(Z - Z.max(axis=1, keepdims=True))\n"
+        "    R = E / E.sum(axis=1, keepdims=True) - Y\n"
+        "    return X.T @ R / n + l2 * W, R.mean(axis=0)",
+    )
+    verdict = grade.grade(_file(tmp_path, "filled", filled), 20)
+    assert verdict.status == 0, verdict.lines
+
+
+def test_a_softmax_hessian_without_its_cross_terms_and_a_loss_without_the_max_are_wrong(
+    tmp_path: Path,
+) -> None:
+    """The Hessian's blocks diag(p (1 - p)) without -p p^T: check_hessian names the missing cross
+    terms. log(sum(exp(z))) without the max: inf where every logit is shifted by 800."""
+    right = SOFTMAX_RIGHT["vectorized, with loss and hessian"]
+    diagonal = right.replace("np.diag(p) - np.outer(p, p)", "np.diag(p * (1 - p))")
+    verdict = grade.grade(_file(tmp_path, "diagonal", SOFTMAX + HEAD + diagonal), EXAMPLES)
+    text = "\n".join(verdict.lines)
+    assert verdict.status == 1 and "hessian disagrees" in text and "missing cross terms" in text
+    overflow = right.replace(
+        "lse = m + np.log(np.exp(Z - m[:, None]).sum(axis=1))",
+        "lse = np.log(np.exp(Z).sum(axis=1))",
+    )
+    verdict = grade.grade(_file(tmp_path, "overflow", SOFTMAX + HEAD + overflow), EXAMPLES)
+    text = "\n".join(verdict.lines)
+    assert verdict.status == 1 and "loss disagrees" in text and "returns NaN or inf" in text, text
+    assert "logits shifted by 800" in text
+
+
+def test_the_softmax_quiz_hides_the_name_and_confirms_the_right_answer(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """--quiz 0 .. 4 --model multinomial: the five softmax gallery mistakes, each once."""
+    names = {m.name for m in SOFTMAX_GALLERY}
+    found = set()
+    for number in range(len(SOFTMAX_GALLERY)):
+        assert grade.main(["--quiz", str(number), "--model", "multinomial"]) == 0
+        question = capsys.readouterr().out
+        assert "check_gradient:" in question
+        assert not any(name in question.split("NAME one of")[0] for name in names)
+        answers = [
+            name
+            for name in names
+            if grade.main(["--quiz", str(number), "--model", "multinomial", "--answer", name]) == 0
+        ]
+        capsys.readouterr()
+        assert len(answers) == 1
+        found.add(answers[0])
+    assert found == names

@@ -17,6 +17,7 @@ FIGURES = [
     "toy_convergence.png",
     "cancer_convergence.png",
     "cancer_probabilities.png",
+    "iris_decision_regions.png",
 ]
 
 
@@ -39,6 +40,11 @@ def test_walkthrough_runs_headless_from_another_folder(tmp_path: Path) -> None:
     assert "the data are linearly separable" in out
     assert "held-out accuracy at threshold 0.5" in out
     assert "Answers to the exercise" not in out  # markdown, not printed
+    assert (
+        out.count("Jacobian row") == 3 and "gradient of L in (W, b): gradient check passed" in out
+    )
+    assert "gauge: max_j |sum_k W_jk|" in out
+    assert "jacobian_diagonal_only: gradient check FAILED" in out
     for name in FIGURES:
         png = tmp_path / "plots-here" / name
         assert png.read_bytes()[:4] == b"\x89PNG", name
