@@ -25,10 +25,12 @@
 # 2. where the textbook formulas lose every digit (at a logit of 40), and how many digits
 #    autodiff keeps as the margin grows;
 # 3. the gradient by hand beside `jax.grad`;
-# 4. gradient checking: how the finite-difference error depends on the step, which check catches
-#    which mistake, and an exercise: find the bug;
-# 5. training by gradient descent and by Newton's method, with their convergence on a log axis;
-# 6. thirty features of real data, with a held-out split.
+# 4. gradient checking: how the finite-difference error depends on the step, and which check
+#    catches which mistake;
+# 5. an exercise: find the bug;
+# 6. training by gradient descent;
+# 7. gradient descent against Newton's method, with their convergence on a log axis;
+# 8. thirty features of real data, with a held-out split.
 #
 # Open it with `uv run --group notebook jupyter lab scripts/walkthrough.ipynb`, or run it as a
 # script: `uv run scripts/walkthrough.py [PLOT_DIR]` writes the figures to PLOT_DIR (by default
