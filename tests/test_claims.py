@@ -91,7 +91,7 @@ def test_a_quasi_complete_separation_goes_unreported_at_large_n_tol() -> None:
     [
         ([[-1.0], [0.0], [0.0], [1.0]], [0, 0, 1, 1]),  # quasi-complete
         ([[-2.0], [-1.0], [1.0], [2.0]], [0, 0, 1, 1]),  # complete
-        ([[-1.0, 3.0], [1.0, 0.0], [0.0, 2.0], [0.0, 5.0]], [0, 1, 0, 1]),  # quasi-complete, 2-d
+        ([[-1.0, 3.0], [1.0, 0.0], [0.0, 2.0], [0.0, 5.0]], [0, 1, 0, 1]),  # complete, 2-d
     ],
 )
 def test_newton_reaches_tol_on_separable_data_in_a_few_dozen_steps(
