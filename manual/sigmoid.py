@@ -64,7 +64,7 @@ def sigmoid(z: Any) -> Array:
     """sigmoid(z) = 1 / (1 + exp(-z)), elementwise.
 
     Returns a float64 array shaped like `z`, within a few ulps of the exact value for every finite
-    `z` (tested against 50-digit arithmetic up to |z| = 1e300), with no overflow warning.
+    `z` (tested against 60-digit arithmetic up to |z| = 1e300), with no overflow warning.
     """
     return _sigmoid(as_real_array("z", z))
 

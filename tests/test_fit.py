@@ -231,7 +231,7 @@ def test_one_class_has_no_optimum_whatever_the_penalty() -> None:
     touches b: no finite optimum for any l2 (DERIVATION.md). Every solver of both twins warns."""
     X, y = np.array([[0.0], [1.0], [2.0]]), np.ones(3)
     for twin in (manual, reference):
-        for solver in ("gd", "newton"):
+        for solver in SOLVERS:
             for l2 in (0.0, 1e-3, 1.0):
                 for labels in (y, 1 - y):
                     with pytest.warns(manual.SeparationWarning, match="one class only"):

@@ -4,10 +4,10 @@ BFGS keeps an approximation H_k of the inverse Hessian that satisfies the secant
 H_{k+1} y_k = s_k for the last step s_k = theta_{k+1} - theta_k and the change of the gradient
 y_k = g_{k+1} - g_k along it. L-BFGS never forms H_k: it keeps the last m pairs (s_i, y_i) and
 applies H_k to g by the two-loop recursion (Nocedal and Wright, Algorithm 7.4), starting from
-H_0 = gamma I, gamma = s.y / y.y of the newest pair (the curvature along the last step). A pair
-enters only where s.y > 0, which keeps every H_k positive definite and so every step a descent
-direction; the strong Wolfe conditions (line_search.wolfe) guarantee s.y > 0 in exact arithmetic,
-and the test catches the rounding that can still spoil it.
+H_0 = gamma I, gamma = s.y / y.y of the newest pair (the inverse of the curvature along the last
+step). A pair enters only where s.y > 0, which keeps every H_k positive definite and so every step
+a descent direction; the strong Wolfe conditions (line_search.wolfe) guarantee s.y > 0 in exact
+arithmetic, and the test catches the rounding that can still spoil it.
 """
 
 from __future__ import annotations
