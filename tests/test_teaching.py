@@ -240,7 +240,8 @@ def test_one_class_has_no_finite_optimum_even_with_a_penalty() -> None:
     assert all(a > b > 0 for a, b in itertools.pairwise(losses))
     assert np.linalg.eigvalsh(manual.hessian([0.0], 5.0, x, y, 1e-3))[0] > 0
     for tol in (1e-8, 1e-12):
-        res = manual.fit(x, y, solver="newton", l2=1e-3, tol=tol)
+        with pytest.warns(manual.SeparationWarning, match="one class only"):
+            res = manual.fit(x, y, solver="newton", l2=1e-3, tol=tol)
         assert abs(res.w[0]) < 1e-12
         assert res.b >= math.log(1 / tol - 1) - 1e-9
 
@@ -255,7 +256,8 @@ def test_quasi_complete_separation_has_no_optimum_unless_penalized() -> None:
     losses = [manual.loss([t], 0.0, x, y) for t in (1.0, 10.0, 30.0)]
     assert all(a > b > math.log(2) / 2 for a, b in itertools.pairwise(losses))
     assert manual.loss([800.0], 0.0, x, y) == math.log(2) / 2
-    loose, tight = (manual.fit(x, y, solver="newton", tol=t).w[0] for t in (1e-8, 1e-12))
+    with pytest.warns(manual.SeparationWarning, match="quasi-completely separated"):
+        loose, tight = (manual.fit(x, y, solver="newton", tol=t).w[0] for t in (1e-8, 1e-12))
     assert abs((tight - loose) - math.log(1e4)) < 1.0
     loose, tight = (manual.fit(x, y, solver="newton", l2=1e-3, tol=t).w[0] for t in (1e-8, 1e-12))
     assert abs(tight - loose) < 1e-6 and tight < 10
