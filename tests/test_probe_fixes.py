@@ -168,14 +168,16 @@ def _gauge_error(W: np.ndarray, b: np.ndarray) -> float:
 
 @pytest.mark.parametrize("twin", sorted(MULTI_TWINS))
 @pytest.mark.parametrize("solver", INVARIANT)
-@pytest.mark.parametrize("offset", [1e8, 1.7e9])
+@given(seed=st.integers(0, 20), offset=st.sampled_from([1e8, 1.7e9, -2e6]))
+@example(seed=4, offset=1e8).via("loss 1.09 against 0.85, called the optimum")
+@settings(max_examples=3)
 def test_softmax_on_offset_features_reaches_the_centred_optimum(
-    twin: str, solver: str, offset: float
+    twin: str, solver: str, seed: int, offset: float
 ) -> None:
     """X + offset is the same model as X (b absorbs offset @ W): the same optimal loss and W.
     Oracle: Newton on (X + offset) - offset, the offset data shifted back exactly (Sterbenz: the
     two operands are within a factor 2), so that both fits see the same rounded features."""
-    X, y = _softmax_data(4)
+    X, y = _softmax_data(seed)
     Xo = X + offset
     ref = mm.fit(Xo - offset, y, solver="newton", tol=1e-12)
     assert ref.converged
