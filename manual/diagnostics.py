@@ -23,7 +23,7 @@ margins all beyond the rounding of the logits.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -35,6 +35,31 @@ from manual.linear import Centring, LinearObjective
 from manual.solvers import Newton, minimize
 from manual.solvers.line_search import loss_slack
 
+# A column whose offset |mean_j| passes UNCENTRED times its spread makes the Hessian in (w, b) as
+# ill-conditioned as ~(offset / spread)^2 = 1e8 or more: its smallest eigenvalue is then 1e-8 of
+# its largest, so a gradient norm at tol = 1e-8 still allows weights as far from the optimum as
+# ||g|| / lambda_min ~ 1 (in the units of the largest curvature). tol alone certifies nothing there
+# for a solver whose steps depend on the coordinates (gd).
+UNCENTRED = 1e4
+
+
+@dataclass(frozen=True)
+class Examination:
+    """What `examine` found after a run.
+
+    no_optimum  whether L has no finite optimum (and a SeparationWarning was given)
+    rounding    the rounding level of the gradient at the final theta (None: not asked)
+    blind       the columns j whose spread s_j = max_i |x_ij - c_j| about a centre c_j is in
+                (0, blind_below]: dL/dw_j = mean_i r_i (x_ij - c_j) + c_j dL/db, |r_i| <= 1, so
+                the part of dL/dw_j that w_j can move is at most s_j, below tol whatever w_j
+    uncentred   the columns j with |mean_j| > UNCENTRED s_j (asked with offsets=True)
+    """
+
+    no_optimum: bool
+    rounding: float | None
+    blind: list[int] = field(default_factory=list)
+    uncentred: list[int] = field(default_factory=list)
+
 
 def warn_if_no_optimum(
     objective: LinearObjective, theta: Array, losses: Array, n_classes: int, present: int
@@ -42,7 +67,7 @@ def warn_if_no_optimum(
     """Warn (SeparationWarning) where L has no finite optimum; True if so.
 
     present: how many of the n_classes classes occur in y."""
-    return examine(objective, theta, losses, n_classes, present, unfinished=False)[0]
+    return examine(objective, theta, losses, n_classes, present, unfinished=False).no_optimum
 
 
 def examine(
@@ -54,13 +79,16 @@ def examine(
     *,
     unfinished: bool,
     blind_below: float = 0.0,
-) -> tuple[bool, float | None, list[int] | None]:
-    """(no_optimum, rounding) after a run, in at most one pass over X: warns (SeparationWarning)
-    where L has no finite optimum; and where the run ended short of tol (`unfinished`), the
-    rounding level of the gradient at theta (`survey`), that says whether the gradient that is
-    left is the optimum's, zero to within its rounding.
+    offsets: bool = False,
+) -> Examination:
+    """What a run's end says, in at most one pass over X: warns (SeparationWarning) where L has
+    no finite optimum; and where the run ended short of tol (`unfinished`), the rounding level of
+    the gradient at theta (`survey`), that says whether the gradient that is left is the
+    optimum's, zero to within its rounding.
 
-    present: how many of the n_classes classes occur in y."""
+    present: how many of the n_classes classes occur in y. blind_below > 0 (at l2 = 0) asks for
+    the columns whose spread about a centre is in (0, blind_below]; offsets, for the columns whose
+    offset dwarfs their spread (`Examination`)."""
     if present < n_classes:
         missing = "one class only" if present == 1 else f"{present} of {n_classes} classes"
         warn(
@@ -69,7 +97,7 @@ def examine(
             "the intercept); the weights returned are finite only because the run stopped",
             SeparationWarning,
         )
-        return True, None, None
+        return Examination(True, None)
     unpenalized = objective.l2 == 0.0
     low = unpenalized and _low_loss(objective, losses)
     found = (
@@ -79,14 +107,23 @@ def examine(
             margins=unpenalized and not low,
             rounding=unfinished,
             quasi=True,
-            columns=blind_below > 0,
+            columns=blind_below > 0 or offsets,
         )
-        if unpenalized or unfinished or blind_below > 0
+        if unpenalized or unfinished or blind_below > 0 or offsets
         else Survey(None, None)
     )
-    blind = None
-    if found.columns is not None and objective.l2 == 0.0:
-        blind = [int(j) for j in np.flatnonzero(found.columns <= blind_below)]
+    blind: list[int] = []
+    uncentred: list[int] = []
+    if found.spread is not None and found.offset is not None:
+        spread, offset = found.spread, found.offset
+        if objective.l2 == 0.0:
+            # a spread of exactly 0 is a constant column: the loss is flat along its weight
+            # (the intercept absorbs it), so every value of that weight is optimal
+            blind = [int(j) for j in np.flatnonzero((spread > 0) & (spread <= blind_below))]
+        if offsets:
+            with np.errstate(over="ignore", invalid="ignore"):
+                far = offset > UNCENTRED * spread
+            uncentred = [int(j) for j in np.flatnonzero(far & (spread > 0)) if j not in blind]
     if low or (unpenalized and found.separated):
         warn(
             "the data are linearly separable: some (w, b) puts every sample on its own side, so "
@@ -95,7 +132,7 @@ def examine(
             "add a penalty l2 > 0 for a unique finite optimum.",
             SeparationWarning,
         )
-        return True, found.rounding, blind
+        return Examination(True, found.rounding, blind, uncentred)
     if unpenalized and found.direction is not None:
         v = found.direction
         warn(
@@ -107,8 +144,8 @@ def examine(
             "add a penalty l2 > 0 for a unique finite optimum.",
             SeparationWarning,
         )
-        return True, found.rounding, blind
-    return False, found.rounding, blind
+        return Examination(True, found.rounding, blind, uncentred)
+    return Examination(False, found.rounding, blind, uncentred)
 
 
 def separates(objective: LinearObjective, theta: Array, losses: Array) -> bool:
@@ -144,14 +181,16 @@ class Survey:
                (2 y_i - 1)(x_i @ v_w + v_b) > 0 at the samples the run pushed to their side and
                = 0 at the others to within `gap` (DERIVATION.md, "When no finite optimum exists")
     gap        max_i |x1_i @ v| over those others: the rounding-level distance to the boundary
-    columns    max_i |X_ij| of each column j
+    spread     max_i |X_ij - X_1j| of each column j: its spread about its first entry
+    offset     |mean_i X_ij| of each column j
     """
 
     separated: bool | None
     rounding: float | None
     direction: Array | None = None
     gap: float = 0.0
-    columns: Array | None = None  # max_i |X_ij| of each column j
+    spread: Array | None = None
+    offset: Array | None = None
 
 
 def survey(
@@ -182,6 +221,8 @@ def survey(
               boundary), and every i in P has
                   m_i(v) = m_i(theta) - (2 y_i - 1) x1_i @ r >= m_i(theta) (1 - sum_j c_j |r_j|),
               > 0 where sum_j c_j |r_j| < 1: v separates P, and B lies on its boundary.
+    columns   each column's spread about its first entry, max_i |X_ij - X_1j| (what bounds the
+              part of dL/dw_j that w_j can move: `Examination`), and its offset |mean_i X_ij|
     """
     W, b = objective.coefficients(theta)
     eps = float(np.finfo(np.float64).eps)
@@ -194,6 +235,8 @@ def survey(
     c, pushed = np.zeros(d + 1), 0
     shift: Array | None = None
     top = np.zeros(d) if columns else None
+    centre: Array | None = None
+    total = np.zeros(d)
     for Xb, yb in objective.blocks():
         z = objective.logits(Xb, W, b)
         A = np.abs(Xb)
@@ -205,7 +248,11 @@ def survey(
             if not separated and bound is None and G is None and top is None:
                 break
         if top is not None:
-            top = np.maximum(top, A.max(axis=0))
+            if centre is None:
+                centre = Xb[0].copy()
+            with np.errstate(over="ignore", invalid="ignore"):  # an infinite spread: not blind
+                top = np.maximum(top, np.abs(Xb - centre).max(axis=0))
+                total += (Xb / n).sum(axis=0)  # the mean, divided first: no overflow
         if bound is None and G is None:
             continue
         _, r = objective.per_sample.value_and_derivative(z, yb)
@@ -233,17 +280,18 @@ def survey(
                 if P.any():  # m_i > 0 there: |p_i - y_i| <= PUSHED < 1/2
                     c = np.maximum(c, np.max(np.abs(X1[P]) / m[P][:, None], axis=0))
             pushed += int(P.sum())
+    offset = None if top is None else np.abs(total)
     rounded = None
     if bound is not None:
         bound[:-1] += eps * objective.l2 * np.abs(W)
         rounded = float(np.max(bound))
     if G is None or shift is None or pushed == 0 or not np.all(np.isfinite(G)):
-        return Survey(separated, rounded, columns=top)
+        return Survey(separated, rounded, spread=top, offset=offset)
     # theta in the shifted coordinates: (w, b + shift @ w); v is mapped back the same way
     with np.errstate(over="ignore", invalid="ignore"):
         theta = np.append(theta[:-1], theta[-1] + shift @ theta[:-1])
     if not np.all(np.isfinite(theta)):
-        return Survey(separated, rounded)
+        return Survey(separated, rounded, spread=top, offset=offset)
     D = np.sqrt(np.where(np.diagonal(G) > 0, np.diagonal(G), 1.0))
     lam, V = np.linalg.eigh(G / D[:, None] / D[None, :])  # unit diagonal (or 0)
     N = V[:, lam <= 4 * (d + 1) * eps * max(float(lam[-1]), 1.0)]  # its null space, to rounding
@@ -255,8 +303,8 @@ def survey(
         moved = float(np.abs(shift) @ np.abs(v[:-1]))
         gap = math.sqrt(max(float(v @ G @ v), 0.0)) + (d + 2) * eps * (moved + abs(v[-1]))
         v[-1] -= shift @ v[:-1]
-        return Survey(separated, rounded, v, gap, top)
-    return Survey(separated, rounded, columns=top)
+        return Survey(separated, rounded, v, gap, top, offset)
+    return Survey(separated, rounded, spread=top, offset=offset)
 
 
 def advice(

@@ -22,7 +22,7 @@ import numpy as np
 from manual.binary import BinaryLoss
 from manual.categories import ConvergenceWarning, warn
 from manual.checks import Array, as_features, as_labels, as_scalar, as_weights
-from manual.diagnostics import advice, examine
+from manual.diagnostics import UNCENTRED, advice, examine
 from manual.linear import Centring, LinearObjective, lipschitz_of
 from manual.options import FitOptions
 from manual.solvers import Iterate, Objective, Solver, Trajectory, minimize
@@ -132,32 +132,54 @@ def make_fit(
                     k, at.theta[:-1], float(at.theta[-1]), at.loss, at.grad[:-1], float(at.grad[-1])
                 )
 
-        run = _run(make_objective, X, y, options, theta0, solver_, report, callback is not None)
+        run, scaled = solve(
+            make_objective, X, y, options, theta0, solver_, report if callback is not None else None
+        )
         checker = LinearObjective(BinaryLoss, X, y, options.l2)
         present = int(np.any(y == 0)) + int(np.any(y == 1))
         unfinished = not run.converged and options.tol > 0
-        # gd's steps are not scale-free: a column whose entries are all below tol has a gradient
-        # below tol whatever its weight, and tol cannot tell whether that weight is optimal
-        blind_below = (
-            options.tol if run.converged and options.solver == "gd" and options.l2 == 0 else 0.0
-        )
-        no_optimum, rounding, blind = examine(
+        # tol is a bound on the gradient in the user's coordinates: a column whose spread is
+        # below tol has a gradient below tol whatever its weight (`manual.diagnostics.Examination`)
+        # for every solver; gd's steps also depend on the columns' offsets
+        converged = run.converged and options.tol > 0
+        found = examine(
             checker,
             run.theta,
             run.losses,
             2,
             present,
             unfinished=unfinished,
-            blind_below=blind_below,
+            blind_below=options.tol if converged and options.l2 == 0 else 0.0,
+            offsets=converged and not getattr(solver_, "affine_invariant", False),
         )
+        no_optimum, rounding = found.no_optimum, found.rounding
         lr_used = getattr(solver_, "lr", None)
+        # where the solver ran on column-scaled features (l2 = 0), its own gradient bounds each
+        # weight in the units where the column spreads over ~1: below tol there, it is certified
+        blind = [j for j in found.blind if scaled is None or abs(scaled[j]) > options.tol]
         if not no_optimum and blind:
             warn(
-                f"gd reached tol = {options.tol:.3e}, but column(s) {blind} of X hold no "
-                "value above tol: their gradients |dL/dw_j| <= max |x_j| are below tol whatever "
-                "their weights, so tol cannot tell whether those weights are optimal. Scale the "
-                "columns (for example to sd 1), or use solver='newton', whose steps do not depend "
-                "on the columns' units",
+                f"{options.solver} reached tol = {options.tol:.3e}, but column(s) {blind} "
+                "of X spread over no more than tol (max_i |x_ij - x_1j| <= tol): the part of "
+                "dL/dw_j that w_j can move is at most that spread, below tol whatever w_j, so tol "
+                "cannot tell whether those weights are optimal (the classes may even be "
+                "separable along such a column). Scale the columns (for example to sd 1) and fit "
+                "again, or give a tol below that spread"
+                + (
+                    ""
+                    if getattr(solver_, "affine_invariant", False)
+                    else "; or use solver='newton', which scales each column itself at l2 = 0"
+                ),
+                ConvergenceWarning,
+            )
+        if not no_optimum and found.uncentred:
+            warn(
+                f"{options.solver} reached tol = {options.tol:.3e}, but column(s) "
+                f"{found.uncentred} of X sit far from 0 for their spread (|mean| > "
+                f"{UNCENTRED:.0e} x spread): the Hessian is then as ill-conditioned as "
+                "(offset / spread)^2, and a gradient below tol does not certify the optimum. "
+                "Centre the columns (subtract each column's mean), or use solver='newton', "
+                "which centres them itself",
                 ConvergenceWarning,
             )
         if not no_optimum and unfinished:
@@ -189,35 +211,50 @@ def make_fit(
     return fit
 
 
-def _run(
+def solve(
     make_objective: Callable[[Array, Array, float], Objective],
     X: Array,
     y: Array,
     options: FitOptions,
     theta0: Array,
     solver: Solver,
-    report: Callable[[int, Iterate], None],
-    reporting: bool,
-) -> Trajectory:
+    report: Callable[[int, Iterate], None] | None,
+    *,
+    shape: tuple[int, ...] | None = None,
+    wrap: Callable[[Objective, float], Objective] | None = None,
+) -> tuple[Trajectory, Array | None]:
     """The solver's run, on centred features scaled by a power of 2 where its steps do not
-    depend on the coordinates (Newton: `manual.linear.Centring`), on X itself otherwise (gd's
-    update rule is the contract's, in the user's coordinates). Either way the trajectory is in
-    the user's (w, b)."""
+    depend on the coordinates (Newton, L-BFGS, Newton-CG: `manual.linear.Centring`), on X itself
+    otherwise (gd's update rule is the contract's, in the user's coordinates). Either way the
+    trajectory is in the user's coefficients.
+
+    shape: the coefficients' shape, (d + 1,) (default) or (d + 1, K); wrap(objective, l2) gives
+    the objective the solver sees from the model's in the solver's coordinates, at their l2
+    (the multinomial model's `GaugedObjective`).
+
+    Returns the trajectory and, where the solver ran on centred, column-scaled features, its
+    final gradient there (None otherwise): dL/dW_c = dL/dW / c where each column has max |x| ~ 1,
+    the gradient that tol would bound had the user standardized the columns."""
+    shape = (X.shape[1] + 1,) if shape is None else shape
+    seen = wrap if wrap is not None else (lambda objective, _: objective)
     invariant = getattr(solver, "affine_invariant", False)
-    centring = Centring(X, (X.shape[1] + 1,), scale=True, l2=options.l2) if invariant else None
+    centring = Centring(X, shape, scale=True, l2=options.l2) if invariant else None
     start = None if centring is None else centring.inward(theta0)
     if centring is None or start is None:
-        return minimize(
-            make_objective(X, y, options.l2),
+        run = minimize(
+            seen(make_objective(X, y, options.l2), options.l2),
             theta0,
             solver,
             max_iter=options.max_iter,
             tol=options.tol,
-            callback=report if reporting else None,
+            callback=report,
         )
+        return run, None
     to_user = centring.outward
+    last: list[Array] = []
 
     def outward(at: Iterate) -> Iterate:
+        last[:] = [at.grad]
         theta, grad = to_user(at.theta, at.grad)
         if not (np.all(np.isfinite(theta)) and np.all(np.isfinite(grad))):
             raise ValueError(
@@ -226,15 +263,16 @@ def _run(
             )
         return Iterate(theta, at.loss, grad)
 
-    return minimize(
-        make_objective(centring.X, y, centring.l2),
+    run = minimize(
+        seen(make_objective(centring.X, y, centring.l2), centring.l2),
         start,
         solver,
         max_iter=options.max_iter,
         tol=options.tol,
-        callback=report if reporting else None,
+        callback=report,
         outward=outward,
     )
+    return run, last[0]
 
 
 fit = make_fit(lambda X, y, l2: LinearObjective(BinaryLoss, X, y, l2))

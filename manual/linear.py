@@ -293,7 +293,11 @@ class Centring:
     before any solve sees it. On X - mu the two are orthogonal to first order, and the weights
     come back exactly by b = b_c - mu W. With `scale`, c is a power of 2 near max |X - mu| (1
     where l2 / c^2 would leave the normal floats), so that no entry of the Hessian overflows at
-    features of 1e155 (dividing by a power of 2 is exact).
+    features of 1e155 (dividing by a power of 2 is exact). At l2 = 0 each column j gets its own
+    power of 2, c_j near max_i |X_ij - mu_j| (W_c = diag(c) W, still exact: no penalty to
+    change), so that a column in micro-units beside one in millions does not leave its weight's
+    direction at 1e-24 of the Hessian's largest eigenvalue, below what the solvers can resolve;
+    with l2 > 0 one c for all columns keeps the penalty l2 ||W||^2 / 2 = (l2 / c^2) ||W_c||^2 / 2.
 
     The chain rule of the map A: coef -> coef_c gives the user's gradient from the centred one:
         dL/dW = c dL_c/dW + mu (dL_c/db)'         dL/db = dL_c/db
@@ -310,16 +314,22 @@ class Centring:
         self.mu: Array = mu
         self.shape = shape
         Xc = X - mu  # x - mu: within one rounding of the exact difference
-        c = 1.0
-        if scale:
+        c: float | Array = 1.0
+        if scale and l2 == 0.0:
+            spread = np.max(np.abs(Xc), axis=0, initial=0.0)
+            c = np.where(
+                spread > 0, 2.0 ** np.round(np.log2(np.where(spread > 0, spread, 1.0))), 1.0
+            )
+        elif scale:
             top = float(np.max(np.abs(Xc), initial=0.0))
             c = 2.0 ** round(math.log2(top)) if top > 0 else 1.0
-            l2_c = l2 / c / c if l2 else 0.0
-            if l2 and not (np.finfo(np.float64).tiny <= l2_c < np.finfo(np.float64).max):
+            l2_c = l2 / c / c
+            if not (np.finfo(np.float64).tiny <= l2_c < np.finfo(np.float64).max):
                 c = 1.0
-        self.c = c
-        self.l2 = l2 / c / c
-        self.X = Xc / c if c != 1.0 else Xc
+        self.l2 = l2 / c / c if isinstance(c, float) else 0.0
+        # c as a column of coef[:-1]: (d,) for one logit a sample, (d, 1) for K
+        self.c = np.reshape(c, (-1,) + (1,) * (len(shape) - 1)) if not isinstance(c, float) else c
+        self.X = Xc / c if np.any(np.not_equal(c, 1.0)) else Xc
 
     def inward(self, theta: Array) -> Array | None:
         """coef_c = [c W; b + mu W], flat; None where it overflows."""

@@ -35,6 +35,7 @@ Newton takes the minimum-norm step H^+ g, which has no component along the null 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -45,6 +46,7 @@ from numpy.typing import NDArray
 from manual.categories import ConvergenceWarning, SeparationWarning, warn
 from manual.checks import Array, as_features, as_real_array, as_scalar
 from manual.diagnostics import advice, warn_if_no_optimum
+from manual.fit import solve
 from manual.linear import LinearObjective, lipschitz_of
 from manual.multinomial_checks import (
     as_class_labels,
@@ -55,7 +57,7 @@ from manual.multinomial_checks import (
     one_hot,
 )
 from manual.options import FitOptions
-from manual.solvers import Iterate, Objective, minimize
+from manual.solvers import Iterate, Objective
 
 
 def _others(A: Array) -> Array:
@@ -357,25 +359,48 @@ class MultinomialFitResult:
 
 
 class GaugedObjective:
-    """The objective as the solvers see it: L, its gradient and hvp unchanged; the Hessian
-    H + mu Pi, Pi = I_(d+1) kron (1 1^T / K) the projector onto the class shifts.
+    """The objective as the solvers see it: L unchanged; its gradient and hvp with the rounding
+    of their data parts kept out of the class shifts; the Hessian H + mu Pi, Pi = I_(d+1) kron
+    (1 1^T / K) the projector onto the class shifts.
 
-    Why: H is singular along the shifts (exactly along (0, 1_K); along every e_j kron 1_K at
-    l2 = 0, where H (e_j kron 1) = l2 (e_j kron 1) otherwise), and H commutes with Pi. Every
-    gradient lies in the gauge subspace G = {sum over classes = 0} that Pi annihilates, so for g in
-    G, (H + mu Pi)^-1 g = H^+ g: the minimum-norm Newton step, now from a positive definite
-    matrix. Left to decide which eigenvalues of H are rounding-size zeros, the solver can keep a
-    null direction whose eigenvalue rounded to 1e-9 (at offset columns such as years) and step a
-    long way along it: the gauge W.sum(axis=1) = 0 is then lost to 1e10 ulps. mu is H's largest
-    diagonal entry, so that Pi's directions neither dominate nor vanish in H + mu Pi.
+    Why the projection: the data part of the gradient, X1.T @ (P - Y) / n, sums to zero over the
+    classes in exact arithmetic (each row of P - Y does), and so does that of H u (each
+    diag(p) - p p^T annihilates 1). Their rounding does not: at features of 1e6 it leaves a
+    component along the shifts of ~1e-10 that L-BFGS's memory amplifies step after step, and the
+    gauge W.sum(axis=1) = 0, b.sum() = 0 drifts to 1e8. The solvers see
+        g = (I - Pi) g_data + l2 Pi (W, 0)        (H u likewise, with (U_W, 0))
+    the exact gradient's form: the penalty's own shift component l2 Pi (W, 0) kept, so that a start
+    outside the gauge still moves towards it at l2 > 0. From a start in the gauge every step
+    stays in it.
+
+    Why the Hessian: H is singular along the shifts (exactly along (0, 1_K); along every
+    e_j kron 1_K at l2 = 0, where H (e_j kron 1) = l2 (e_j kron 1) otherwise), and H commutes with
+    Pi. Every gradient lies in the gauge subspace G = {sum over classes = 0} that Pi annihilates,
+    so for g in G, (H + mu Pi)^-1 g = H^+ g: the minimum-norm Newton step, now from a positive
+    definite matrix. Left to decide which eigenvalues of H are rounding-size zeros, the solver can
+    keep a null direction whose eigenvalue rounded to 1e-9 (at offset columns such as years) and
+    step a long way along it. mu is H's largest diagonal entry, so that Pi's directions neither
+    dominate nor vanish in H + mu Pi.
     """
 
-    def __init__(self, inner: Objective, d: int, K: int) -> None:
+    def __init__(self, inner: Objective, d: int, K: int, l2: float = 0.0) -> None:
         self.inner = inner
+        self.K, self.l2 = K, l2
         self.shifts = np.kron(np.eye(d + 1), np.full((K, K), 1.0 / K))
 
+    def _gauged(self, v: Array, u: Array) -> Array:
+        """(I - Pi) v + l2 Pi (U_W, 0), v and u flat: v's rows (a feature's K classes) less their
+        mean, plus the penalty's shift component at u."""
+        rows = v.reshape(-1, self.K)
+        out = rows - rows.mean(axis=1, keepdims=True)
+        if self.l2:
+            U = u.reshape(-1, self.K)
+            out[:-1] += self.l2 * U[:-1].mean(axis=1, keepdims=True)
+        return out.ravel()
+
     def loss_and_gradient(self, theta: Array) -> tuple[float, Array]:
-        return self.inner.loss_and_gradient(theta)
+        f, g = self.inner.loss_and_gradient(theta)
+        return f, self._gauged(g, theta)
 
     def hessian(self, theta: Array) -> Array:
         H = self.inner.hessian(theta)
@@ -383,7 +408,7 @@ class GaugedObjective:
         return H + mu * self.shifts
 
     def hvp(self, theta: Array, u: Array) -> Array:
-        return self.inner.hvp(theta, u)
+        return self._gauged(self.inner.hvp(theta, u), u)
 
 
 def make_fit(
@@ -452,19 +477,36 @@ def make_fit(
             lambda: 1.0 / lipschitz_of(X, options.l2, MultinomialLoss.curvature_bound)
         )
 
+        # From a start in the symmetric gauge every exact iterate stays in it (the gradients and
+        # Hessian products the solvers see have no component along the class shifts); what the
+        # computed iterates gather there is the rounding of the steps (L-BFGS's two-loop sums
+        # cancel where the columns' scales differ by 1e10), and it is removed: a common shift of
+        # every class's logits changes no p, and at l2 > 0 removing it only lowers the penalty.
+        gauged = bool(np.all(np.vstack([W_start, b_start]).sum(axis=1) == 0.0))
+
+        def in_gauge(theta: Array) -> Array:
+            coef = theta.reshape(d + 1, K)
+            return (coef - coef.mean(axis=1, keepdims=True)).ravel() if gauged else theta
+
         def report(k: int, at: Iterate) -> None:
             if callback is not None:
-                coef, grad = at.theta.reshape(d + 1, K), at.grad.reshape(d + 1, K)
+                coef, grad = in_gauge(at.theta).reshape(d + 1, K), at.grad.reshape(d + 1, K)
                 callback(k, coef[:-1], coef[-1], at.loss, grad[:-1], grad[-1])
 
-        run = minimize(
-            GaugedObjective(make_objective(X, Y, options.l2), d, K),
+        # the affine-invariant solvers run on centred features (`manual.fit.solve`): the map
+        # coef_c = [c W; b + mu W] keeps the gauge (mu W sums to zero over classes where W does)
+        run, _ = solve(
+            make_objective,
+            X,
+            Y,
+            options,
             theta0,
             solver_,
-            max_iter=options.max_iter,
-            tol=options.tol,
-            callback=report if callback is not None else None,
+            report if callback is not None else None,
+            shape=(d + 1, K),
+            wrap=lambda objective, l2: GaugedObjective(objective, d, K, l2),
         )
+        run = dataclasses.replace(run, theta=in_gauge(run.theta))
         present = int(np.count_nonzero(Y.sum(axis=0)))
         checker = _objective(X, Y, options.l2)
         no_optimum = warn_if_no_optimum(checker, run.theta, run.losses, K, present)
