@@ -23,16 +23,17 @@ margins all beyond the rounding of the logits.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from manual.binary import BinaryLoss
-from manual.categories import SeparationWarning, warn
+from manual.categories import ConvergenceWarning, SeparationWarning, warn
 from manual.checks import Array, as_count, as_features, as_labels
 from manual.linear import Centring, LinearObjective
-from manual.solvers import Newton, minimize
+from manual.solvers import Newton, Trajectory, minimize
 from manual.solvers.line_search import loss_slack
 
 # A column whose offset |mean_j| passes UNCENTRED times its spread makes the Hessian in (w, b) as
@@ -351,6 +352,66 @@ def advice(
             "whether the classes are separable)"
         )
     return head + "raise max_iter, or scale the features to comparable ranges"
+
+
+def conclude(
+    options: Any,
+    solver: Any,
+    run: Trajectory,
+    *,
+    no_optimum: bool,
+    rounding: float | None = None,
+    blind: Sequence[int] = (),
+    uncentred: Sequence[int] = (),
+) -> float | None:
+    """The ConvergenceWarnings a finished run owes its user, for every model: a tol that cannot
+    see some columns' weights (`blind`: spread <= tol), columns too far from 0 for tol to certify
+    the optimum (`uncentred`), or a run that ended short of tol (with `advice`). None of them
+    where the data have no finite optimum (that warning is given already). Returns gd's step
+    (None for the other solvers), for the fit's result."""
+    lr = getattr(solver, "lr", None)
+    if no_optimum:
+        return lr
+    if blind:
+        warn(
+            f"{options.solver} reached tol = {options.tol:.3e}, but column(s) {list(blind)} "
+            "of X spread over no more than tol (max_i |x_ij - x_1j| <= tol): the part of "
+            "dL/dw_j that w_j can move is at most that spread, below tol whatever w_j, so tol "
+            "cannot tell whether those weights are optimal (the classes may even be "
+            "separable along such a column). Scale the columns (for example to sd 1) and fit "
+            "again, or give a tol below that spread"
+            + (
+                ""
+                if getattr(solver, "affine_invariant", False)
+                else "; or use solver='newton', which scales each column itself at l2 = 0"
+            ),
+            ConvergenceWarning,
+        )
+    if uncentred:
+        warn(
+            f"{options.solver} reached tol = {options.tol:.3e}, but column(s) "
+            f"{list(uncentred)} of X sit far from 0 for their spread (|mean| > "
+            f"{UNCENTRED:.0e} x spread): the Hessian is then as ill-conditioned as "
+            "(offset / spread)^2, and a gradient below tol does not certify the optimum. "
+            "Centre the columns (subtract each column's mean), or use solver='newton', "
+            "which centres them itself",
+            ConvergenceWarning,
+        )
+    if not run.converged and options.tol > 0:
+        warn(
+            advice(
+                options.solver,
+                lr,
+                run.losses,
+                run.grad_norms,
+                options.tol,
+                run.stalled,
+                lr_given=options.lr is not None,
+                rounding=rounding,
+            ),
+            ConvergenceWarning,
+        )
+    return lr
 
 
 @dataclass(frozen=True)

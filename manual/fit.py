@@ -20,9 +20,8 @@ from typing import Any
 import numpy as np
 
 from manual.binary import BinaryLoss
-from manual.categories import ConvergenceWarning, warn
 from manual.checks import Array, as_features, as_labels, as_scalar, as_weights
-from manual.diagnostics import UNCENTRED, advice, examine
+from manual.diagnostics import conclude, examine
 from manual.linear import Centring, LinearObjective, lipschitz_of
 from manual.options import FitOptions
 from manual.solvers import Iterate, Objective, Solver, Trajectory, minimize
@@ -153,49 +152,18 @@ def make_fit(
             offsets=converged and not getattr(solver_, "affine_invariant", False),
         )
         no_optimum, rounding = found.no_optimum, found.rounding
-        lr_used = getattr(solver_, "lr", None)
         # where the solver ran on column-scaled features (l2 = 0), its own gradient bounds each
         # weight in the units where the column spreads over ~1: below tol there, it is certified
         blind = [j for j in found.blind if scaled is None or abs(scaled[j]) > options.tol]
-        if not no_optimum and blind:
-            warn(
-                f"{options.solver} reached tol = {options.tol:.3e}, but column(s) {blind} "
-                "of X spread over no more than tol (max_i |x_ij - x_1j| <= tol): the part of "
-                "dL/dw_j that w_j can move is at most that spread, below tol whatever w_j, so tol "
-                "cannot tell whether those weights are optimal (the classes may even be "
-                "separable along such a column). Scale the columns (for example to sd 1) and fit "
-                "again, or give a tol below that spread"
-                + (
-                    ""
-                    if getattr(solver_, "affine_invariant", False)
-                    else "; or use solver='newton', which scales each column itself at l2 = 0"
-                ),
-                ConvergenceWarning,
-            )
-        if not no_optimum and found.uncentred:
-            warn(
-                f"{options.solver} reached tol = {options.tol:.3e}, but column(s) "
-                f"{found.uncentred} of X sit far from 0 for their spread (|mean| > "
-                f"{UNCENTRED:.0e} x spread): the Hessian is then as ill-conditioned as "
-                "(offset / spread)^2, and a gradient below tol does not certify the optimum. "
-                "Centre the columns (subtract each column's mean), or use solver='newton', "
-                "which centres them itself",
-                ConvergenceWarning,
-            )
-        if not no_optimum and unfinished:
-            warn(
-                advice(
-                    options.solver,
-                    lr_used,
-                    run.losses,
-                    run.grad_norms,
-                    options.tol,
-                    run.stalled,
-                    lr_given=options.lr is not None,
-                    rounding=rounding,
-                ),
-                ConvergenceWarning,
-            )
+        lr_used = conclude(
+            options,
+            solver_,
+            run,
+            no_optimum=no_optimum,
+            rounding=rounding,
+            blind=blind,
+            uncentred=found.uncentred,
+        )
         return FitResult(
             w=run.theta[:-1],
             b=float(run.theta[-1]),

@@ -43,9 +43,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from manual.categories import ConvergenceWarning, SeparationWarning, warn
+from manual.categories import SeparationWarning, warn
 from manual.checks import Array, as_features, as_real_array, as_scalar
-from manual.diagnostics import advice, warn_if_no_optimum
+from manual.diagnostics import conclude, warn_if_no_optimum
 from manual.fit import solve
 from manual.linear import LinearObjective, lipschitz_of
 from manual.multinomial_checks import (
@@ -522,20 +522,7 @@ def make_fit(
                     "Add a penalty l2 > 0 for a unique finite optimum.",
                     SeparationWarning,
                 )
-        lr_used = getattr(solver_, "lr", None)
-        if not no_optimum and not run.converged and options.tol > 0:
-            warn(
-                advice(
-                    options.solver,
-                    lr_used,
-                    run.losses,
-                    run.grad_norms,
-                    options.tol,
-                    run.stalled,
-                    lr_given=options.lr is not None,
-                ),
-                ConvergenceWarning,
-            )
+        lr_used = conclude(options, solver_, run, no_optimum=no_optimum)
         coef = run.theta.reshape(d + 1, K)
         return MultinomialFitResult(
             W=coef[:-1],
