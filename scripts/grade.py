@@ -779,44 +779,68 @@ def diagnose(learner: Learner, D: DataSet) -> list[str]:
     L = larger(D)
     report = finite_differences(learner, D)
     report_L = finite_differences(learner, L) if L is not None and report is not None else None
-    n_minus_1 = name is None and L is not None and divided_by_n_minus_1(learner, D, L)
-    if n_minus_1 and L is not None:
-        lines.append(
-            "  the mistake: a division by n - 1 instead of n: the data term n / (n - 1) times too "
-            f"large (sure: {len(D.y)} / {len(D.y) - 1} here, {len(L.y)} / {len(L.y) - 1} on a "
-            "larger data set of the same regime)"
+    n_minus_1 = (
+        name is None
+        and L is not None
+        and divided_by_n_minus_1(
+            [D, L],
+            lambda S: theirs(learner, "gradient", S),
+            lambda S: exact("gradient", S),
+            lambda S: np.append(S.l2 * S.w, 0.0),
+            gradient_bound,
         )
+    )
+    if n_minus_1 and L is not None:
+        lines.append(n_minus_1_words(len(D.y), len(L.y)))
     if report is not None:
         found = report.wrong_coordinates.tolist()
-        words = report.diagnosis
-        if L is not None and report_L is None and not report.passed:
-            words = f"{_bare(words)} on this data set (not sure: a larger one could not be checked)"
-        elif report_L is not None and _pattern(report_L.diagnosis) != _pattern(words):
-            n, d = L.X2.shape  # type: ignore[union-attr]
-            factor = _factor(words)
-            if factor is not None and factor == _factor(report_L.diagnosis):
-                # the same constant on both, read as n on one only (2 at n = 2): a constant
-                words = (
-                    f"{_core(report_L.diagnosis)} (sure: the same factor here and on a larger "
-                    f"data set of the same regime, n = {n}, d = {d})"
-                )
-            else:
-                there = (
-                    "check_gradient finds no mistake there: the mistake is particular to this "
-                    "data set (its n, d or shape)"
-                    if report_L.passed
-                    else f"check_gradient there: {_core(report_L.diagnosis)}"
-                )
-                words = (
-                    f"{_bare(words)} on this data set, but not on a larger one of the same "
-                    f"regime (n = {n}, d = {d}): not sure; {there}"
-                )
-        lines.append(f"  check_gradient: wrong coordinates {found}; {words}")
+        shape = None if L is None else "n = {}, d = {}".format(*L.X2.shape)
+        lines.append(
+            f"  check_gradient: wrong coordinates {found}; {confirmed(report, report_L, shape)}"
+        )
     if name is None and not n_minus_1:
         hint = tail_hint(learner, D)
         if hint:
             lines.append(hint)
     return lines
+
+
+def n_minus_1_words(n: int, n_larger: int) -> str:
+    return (
+        "  the mistake: a division by n - 1 instead of n: the data term n / (n - 1) times too "
+        f"large (sure: {n} / {n - 1} here, {n_larger} / {n_larger - 1} on a larger data set of "
+        "the same regime)"
+    )
+
+
+def confirmed(report: Any, report_L: Any, shape: str | None) -> str:
+    """check_gradient's diagnosis on the shrunk data set, kept as it is (sure included) where the
+    same pattern holds on the larger data set of its regime (`report_L`, of that `shape`), read
+    as a plain constant where it is the same factor there but read as n on one of them only
+    (2 at n = 2), else given as this data set's alone, not sure, beside the larger one's."""
+    words = report.diagnosis
+    if report.passed or shape is None or not re.search(r"\((sure|likely)", words):
+        return words  # no pattern claimed: nothing to confirm
+    if report_L is None:
+        return f"{_bare(words)} on this data set (not sure: a larger one could not be checked)"
+    if _pattern(report_L.diagnosis) == _pattern(words):
+        return words
+    factor = _factor(words)
+    if factor is not None and factor == _factor(report_L.diagnosis):
+        return (
+            f"{_core(report_L.diagnosis)} (sure: the same factor here and on a larger data set "
+            f"of the same regime, {shape})"
+        )
+    there = (
+        "check_gradient finds no mistake there: the mistake is particular to this data set "
+        "(its n, d or shape)"
+        if report_L.passed
+        else f"check_gradient there: {_core(report_L.diagnosis)}"
+    )
+    return (
+        f"{_bare(words)} on this data set, but not on a larger one of the same regime "
+        f"({shape}): not sure; {there}"
+    )
 
 
 def _core(diagnosis: str) -> str:
@@ -853,19 +877,20 @@ def _pattern(diagnosis: str) -> str:
     core = re.sub(r"1/n = 1/\d+", "1/n", _core(diagnosis))
     core = re.sub(r"n = \d+", "n", core)
     core = re.sub(r"\[[^\]]*\]", "[...]", core)
+    core = re.sub(r" \(relative [^()]*\)", "", core)
+    core = re.sub(r"\d+ of \d+ coordinates", "k of m coordinates", core)
     return re.sub(r"\d+ <-> \d+", "i <-> j", core)
 
 
-def divided_by_n_minus_1(learner: Learner, D: DataSet, L: DataSet) -> bool:
-    """Whether the learner's gradient is the right data term times n / (n - 1) (the penalty l2 w
-    right) on D and on L, within the bound scaled by that factor."""
-    for S in (D, L):
+def divided_by_n_minus_1(sets: list[Any], got: Any, right: Any, penalty: Any, bound: Any) -> bool:
+    """Whether the learner's gradient `got(S)` is the right one's data term times n / (n - 1)
+    (its penalty `penalty(S)` right) on every data set S of `sets`, within 4 `bound(S)`."""
+    for S in sets:
         n = len(S.y)
         if n < 2:
             return False
-        penalty = np.append(S.l2 * S.w, 0.0)
-        want = (exact("gradient", S) - penalty) * n / (n - 1) + penalty
-        if not np.all(np.abs(theirs(learner, "gradient", S) - want) <= 4 * gradient_bound(S)):
+        want = (right(S) - penalty(S)) * n / (n - 1) + penalty(S)
+        if not np.all(np.abs(got(S) - want) <= 4 * bound(S)):
             return False
     return True
 
@@ -987,6 +1012,8 @@ class SoftmaxSet:
     y: np.ndarray  # (n,) integer labels in 0..K-1
     l2: float
     regime: tuple[str, ...] = field(default=())
+    # what `make_softmax` drew it from (None: not drawn)
+    settings: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
     @property
     def X2(self) -> np.ndarray:
@@ -998,7 +1025,7 @@ class SoftmaxSet:
 
     def at(self, theta: np.ndarray) -> SoftmaxSet:
         coef = theta.reshape(self.W.shape[0] + 1, self.W.shape[1])
-        return SoftmaxSet(coef[:-1], coef[-1], self.X, self.y, self.l2, self.regime)
+        return SoftmaxSet(coef[:-1], coef[-1], self.X, self.y, self.l2, self.regime, self.settings)
 
     def describe(self, digits: int | None = None) -> str:
         n, d = self.X2.shape
@@ -1045,7 +1072,23 @@ def make_softmax(n: int, d: int, K: int, seed: int, regime: dict[str, Any]) -> S
     names += ["scaled columns"] if any(regime["exponents"][:d]) else []
     one_d = regime["one_d"] and d == 1
     names += ["1-D X"] if one_d else []
-    return SoftmaxSet(W, b, X[:, 0] if one_d else X, y, regime["l2"], tuple(names))
+    return SoftmaxSet(W, b, X[:, 0] if one_d else X, y, regime["l2"], tuple(names), regime)
+
+
+def softmax_larger(D: SoftmaxSet) -> SoftmaxSet | None:
+    """As `larger`: a fixed data set of D's regime and K, n >= 9, d >= 3 (1 for a 1-D X), labels
+    of at least two classes where they are drawn at random."""
+    if D.settings is None:
+        return None
+    n, d = D.X2.shape
+    d = 1 if D.X.ndim == 1 else max(d, LARGER_D)
+    K = D.W.shape[1]
+    L = make_softmax(max(n, LARGER_N), d, K, LARGER_SEED, D.settings)
+    if D.settings["labels"] == "random" and np.ptp(L.y) == 0:
+        y = L.y.copy()
+        y[0] = (y[0] + 1) % K
+        L = SoftmaxSet(L.W, L.b, L.X, y, L.l2, L.regime, L.settings)
+    return L
 
 
 def softmax_strategy(fn: str = "gradient") -> Any:
@@ -1195,7 +1238,8 @@ def softmax_name_the_mistake(learner: Learner, D: SoftmaxSet) -> str | None:
     """The softmax gallery mistake that gives the learner's gradient on D and on every probe."""
     from manual.multinomial_mistakes import GALLERY as SOFTMAX_GALLERY
 
-    sets = [D, *softmax_probes()]
+    L = softmax_larger(D)
+    sets = [D, *([L] if L is not None else []), *softmax_probes()]
     answers = [softmax_theirs(learner, "gradient", S) for S in sets]
     for mistake in SOFTMAX_GALLERY:
         with warnings.catch_warnings():
@@ -1292,16 +1336,39 @@ def softmax_explain_wrong(learner: Learner, fn: str, D: SoftmaxSet, count: int) 
         try:  # the learner's process may end or hang on the probes: the verdict stands
             name = softmax_name_the_mistake(learner, D)
             report = softmax_finite_differences(learner, D)
+            L = softmax_larger(D)
+            report_L = (
+                softmax_finite_differences(learner, L)
+                if L is not None and report is not None
+                else None
+            )
+            n_minus_1 = (
+                name is None
+                and L is not None
+                and divided_by_n_minus_1(
+                    [D, L],
+                    lambda S: softmax_theirs(learner, "gradient", S),
+                    lambda S: softmax_exact("gradient", S),
+                    lambda S: np.vstack([S.l2 * S.W, np.zeros(S.W.shape[1])]),
+                    softmax_gradient_bound,
+                )
+            )
         except Unusable:
-            name, report = None, None
+            name, report, report_L, L, n_minus_1 = None, None, None, None, False
         if name:
             lines.append(
                 f"  the mistake: {SOFTMAX_WORDS[name]} (gallery: manual.multinomial_mistakes."
                 f"{name})"
             )
+        if n_minus_1 and L is not None:
+            lines.append(n_minus_1_words(len(D.y), len(L.y)))
         if report is not None:
             found = report.wrong_coordinates.tolist()
-            lines.append(f"  check_gradient: wrong coordinates {found}; {report.diagnosis}")
+            shape = (
+                None if L is None else "n = {}, d = {}, K = {}".format(*L.X2.shape, L.W.shape[1])
+            )
+            words = confirmed(report, report_L, shape)
+            lines.append(f"  check_gradient: wrong coordinates {found}; {words}")
     elif fn == "hessian":
 
         def g(t: np.ndarray) -> np.ndarray:

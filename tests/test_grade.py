@@ -637,3 +637,23 @@ def gradient(W, b, X, y, l2=0.0):
 """
     verdict = grade.grade(_file(tmp_path, "mine", SOFTMAX + HEAD + source), 20)
     assert verdict.status == 2 and "grad_b must have shape (K,)" in verdict.lines[0]
+
+
+def test_a_softmax_division_by_n_minus_1_is_not_called_a_sum(tmp_path: Path) -> None:
+    """The same care for softmax: shrunk to n = 2, dividing by n - 1 is a factor 2 = n; the larger
+    data set of the same regime tells it from a sum instead of a mean."""
+    source = """
+def gradient(W, b, X, y, l2=0.0):
+    X = np.asarray(X, dtype=float).reshape(len(y), -1)
+    Z = X @ W + b
+    E = np.exp(Z - Z.max(axis=1, keepdims=True))
+    R = E / E.sum(axis=1, keepdims=True) - np.eye(W.shape[1])[y]
+    m = max(len(y) - 1, 1)
+    return X.T @ R / m + l2 * W, R.sum(axis=0) / m
+"""
+    verdict = grade.grade(_file(tmp_path, "mine", SOFTMAX + HEAD + source), EXAMPLES)
+    text = "\n".join(verdict.lines)
+    assert verdict.status == 1 and "a division by n - 1 instead of n" in text, text
+    assert "a sum instead of a mean" not in text, text
+    check = next(line for line in verdict.lines if "check_gradient:" in line)
+    assert "(sure" not in check, text
