@@ -64,9 +64,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     src.add_argument(
         "--target",
         metavar="COLUMN",
-        help="the label column (default: last): 0/1 for the binary model; with more than two "
-        "distinct values (numbers or text) softmax regression, labels mapped to 0..K-1 in "
-        "sorted order",
+        help="the label column (default: last): 0/1, or two text labels (mapped to 0/1 in "
+        "sorted order), for the binary model; with more than two distinct values (numbers or "
+        "text) softmax regression, labels mapped to 0..K-1 in sorted order",
     )
     src.add_argument(
         "--raw",

@@ -545,20 +545,16 @@ def test_a_diagnosis_is_sure_only_where_it_holds_on_a_larger_data_set_too(
 
 def test_a_larger_data_set_keeps_the_regime_with_mixed_labels() -> None:
     """larger(D): n >= 9, d >= 3 (1 for a 1-D X), D's l2 and labels regime; both labels where
-    they are drawn at random."""
-    from hypothesis import find
-
+    they are drawn at random, even when D, shrunk to n = 1, has one."""
+    base = {"logit": 1.0, "intercept": True, "constant": True, "l2": 1e-3, "exponents": [2] * 5}
     for labels in ("random", "one class", "tail"):
-
-        def drawn(D: object, labels: str = labels) -> bool:
-            return f"labels: {labels}" in D.regime  # type: ignore[attr-defined]
-
-        D = find(grade.strategy(), drawn)
-        L = grade.larger(D)
-        assert L is not None and L.regime == D.regime and L.l2 == D.l2
-        assert len(L.y) >= 9 and (L.X.ndim == 1) == (D.X.ndim == 1)
-        assert L.X2.shape[1] == (1 if D.X.ndim == 1 else max(3, D.X2.shape[1]))
-        assert (np.ptp(L.y) > 0) == (labels == "random")
+        for one_d in (True, False):
+            D = grade.make(1, 1, 0, {**base, "labels": labels, "one_d": one_d})
+            L = grade.larger(D)
+            assert L is not None and L.regime == D.regime and L.l2 == D.l2
+            assert len(L.y) >= 9 and L.X.ndim == D.X.ndim
+            assert L.X2.shape[1] == (1 if one_d else 3)
+            assert (np.ptp(L.y) > 0) == (labels == "random")
 
 
 @pytest.mark.parametrize("argument", ["y", "X", "w"])
