@@ -37,6 +37,11 @@ def as_real_array(name: str, value: Any) -> Array:
     """`value` as a float64 array of real, finite numbers (any shape)."""
     if isinstance(value, str | bytes) or value is None:
         raise TypeError(f"{name} must be an array of real numbers, got {_kind_of(value)}")
+    if isinstance(value, np.ma.MaskedArray):  # np.asarray drops the mask: its hidden values count
+        raise TypeError(
+            f"{name} must be an array of real numbers, got a numpy.ma.MaskedArray: its mask would "
+            "be dropped and the values under it used; drop the masked rows first"
+        )
     try:
         arr = np.asarray(value)
     except ValueError as err:  # ragged nested lists

@@ -108,6 +108,14 @@ def breast_cancer(*, standardized: bool = True) -> Dataset:
     )
 
 
+def _check_file(path: Path) -> None:
+    """A CSV path that names a file; ValueError saying what it names instead."""
+    if path.is_dir():
+        raise ValueError(f"--data: {path} is a directory, not a CSV file")
+    if not path.is_file():
+        raise ValueError(f"--data: no such file: {path}")
+
+
 def load_csv(path: str | Path, target: str | None = None) -> Dataset:
     """Read a CSV with a header row: numeric features and a 0/1 target column (default: last).
 
@@ -116,8 +124,7 @@ def load_csv(path: str | Path, target: str | None = None) -> Dataset:
     or labels other than 0/1.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"--data: no such file: {path}")
+    _check_file(path)
     try:
         with path.open(newline="", encoding="utf-8-sig") as fh:
             reader = csv.reader(fh)
@@ -180,8 +187,7 @@ class ClassDataset:
 def _read_table(path: str | Path) -> tuple[list[str], list[list[str]], list[int]]:
     """(header, data rows, their line numbers) of a CSV; ValueError with one line if unreadable."""
     path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"--data: no such file: {path}")
+    _check_file(path)
     try:
         with path.open(newline="", encoding="utf-8-sig") as fh:
             reader = csv.reader(fh)

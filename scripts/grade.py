@@ -24,24 +24,30 @@ a 1-D X for one feature, a constant column, n = 1, badly scaled columns) and com
 answers with `manual` (derived by hand, exact to a few ulps) within a bound built from the data's
 scales (see `gradient_bound`); on the data set where FILE is wrong, Hypothesis shrinks to the
 smallest one it finds, and the JAX twin (`reference`, autodiff) and `manual.check_gradient`
-(finite differences) are asked too.
+(finite differences) are asked too. At n = 1 or 2 different mistakes look alike (dividing by
+n - 1 is a factor 2 = n there), so a gallery mistake is named, and a pattern called sure, only
+when it holds on a larger data set of the same regime too (n >= 9, d >= 3, fixed). FILE's
+functions get copies of X, y, w (and b) and are compared after each call: a function that
+changes its arguments in place is wrong (exit 1), whatever it returns.
 
 Exit status: 0 right on every data set tried (with what was tried); 1 wrong (the smallest data set,
 the wrong coordinates and the mistake named when it is one of manual.mistakes.GALLERY (or the
 softmax gallery), else check_gradient's diagnosis); 2 FILE cannot be used (it does not load,
-lacks `gradient`, returns the wrong shape, raises, hangs), in a line or two pointing at FILE's own
-line.
+lacks `gradient`, returns the wrong shape (grad_b and the loss: one number, a float, a NumPy
+scalar or a 0-d array), raises, hangs), in a line or two pointing at FILE's own line.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import importlib.machinery
 import importlib.util
 import json
 import multiprocessing
 import os
+import re
 import sys
 import time
 import traceback
@@ -140,17 +146,33 @@ def serve(path: str, channel: Connection) -> None:
             np.array(request["y"], dtype=np.int64 if softmax else np.float64),
             float(request["l2"]),
         )
+        # copies of what the learner is given: a function that changes its inputs in place is
+        # caught by comparing them afterwards (b is a float in the binary model: immutable)
+        before = [np.array(a, copy=True) for a in args[:4]]
         try:
             out = getattr(module, request["fn"])(*args)
             if softmax:
                 value = _plain_softmax(request["fn"], out, args[0].shape)
             else:
                 value = _plain(request["fn"], out, len(args[0]))
-            answer({"ok": True, "value": value})
+            changed = [
+                name
+                for name, old, new in zip(
+                    ("W" if softmax else "w", "b", "X", "y"), before, args[:4], strict=True
+                )
+                if not _same_array(old, np.asarray(new))
+            ]
+            answer({"ok": True, "value": value, "changed": changed})
         except _Unusable as err:
             answer({"ok": False, "message": str(err)})
         except BaseException as err:
             answer({"ok": False, "message": _where(err, path)})
+
+
+def _same_array(old: np.ndarray, new: np.ndarray) -> bool:
+    """Equal shapes and values, NaN equal to NaN."""
+    floating = old.dtype.kind == "f" and new.dtype.kind == "f"
+    return old.shape == new.shape and bool(np.array_equal(old, new, equal_nan=floating))
 
 
 class _Unusable(Exception):
@@ -168,14 +190,20 @@ def _plain(fn: str, out: Any, d: int) -> Any:
         gw, gb = _numbers("grad_w", out[0]), _numbers("grad_b", out[1])
         if gw.shape != (d,):
             raise _Unusable(f"gradient's grad_w must have shape (d,) = ({d},); got {gw.shape}")
-        if gb.size != 1:
-            raise _Unusable(f"gradient's grad_b must be one number; got shape {gb.shape}")
-        return [gw.tolist(), float(gb.ravel()[0])]
+        if gb.shape != ():
+            raise _Unusable(
+                f"gradient's grad_b must be one number (a float, a NumPy scalar or a 0-d array); "
+                f"got shape {gb.shape}"
+            )
+        return [gw.tolist(), float(gb)]
     value = _numbers(fn, out)
     if fn == "loss":
-        if value.size != 1:
-            raise _Unusable(f"loss must return one number; got shape {value.shape}")
-        return float(value.ravel()[0])
+        if value.shape != ():
+            raise _Unusable(
+                f"loss must return one number (a float, a NumPy scalar or a 0-d array); got "
+                f"shape {value.shape}"
+            )
+        return float(value)
     if value.shape != (d + 1, d + 1):
         raise _Unusable(
             f"hessian must return shape (d + 1, d + 1) = ({d + 1}, {d + 1}); got {value.shape}"
@@ -203,9 +231,12 @@ def _plain_softmax(fn: str, out: Any, shape: tuple[int, ...]) -> Any:
         return [gW.tolist(), gb.tolist()]
     value = _numbers(fn, out)
     if fn == "loss":
-        if value.size != 1:
-            raise _Unusable(f"loss must return one number; got shape {value.shape}")
-        return float(value.ravel()[0])
+        if value.shape != ():
+            raise _Unusable(
+                f"loss must return one number (a float, a NumPy scalar or a 0-d array); got "
+                f"shape {value.shape}"
+            )
+        return float(value)
     m = (d + 1) * K
     if value.shape != (m, m):
         raise _Unusable(
@@ -284,6 +315,7 @@ class Learner:
             args = "W, b, X, y, l2=0.0" if self.model == "multinomial" else "w, b, X, y, l2=0.0"
             raise Unusable(f"{path} defines no function gradient({args})")
         self.calls = 0
+        self.changed: list[str] = []  # the arguments the last call changed in place
 
     def _read(self, seconds: float, doing: str) -> dict[str, Any]:
         if not self.channel.poll(seconds):
@@ -319,7 +351,9 @@ class Learner:
         n, d = len(y), len(w)
         shape = f"n = {n}, d = {d}" + (f", K = {w.shape[1]}" if w.ndim == 2 else "")
         shape += ", X 1-D" if X.ndim == 1 else ""
-        return self._read(CALL_SECONDS, f"calling {fn} on a data set with {shape}")["value"]
+        message = self._read(CALL_SECONDS, f"calling {fn} on a data set with {shape}")
+        self.changed = message.get("changed", [])
+        return message["value"]
 
     def close(self) -> None:
         self.channel.close()  # the learner's process sees EOF and returns
@@ -342,6 +376,8 @@ class DataSet:
     y: np.ndarray
     l2: float
     regime: tuple[str, ...] = field(default=())
+    # what `make` drew it from, for a larger data set of the same regime (None: not drawn)
+    settings: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
     @property
     def X2(self) -> np.ndarray:
@@ -391,7 +427,28 @@ def make(n: int, d: int, seed: int, regime: dict[str, Any]) -> DataSet:
     names += ["scaled columns"] if any(regime["exponents"][:d]) else []
     one_d = regime["one_d"] and d == 1
     names += ["1-D X"] if one_d else []
-    return DataSet(w, b, X[:, 0] if one_d else X, y, regime["l2"], tuple(names))
+    return DataSet(w, b, X[:, 0] if one_d else X, y, regime["l2"], tuple(names), regime)
+
+
+# A larger data set of a shrunk one's regime, on which a diagnosis must hold too: at n = 1 or 2
+# different mistakes look alike (a sum for a mean is a factor n = 2 there, and so is dividing by
+# n - 1), and a single tail sample makes any error a "constant factor". Nine samples, three
+# features (one for a 1-D X), labels mixed where the regime draws them at random; a fixed seed.
+LARGER_N, LARGER_D, LARGER_SEED = 9, 3, 23
+
+
+def larger(D: DataSet, **change: Any) -> DataSet | None:
+    """A fixed data set of D's regime (with `change` to it), n >= 9, d >= 3 (1 for a 1-D X);
+    None for a data set not drawn by `make`."""
+    if D.settings is None:
+        return None
+    regime = {**D.settings, **change}
+    n, d = D.X2.shape
+    d = 1 if D.X.ndim == 1 else max(d, LARGER_D)
+    L = make(max(n, LARGER_N), d, LARGER_SEED, regime)
+    if regime["labels"] == "random" and np.ptp(L.y) == 0:
+        L = DataSet(L.w, L.b, L.X, np.append(1 - L.y[:1], L.y[1:]), L.l2, L.regime, regime)
+    return L
 
 
 def strategy(fn: str = "gradient") -> Any:
@@ -555,7 +612,8 @@ def grade(path: Path, examples: int, model: str | None = None) -> Verdict:
                 tried[fn] += 1
                 regimes.update(D.regime)
                 try:
-                    return M.wrong_where(fn, M.theirs(learner, fn, D), D).size > 0
+                    answer = M.theirs(learner, fn, D)
+                    return bool(learner.changed) or M.wrong_where(fn, answer, D).size > 0
                 except Unusable as err:
                     broken.append(err)
                     return False
@@ -579,6 +637,9 @@ def grade(path: Path, examples: int, model: str | None = None) -> Verdict:
                 continue
             if broken:
                 raise broken[0]
+            M.theirs(learner, fn, D)
+            if learner.changed:
+                return Verdict(EXIT_WRONG, changes_in_place(fn, learner.changed, D, tried[fn]))
             return Verdict(EXIT_WRONG, M.explain_wrong(learner, fn, D, tried[fn]))
         lines = [f"right on every data set tried ({time.perf_counter() - start:.1f} s):"]
         for name, count in tried.items():
@@ -592,6 +653,20 @@ def grade(path: Path, examples: int, model: str | None = None) -> Verdict:
         return Verdict(EXIT_UNUSABLE, [f"cannot grade {path}: {err}"])
     finally:
         learner.close()
+
+
+def changes_in_place(fn: str, changed: list[str], D: Any, count: int) -> list[str]:
+    """The verdict on a function that changes its arguments: whatever it returns, its caller's
+    arrays are not what they were (an optimizer calls it again with the y it passed)."""
+    names = " and ".join(changed)
+    return [
+        f"WRONG: your {fn} changes {names} in place: after the call the caller's {names} "
+        f"{'is' if len(changed) == 1 else 'are'} not what was passed; the smallest data set "
+        f"found ({count} tried, shrinking included):",
+        D.describe(),
+        f"  a {fn} must leave its arguments as it found them: write r = p - y rather than "
+        "y -= p (or work on a copy, y = np.array(y, dtype=float))",
+    ]
 
 
 def probes() -> list[DataSet]:
@@ -611,8 +686,10 @@ def probes() -> list[DataSet]:
 
 
 def name_the_mistake(learner: Learner, D: DataSet) -> str | None:
-    """The gallery mistake that gives the learner's gradient on D and on every probe, if any."""
-    sets = [D, *probes()]
+    """The gallery mistake that gives the learner's gradient on D, on a larger data set of its
+    regime and on every probe, if any."""
+    L = larger(D)
+    sets = [D, *([L] if L is not None else []), *probes()]
     answers = [theirs(learner, "gradient", S) for S in sets]
     for mistake in GALLERY:
         if mistake.name == "float32_gradient":
@@ -658,15 +735,9 @@ def explain_wrong(learner: Learner, fn: str, D: DataSet, count: int) -> list[str
         if twin is not None:
             gap = float(np.max(np.abs(twin - right)))
             lines.append(f"  the JAX twin (autodiff) agrees with manual to {gap:.1e}")
-        try:  # the learner's process may end or hang on the probes: the verdict stands
-            name, report = name_the_mistake(learner, D), finite_differences(learner, D)
-        except Unusable:
-            name, report = None, None
-        if name:
-            lines.append(f"  the mistake: {WORDS[name]} (gallery: manual.mistakes.{name})")
-        if report is not None:
-            found = report.wrong_coordinates.tolist()
-            lines.append(f"  check_gradient: wrong coordinates {found}; {report.diagnosis}")
+        # the learner's process may end or hang on the probes: the verdict stands
+        with contextlib.suppress(Unusable):
+            lines += diagnose(learner, D)
     elif fn == "hessian":
         pairs = [(int(i), int(j)) for i, j in where]
         lines.append(f"  wrong entries: {pairs[:12]}")
@@ -694,6 +765,158 @@ def explain_wrong(learner: Learner, fn: str, D: DataSet, count: int) -> list[str
         except Unusable:
             pass
     return lines
+
+
+def diagnose(learner: Learner, D: DataSet) -> list[str]:
+    """The verdict's diagnosis of a wrong gradient on D. A gallery mistake is named, and a
+    pattern of check_gradient called sure, only when it holds on D and on a larger data set of
+    D's regime too; else both data sets' words are given, and where the learner is right at
+    moderate logits but wrong in the sigmoid's tail, that is said."""
+    lines = []
+    name = name_the_mistake(learner, D)
+    if name:
+        lines.append(f"  the mistake: {WORDS[name]} (gallery: manual.mistakes.{name})")
+    L = larger(D)
+    report = finite_differences(learner, D)
+    report_L = finite_differences(learner, L) if L is not None and report is not None else None
+    n_minus_1 = (
+        name is None
+        and L is not None
+        and divided_by_n_minus_1(
+            [D, L],
+            lambda S: theirs(learner, "gradient", S),
+            lambda S: exact("gradient", S),
+            lambda S: np.append(S.l2 * S.w, 0.0),
+            gradient_bound,
+        )
+    )
+    if n_minus_1 and L is not None:
+        lines.append(n_minus_1_words(len(D.y), len(L.y)))
+    if report is not None:
+        found = report.wrong_coordinates.tolist()
+        shape = None if L is None else "n = {}, d = {}".format(*L.X2.shape)
+        lines.append(
+            f"  check_gradient: wrong coordinates {found}; {confirmed(report, report_L, shape)}"
+        )
+    if name is None and not n_minus_1:
+        hint = tail_hint(learner, D)
+        if hint:
+            lines.append(hint)
+    return lines
+
+
+def n_minus_1_words(n: int, n_larger: int) -> str:
+    return (
+        "  the mistake: a division by n - 1 instead of n: the data term n / (n - 1) times too "
+        f"large (sure: {n} / {n - 1} here, {n_larger} / {n_larger - 1} on a larger data set of "
+        "the same regime)"
+    )
+
+
+def confirmed(report: Any, report_L: Any, shape: str | None) -> str:
+    """check_gradient's diagnosis on the shrunk data set, kept as it is (sure included) where the
+    same pattern holds on the larger data set of its regime (`report_L`, of that `shape`), read
+    as a plain constant where it is the same factor there but read as n on one of them only
+    (2 at n = 2), else given as this data set's alone, not sure, beside the larger one's."""
+    words = report.diagnosis
+    if report.passed or shape is None or not re.search(r"\((sure|likely)", words):
+        return words  # no pattern claimed: nothing to confirm
+    if report_L is None:
+        return f"{_bare(words)} on this data set (not sure: a larger one could not be checked)"
+    if _pattern(report_L.diagnosis) == _pattern(words):
+        return words
+    factor = _factor(words)
+    if factor is not None and factor == _factor(report_L.diagnosis):
+        return (
+            f"{_core(report_L.diagnosis)} (sure: the same factor here and on a larger data set "
+            f"of the same regime, {shape})"
+        )
+    there = (
+        "check_gradient finds no mistake there: the mistake is particular to this data set "
+        "(its n, d or shape)"
+        if report_L.passed
+        else f"check_gradient there: {_core(report_L.diagnosis)}"
+    )
+    return (
+        f"{_bare(words)} on this data set, but not on a larger one of the same regime "
+        f"({shape}): not sure; {there}"
+    )
+
+
+def _core(diagnosis: str) -> str:
+    """A check_gradient diagnosis without its "(sure: ...)" or "(likely: ...)"."""
+    return re.sub(r" \((sure|likely)[^()]*\)", "", diagnosis)
+
+
+def _bare(diagnosis: str) -> str:
+    """A diagnosis not confirmed, without the reading of its factor: a factor n = 2 at n = 2 is
+    not shown to be a sum instead of a mean, so "a constant factor 2"."""
+    core = re.sub(r"constant factor n = (\d+) \([^()]*\)", r"constant factor \1", _core(diagnosis))
+    core = re.sub(r"constant factor 1/n = (1/\d+) \([^()]*\)", r"constant factor \1", core)
+    return re.sub(
+        r"constant factor (\S+) \((an integer|a 1/2|a 2 dropped)[^()]*\)",
+        r"constant factor \1",
+        core,
+    )
+
+
+def _factor(diagnosis: str) -> tuple[str, str] | None:
+    """(the factor, the term left right) of a constant-factor diagnosis whose reading differs on
+    the two data sets ("n = 2" on one, "2" on the other); None for any other diagnosis or where
+    the readings agree."""
+    found = re.match(r"a constant factor (n = |1/n = )?(\S+)", diagnosis)
+    if found is None:
+        return None
+    beside = re.search(r" on all but the term '[^']*'", diagnosis)
+    return found.group(2), beside.group(0) if beside else ""
+
+
+def _pattern(diagnosis: str) -> str:
+    """A diagnosis in words that do not depend on n or d: "n = 9" read "n", coordinate lists and
+    pairs dropped, so that the same mistake on two data sets gives the same pattern."""
+    core = re.sub(r"1/n = 1/\d+", "1/n", _core(diagnosis))
+    core = re.sub(r"n = \d+", "n", core)
+    core = re.sub(r"\[[^\]]*\]", "[...]", core)
+    core = re.sub(r" \(relative [^()]*\)", "", core)
+    core = re.sub(r"\d+ of \d+ coordinates", "k of m coordinates", core)
+    return re.sub(r"\d+ <-> \d+", "i <-> j", core)
+
+
+def divided_by_n_minus_1(sets: list[Any], got: Any, right: Any, penalty: Any, bound: Any) -> bool:
+    """Whether the learner's gradient `got(S)` is the right one's data term times n / (n - 1)
+    (its penalty `penalty(S)` right) on every data set S of `sets`, within 4 `bound(S)`."""
+    for S in sets:
+        n = len(S.y)
+        if n < 2:
+            return False
+        want = (right(S) - penalty(S)) * n / (n - 1) + penalty(S)
+        if not np.all(np.abs(got(S) - want) <= 4 * bound(S)):
+            return False
+    return True
+
+
+# the sigmoid's tail: beyond |z| = 20, p or 1 - p is below e^-20 ~ 2e-9, where a sigmoid that
+# clips z, forms 1 - p or lets exp underflow is off while it is right at moderate logits
+TAIL_LOGIT = 20.0
+
+
+def tail_hint(learner: Learner, D: DataSet) -> str | None:
+    """Where D's logits reach the tail and the learner is right at moderate logits (on the first
+    probe and on a larger data set of D's regime at logit scale 1, labels at random): a line
+    pointing at the sigmoid's tail; else None."""
+    top = float(np.max(np.abs(D.X2 @ D.w + D.b)))
+    if top < TAIL_LOGIT:
+        return None
+    moderate = [probes()[0], larger(D, labels="random", logit=1.0)]
+    for S in moderate:
+        if S is None or wrong_where("gradient", theirs(learner, "gradient", S), S).size:
+            return None
+    return (
+        f"  where: right at moderate logits, wrong here where |z| reaches {top:.3g}: the sigmoid's "
+        f"far tail, where p or 1 - p is below e^-{TAIL_LOGIT:g} (as in manual.mistakes."
+        "flushed_sigmoid): clipping z, forming 1 - p or a flushed exp loses it; p = exp(-softplus"
+        "(-z)), or 1 / (1 + exp(-z)) for z >= 0 and exp(z) / (1 + exp(z)) below, is exact there"
+    )
 
 
 def candidates(D: DataSet) -> dict[str, np.ndarray]:
@@ -789,6 +1012,8 @@ class SoftmaxSet:
     y: np.ndarray  # (n,) integer labels in 0..K-1
     l2: float
     regime: tuple[str, ...] = field(default=())
+    # what `make_softmax` drew it from (None: not drawn)
+    settings: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
     @property
     def X2(self) -> np.ndarray:
@@ -800,7 +1025,7 @@ class SoftmaxSet:
 
     def at(self, theta: np.ndarray) -> SoftmaxSet:
         coef = theta.reshape(self.W.shape[0] + 1, self.W.shape[1])
-        return SoftmaxSet(coef[:-1], coef[-1], self.X, self.y, self.l2, self.regime)
+        return SoftmaxSet(coef[:-1], coef[-1], self.X, self.y, self.l2, self.regime, self.settings)
 
     def describe(self, digits: int | None = None) -> str:
         n, d = self.X2.shape
@@ -847,7 +1072,23 @@ def make_softmax(n: int, d: int, K: int, seed: int, regime: dict[str, Any]) -> S
     names += ["scaled columns"] if any(regime["exponents"][:d]) else []
     one_d = regime["one_d"] and d == 1
     names += ["1-D X"] if one_d else []
-    return SoftmaxSet(W, b, X[:, 0] if one_d else X, y, regime["l2"], tuple(names))
+    return SoftmaxSet(W, b, X[:, 0] if one_d else X, y, regime["l2"], tuple(names), regime)
+
+
+def softmax_larger(D: SoftmaxSet) -> SoftmaxSet | None:
+    """As `larger`: a fixed data set of D's regime and K, n >= 9, d >= 3 (1 for a 1-D X), labels
+    of at least two classes where they are drawn at random."""
+    if D.settings is None:
+        return None
+    n, d = D.X2.shape
+    d = 1 if D.X.ndim == 1 else max(d, LARGER_D)
+    K = D.W.shape[1]
+    L = make_softmax(max(n, LARGER_N), d, K, LARGER_SEED, D.settings)
+    if D.settings["labels"] == "random" and np.ptp(L.y) == 0:
+        y = L.y.copy()
+        y[0] = (y[0] + 1) % K
+        L = SoftmaxSet(L.W, L.b, L.X, y, L.l2, L.regime, L.settings)
+    return L
 
 
 def softmax_strategy(fn: str = "gradient") -> Any:
@@ -997,7 +1238,8 @@ def softmax_name_the_mistake(learner: Learner, D: SoftmaxSet) -> str | None:
     """The softmax gallery mistake that gives the learner's gradient on D and on every probe."""
     from manual.multinomial_mistakes import GALLERY as SOFTMAX_GALLERY
 
-    sets = [D, *softmax_probes()]
+    L = softmax_larger(D)
+    sets = [D, *([L] if L is not None else []), *softmax_probes()]
     answers = [softmax_theirs(learner, "gradient", S) for S in sets]
     for mistake in SOFTMAX_GALLERY:
         with warnings.catch_warnings():
@@ -1094,16 +1336,39 @@ def softmax_explain_wrong(learner: Learner, fn: str, D: SoftmaxSet, count: int) 
         try:  # the learner's process may end or hang on the probes: the verdict stands
             name = softmax_name_the_mistake(learner, D)
             report = softmax_finite_differences(learner, D)
+            L = softmax_larger(D)
+            report_L = (
+                softmax_finite_differences(learner, L)
+                if L is not None and report is not None
+                else None
+            )
+            n_minus_1 = (
+                name is None
+                and L is not None
+                and divided_by_n_minus_1(
+                    [D, L],
+                    lambda S: softmax_theirs(learner, "gradient", S),
+                    lambda S: softmax_exact("gradient", S),
+                    lambda S: np.vstack([S.l2 * S.W, np.zeros(S.W.shape[1])]),
+                    softmax_gradient_bound,
+                )
+            )
         except Unusable:
-            name, report = None, None
+            name, report, report_L, L, n_minus_1 = None, None, None, None, False
         if name:
             lines.append(
                 f"  the mistake: {SOFTMAX_WORDS[name]} (gallery: manual.multinomial_mistakes."
                 f"{name})"
             )
+        if n_minus_1 and L is not None:
+            lines.append(n_minus_1_words(len(D.y), len(L.y)))
         if report is not None:
             found = report.wrong_coordinates.tolist()
-            lines.append(f"  check_gradient: wrong coordinates {found}; {report.diagnosis}")
+            shape = (
+                None if L is None else "n = {}, d = {}, K = {}".format(*L.X2.shape, L.W.shape[1])
+            )
+            words = confirmed(report, report_L, shape)
+            lines.append(f"  check_gradient: wrong coordinates {found}; {words}")
     elif fn == "hessian":
 
         def g(t: np.ndarray) -> np.ndarray:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+import tempfile
 import time
 import warnings
 from collections.abc import Callable
@@ -26,8 +27,10 @@ import numpy as np
 import manual
 from manual.checks import as_scalar
 from manual.datasets import (
+    ClassDataset,
     Dataset,
     breast_cancer,
+    load_class_csv,
     load_csv,
     standardized,
     target_classes,
@@ -61,9 +64,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     src.add_argument(
         "--target",
         metavar="COLUMN",
-        help="the label column (default: last): 0/1 for the binary model; with more than two "
-        "distinct values (numbers or text) softmax regression, labels mapped to 0..K-1 in "
-        "sorted order",
+        help="the label column (default: last): 0/1, or two text labels (mapped to 0/1 in "
+        "sorted order), for the binary model; with more than two distinct values (numbers or "
+        "text) softmax regression, labels mapped to 0..K-1 in sorted order",
     )
     src.add_argument(
         "--raw",
@@ -108,8 +111,18 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         metavar="K",
         help="print the loss every K iterations (default: 100 for gd, 1 for newton)",
     )
-    out.add_argument("--threshold", type=float, default=0.5, help="predict 1 where p >= it")
-    out.add_argument("--plots", metavar="DIR", help="save loss.png and probabilities.png here")
+    out.add_argument(
+        "--threshold",
+        type=float,
+        default=None,
+        help="predict 1 where p >= it (default: 0.5); two classes only",
+    )
+    out.add_argument(
+        "--plots",
+        metavar="DIR",
+        help="save loss.png and probabilities.png here (the folder is created, or refused, "
+        "before any data are read)",
+    )
     out.add_argument(
         "--no-check", action="store_true", help="skip the gradient check against the JAX twin"
     )
@@ -121,10 +134,36 @@ def load(args: argparse.Namespace) -> Dataset:
         if args.target is not None or args.raw:
             raise ValueError("--target and --raw go with --data")
         return DATASETS[args.dataset]()
-    data = load_csv(args.data, args.target)
+    classes = target_classes(args.data, args.target)
+    if len(classes) == 2 and not all(_is_number(label) for label in classes):
+        data = two_classes(load_class_csv(args.data, args.target))
+    else:
+        data = load_csv(args.data, args.target)
     if data.X.shape[1] == 0:
         raise ValueError(f"{args.data}: no feature columns besides the target {data.target_name!r}")
     return data if args.raw else standardized(data)
+
+
+def _is_number(label: str) -> bool:
+    try:
+        float(label)
+    except ValueError:
+        return False
+    return True
+
+
+def two_classes(data: ClassDataset) -> Dataset:
+    """Two text labels as the binary model's data: the first in sorted order is 0, the other 1
+    (class_names keeps them, for the mapping printed and the plots)."""
+    first, second = data.classes
+    return Dataset(
+        data.X,
+        data.y.astype(np.float64),
+        data.feature_names,
+        data.target_name,
+        data.description,
+        class_names=(first, second),
+    )
 
 
 def split(data: Dataset, fraction: float, seed: int) -> tuple[Dataset, Dataset | None]:
@@ -204,18 +243,22 @@ class Printer:
         self.line(*self.last)
 
 
-def multiclass(args: argparse.Namespace) -> bool:
-    """Whether the target has more than two distinct values: softmax regression's data."""
+def multiclass(args: argparse.Namespace) -> int:
+    """The number of classes when the target has more than two distinct values (softmax
+    regression's data), else 0."""
     if args.data is None:
         if args.target is not None or args.raw:
             raise ValueError("--target and --raw go with --data")
-        return args.dataset in CLASS_DATASETS
-    return len(target_classes(args.data, args.target)) > 2
+        return len(CLASS_DATASETS[args.dataset]().classes) if args.dataset in CLASS_DATASETS else 0
+    K = len(target_classes(args.data, args.target))
+    return K if K > 2 else 0
 
 
 def check_options(args: argparse.Namespace) -> None:
-    """Refuse an option out of range before any data are read or any step taken."""
-    as_scalar("--threshold", args.threshold, low=0.0, high=1.0)
+    """Refuse an option out of range before any data are read or any step taken; create the
+    --plots folder (or refuse it) now rather than after the run."""
+    if args.threshold is not None:
+        as_scalar("--threshold", args.threshold, low=0.0, high=1.0)
     as_scalar("--tol", args.tol, low=0.0)
     as_scalar("--l2", args.l2, low=0.0)
     if args.lr is not None:
@@ -224,17 +267,45 @@ def check_options(args: argparse.Namespace) -> None:
         raise ValueError(f"--max-iter must be >= 0, got {args.max_iter}")
     if args.every is not None and args.every < 1:
         raise ValueError(f"--every must be >= 1, got {args.every}")
+    if args.plots is not None:
+        check_plots_folder(Path(args.plots))
+
+
+def check_plots_folder(folder: Path) -> None:
+    """--plots DIR: a folder we can write in, created if missing; else one line saying why."""
+    if folder.exists() and not folder.is_dir():
+        raise ValueError(f"--plots {folder}: is a file, not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):  # the one sure test of writing there
+            pass
+    except OSError as err:
+        raise ValueError(
+            f"--plots {folder}: cannot write there ({err.strerror or type(err).__name__})"
+        ) from None
+
+
+def check_threshold(args: argparse.Namespace, classes: int) -> None:
+    """--threshold applies to two classes: with K > 2 the most probable class is predicted."""
+    if args.threshold is not None:
+        raise ValueError(
+            f"--threshold applies to two classes; this target has {classes}, and softmax "
+            "regression predicts the most probable class"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     try:
         check_options(args)
-        if multiclass(args):
+        K = multiclass(args)
+        if K:
+            check_threshold(args, K)
             return train_multinomial.run(args, split)
     except ValueError as err:
         print(f"train.py: error: {err}", file=sys.stderr)
         return 2
+    threshold = 0.5 if args.threshold is None else args.threshold
     try:
         data, held_out = split(load(args), args.test_fraction, args.split_seed)
         max_iter = (
@@ -246,6 +317,11 @@ def main(argv: list[str] | None = None) -> int:
             f"data: {data.description}: {n} samples, {d} feature(s), "
             f"{int(data.y.sum())} with {data.target_name} = 1"
         )
+        if args.data is not None and data.class_names is not None:
+            print(f"classes of {data.target_name!r} (label -> index, in sorted order):")
+            for k, label in enumerate(data.class_names):
+                count = int(np.sum(data.y == k))
+                print(f"  {label:>16} -> {k}   ({count} sample{'' if count == 1 else 's'})")
         if held_out is not None:
             print(
                 f"held out: {len(held_out.y)} rows ({args.test_fraction:g}, seed "
@@ -303,13 +379,13 @@ def main(argv: list[str] | None = None) -> int:
         )
     print_weights(data, res)
     if held_out is None:
-        print(accuracy_line("", data, res, args.threshold))
+        print(accuracy_line("", data, res, threshold))
     else:
-        print(accuracy_line("training ", data, res, args.threshold))
-        print(accuracy_line("held-out ", held_out, res, args.threshold))
+        print(accuracy_line("training ", data, res, threshold))
+        print(accuracy_line("held-out ", held_out, res, threshold))
     if args.plots:
         try:
-            saved = save_plots(args, data, res)
+            saved = save_plots(args, data, res, threshold)
         except (OSError, ImportError) as err:
             print(
                 f"train.py: error: cannot write the plots to {args.plots}: {err}", file=sys.stderr
@@ -319,7 +395,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def save_plots(args: argparse.Namespace, data: Dataset, res: manual.FitResult) -> list[Path]:
+def save_plots(
+    args: argparse.Namespace, data: Dataset, res: manual.FitResult, threshold: float
+) -> list[Path]:
     from scripts import plots
 
     folder = Path(args.plots)
@@ -340,7 +418,7 @@ def save_plots(args: argparse.Namespace, data: Dataset, res: manual.FitResult) -
                 res.w,
                 res.b,
                 data.feature_names,
-                args.threshold,
+                threshold,
                 class_names=data.class_names
                 or (f"{data.target_name} = 0", f"{data.target_name} = 1"),
             ),

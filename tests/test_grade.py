@@ -496,3 +496,160 @@ def test_the_softmax_quiz_hides_the_name_and_confirms_the_right_answer(
         assert len(answers) == 1
         found.add(answers[0])
     assert found == names
+
+
+# --- diagnoses that hold beyond the smallest data set; contracts on shapes and inputs ----------
+
+LOOKALIKES = {
+    # a mistake that looks like another at n = 1 or 2: (source, phrases required, phrases refused)
+    "divided by n - 1": (
+        """
+def gradient(w, b, X, y, l2=0.0):
+    X = np.asarray(X, dtype=float).reshape(len(y), -1)
+    p = 1 / (1 + np.exp(-(X @ w + b)))
+    m = max(len(y) - 1, 1)
+    return X.T @ (p - y) / m + l2 * w, float(np.sum(p - y) / m)
+""",
+        ["a division by n - 1 instead of n", "not sure"],
+        ["a sum instead of a mean"],
+    ),
+    "logits clipped to +-30": (
+        """
+def gradient(w, b, X, y, l2=0.0):
+    X = np.asarray(X, dtype=float).reshape(len(y), -1)
+    p = 1 / (1 + np.exp(-np.clip(X @ w + b, -30, 30)))
+    return X.T @ (p - y) / len(y) + l2 * w, float(np.mean(p - y))
+""",
+        ["right at moderate logits", "the sigmoid's far tail", "not sure"],
+        ["a sum instead of a mean"],
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(LOOKALIKES))
+def test_a_diagnosis_is_sure_only_where_it_holds_on_a_larger_data_set_too(
+    tmp_path: Path, kind: str
+) -> None:
+    """Shrunk to n = 1 or 2, dividing by n - 1 is a factor 2 = n and a clipped tail sample a
+    "constant factor": the grader names neither a sum instead of a mean nor anything sure unless
+    the same pattern holds on a larger data set of the same regime (n >= 9, d >= 3)."""
+    source, wanted, refused = LOOKALIKES[kind]
+    verdict = grade.grade(_file(tmp_path, "mine", HEAD + source), EXAMPLES)
+    text = "\n".join(verdict.lines)
+    assert verdict.status == 1, text
+    assert all(phrase in text for phrase in wanted), text
+    assert not any(phrase in text for phrase in refused), text
+    check = next(line for line in verdict.lines if "check_gradient:" in line)
+    assert "(sure" not in check, text
+
+
+def test_a_larger_data_set_keeps_the_regime_with_mixed_labels() -> None:
+    """larger(D): n >= 9, d >= 3 (1 for a 1-D X), D's l2 and labels regime; both labels where
+    they are drawn at random, even when D, shrunk to n = 1, has one."""
+    base = {"logit": 1.0, "intercept": True, "constant": True, "l2": 1e-3, "exponents": [2] * 5}
+    for labels in ("random", "one class", "tail"):
+        for one_d in (True, False):
+            D = grade.make(1, 1, 0, {**base, "labels": labels, "one_d": one_d})
+            L = grade.larger(D)
+            assert L is not None and L.regime == D.regime and L.l2 == D.l2
+            assert len(L.y) >= 9 and L.X.ndim == D.X.ndim
+            assert L.X2.shape[1] == (1 if one_d else 3)
+            assert (np.ptp(L.y) > 0) == (labels == "random")
+
+
+@pytest.mark.parametrize("argument", ["y", "X", "w"])
+def test_a_gradient_that_changes_its_inputs_in_place_is_told_so(
+    tmp_path: Path, argument: str
+) -> None:
+    """Even with right values, a gradient that changes an argument in place gets exit 1 and a
+    verdict naming that argument (the grader compares copies after each call)."""
+    change = {"y": "y -= 0.0 * y + 1e-3", "X": "X *= 1.5", "w": "w[0] += 1.0"}[argument]
+    source = f"""
+def gradient(w, b, X, y, l2=0.0):
+    X2 = np.array(X, dtype=float).reshape(len(y), -1)
+    p = 1 / (1 + np.exp(-(X2 @ w + b)))
+    g = X2.T @ (p - y) / len(y) + l2 * w, float(np.mean(p - y))
+    {change}
+    return g
+"""
+    verdict = grade.grade(_file(tmp_path, "mine", HEAD + source), EXAMPLES)
+    text = "\n".join(verdict.lines)
+    assert verdict.status == 1 and f"your gradient changes {argument} in place" in text, text
+
+
+def test_a_softmax_gradient_that_changes_y_in_place_is_told_so(tmp_path: Path) -> None:
+    source = """
+def gradient(W, b, X, y, l2=0.0):
+    X = np.asarray(X, dtype=float).reshape(len(y), -1)
+    Z = X @ W + b
+    E = np.exp(Z - Z.max(axis=1, keepdims=True))
+    R = E / E.sum(axis=1, keepdims=True)
+    R[np.arange(len(y)), y] -= 1
+    y[:] = 0
+    return X.T @ R / len(y) + l2 * W, R.mean(axis=0)
+"""
+    verdict = grade.grade(_file(tmp_path, "mine", SOFTMAX + HEAD + source), 20)
+    assert verdict.status == 1 and "your gradient changes y in place" in verdict.lines[0]
+
+
+@pytest.mark.parametrize(
+    ("returned", "status"),
+    [
+        ("np.array([r.mean()])", 2),
+        ("[r.mean()]", 2),
+        ("np.array([[r.mean()]])", 2),
+        ("r.mean()", 0),
+        ("float(r.mean())", 0),
+        ("np.array(r.mean())", 0),
+        ("np.float64(r.mean())", 0),
+    ],
+)
+def test_grad_b_is_one_number_and_any_other_shape_is_refused(
+    tmp_path: Path, returned: str, status: int
+) -> None:
+    """The contract: grad_b is a float (a Python float, a NumPy scalar or a 0-d array); a shape
+    (1,) is the wrong shape, exit 2 in one line."""
+    source = f"""
+def gradient(w, b, X, y, l2=0.0):
+    X = np.asarray(X, dtype=float).reshape(len(y), -1)
+    r = 1 / (1 + np.exp(-(X @ w + b))) - y
+    return X.T @ r / len(y) + l2 * w, {returned}
+"""
+    verdict = grade.grade(_file(tmp_path, "mine", HEAD + source), 20)
+    assert verdict.status == status, verdict.lines
+    if status == 2:
+        assert len(verdict.lines) == 1 and "grad_b must be one number" in verdict.lines[0]
+        assert "shape (1,)" in verdict.lines[0] or "shape (1, 1)" in verdict.lines[0]
+
+
+def test_a_softmax_grad_b_of_the_wrong_shape_is_refused(tmp_path: Path) -> None:
+    source = """
+def gradient(W, b, X, y, l2=0.0):
+    X = np.asarray(X, dtype=float).reshape(len(y), -1)
+    Z = X @ W + b
+    E = np.exp(Z - Z.max(axis=1, keepdims=True))
+    R = E / E.sum(axis=1, keepdims=True) - np.eye(W.shape[1])[y]
+    return X.T @ R / len(y) + l2 * W, R.mean(axis=0, keepdims=True)
+"""
+    verdict = grade.grade(_file(tmp_path, "mine", SOFTMAX + HEAD + source), 20)
+    assert verdict.status == 2 and "grad_b must have shape (K,)" in verdict.lines[0]
+
+
+def test_a_softmax_division_by_n_minus_1_is_not_called_a_sum(tmp_path: Path) -> None:
+    """The same care for softmax: shrunk to n = 2, dividing by n - 1 is a factor 2 = n; the larger
+    data set of the same regime tells it from a sum instead of a mean."""
+    source = """
+def gradient(W, b, X, y, l2=0.0):
+    X = np.asarray(X, dtype=float).reshape(len(y), -1)
+    Z = X @ W + b
+    E = np.exp(Z - Z.max(axis=1, keepdims=True))
+    R = E / E.sum(axis=1, keepdims=True) - np.eye(W.shape[1])[y]
+    m = max(len(y) - 1, 1)
+    return X.T @ R / m + l2 * W, R.sum(axis=0) / m
+"""
+    verdict = grade.grade(_file(tmp_path, "mine", SOFTMAX + HEAD + source), EXAMPLES)
+    text = "\n".join(verdict.lines)
+    assert verdict.status == 1 and "a division by n - 1 instead of n" in text, text
+    assert "a sum instead of a mean" not in text, text
+    check = next(line for line in verdict.lines if "check_gradient:" in line)
+    assert "(sure" not in check, text

@@ -310,3 +310,94 @@ def test_extreme_csv_columns_are_standardized_not_dropped(tmp_path: Path, capsys
     weights = out.split("weights:")[1].split("the same weights")[0]
     tiny = float(next(line for line in weights.splitlines() if "tiny" in line).split()[-1])
     assert tiny != 0.0
+
+
+def test_threshold_with_more_than_two_classes_is_refused_before_reading(
+    tmp_path: Path, capsys
+) -> None:
+    """--threshold is a two-class option: with a K-class target it is refused in one line, exit 2,
+    nothing trained; without it the same data train."""
+    csv = tmp_path / "three.csv"
+    csv.write_text("a,label\n0,x\n1,y\n2,z\n0.5,x\n1.5,y\n2.5,z\n")
+    for args in (["--data", str(csv)], ["--dataset", "iris"]):
+        assert train.main([*args, "--no-check", "--threshold", "0.3"]) == 2
+        captured = capsys.readouterr()
+        err = captured.err.strip().splitlines()
+        assert captured.out == "" and len(err) == 1
+        assert err[0].startswith("train.py: error: --threshold applies to two classes")
+    assert train.main(["--data", str(csv), "--no-check", "--l2", "0.1", "--solver", "newton"]) == 0
+
+
+@pytest.mark.parametrize("kind", ["a file", "under a file"])
+def test_an_unusable_plots_folder_is_refused_before_any_data_are_read(
+    tmp_path: Path, capsys, kind: str
+) -> None:
+    """--plots naming a file, or a folder that cannot be made (under a file): one line, exit 2,
+    before the run (nothing on stdout)."""
+    existing = tmp_path / "notes.txt"
+    existing.write_text("not a folder\n")
+    folder = existing if kind == "a file" else existing / "plots"
+    assert train.main(["--no-check", "--plots", str(folder)]) == 2
+    captured = capsys.readouterr()
+    err = captured.err.strip().splitlines()
+    assert captured.out == "" and len(err) == 1 and err[0].startswith("train.py: error: --plots")
+    assert existing.read_text() == "not a folder\n"
+
+
+def test_a_missing_plots_folder_is_created_up_front(tmp_path: Path, capsys) -> None:
+    folder = tmp_path / "new" / "plots"
+    assert train.main(["--no-check", "--plots", str(folder), "--max-iter", "0"]) == 0
+    assert sorted(p.name for p in folder.iterdir()) == ["loss.png", "probabilities.png"]
+
+
+def test_a_directory_given_as_data_is_called_one(tmp_path: Path, capsys) -> None:
+    assert train.main(["--data", str(tmp_path), "--no-check"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert (
+        len(err) == 1
+        and err[0] == f"train.py: error: --data: {tmp_path} is a directory, not a CSV file"
+    )
+
+
+@pytest.mark.parametrize(("first", "second"), [("no", "yes"), ("False", "True")])
+def test_two_text_classes_fit_the_binary_model_with_the_mapping_printed(
+    tmp_path: Path, capsys, first: str, second: str
+) -> None:
+    """Two text labels map to 0/1 in sorted order (printed) and fit the binary model: the same
+    fit, to the last digit, as the CSV with those labels written 0 and 1."""
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((40, 2))
+    y = (rng.random(40) < 1 / (1 + np.exp(-(X @ [1.5, -1.0])))).astype(int)
+    rows = [f"{a:.17g},{b:.17g}" for a, b in X]
+    text, numbers = tmp_path / "text.csv", tmp_path / "numbers.csv"
+    text.write_text(
+        "a,b,label\n"
+        + "\n".join(f"{r},{(first, second)[t]}" for r, t in zip(rows, y, strict=True))
+        + "\n"
+    )
+    numbers.write_text(
+        "a,b,label\n" + "\n".join(f"{r},{t}" for r, t in zip(rows, y, strict=True)) + "\n"
+    )
+    args = ["--no-check", "--solver", "newton", "--l2", "1e-2"]
+    assert train.main(["--data", str(text), *args]) == 0
+    out_text = capsys.readouterr().out
+    assert train.main(["--data", str(numbers), *args]) == 0
+    out_numbers = capsys.readouterr().out
+    assert f"{first:>16} -> 0   ({int(np.sum(y == 0))} samples)" in out_text
+    assert f"{second:>16} -> 1   ({int(np.sum(y == 1))} samples)" in out_text
+    assert out_text.split("weights:")[1] == out_numbers.split("weights:")[1]
+
+
+def test_a_masked_array_is_refused_by_name_not_unmasked() -> None:
+    """np.asarray drops a mask: the values under it would count as data. Refused, by name."""
+    import manual
+    from manual import multinomial
+
+    X = np.ma.masked_array(np.ones((3, 2)), mask=np.array([[0, 1], [0, 0], [0, 0]], dtype=bool))
+    y = np.ma.masked_array([0.0, 1.0, 1.0], mask=np.array([0, 1, 0], dtype=bool))
+    with pytest.raises(TypeError, match=r"^X must be .* numpy\.ma\.MaskedArray"):
+        manual.gradient(np.zeros(2), 0.0, X, np.array([0.0, 1.0, 1.0]))
+    with pytest.raises(TypeError, match=r"^y must be .* numpy\.ma\.MaskedArray"):
+        manual.fit(np.ones((3, 2)), y)
+    with pytest.raises(TypeError, match=r"^X must be .* numpy\.ma\.MaskedArray"):
+        multinomial.gradient(np.zeros((2, 3)), np.zeros(3), X, np.array([0, 1, 2]))
