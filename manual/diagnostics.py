@@ -22,6 +22,7 @@ margins all beyond the rounding of the logits.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -107,12 +108,20 @@ def examine(
             theta,
             margins=unpenalized and not low,
             rounding=unfinished,
-            quasi=True,
+            # the certificate is sure to be found only where the run reached tol (DERIVATION.md,
+            # "When no finite optimum exists"); its Gram matrix costs a pass of X' X
+            quasi=unpenalized and not unfinished,
             columns=blind_below > 0 or offsets,
         )
         if unpenalized or unfinished or blind_below > 0 or offsets
         else Survey(None, None)
     )
+    if unpenalized and unfinished and found.pushed and not (low or found.separated):
+        # a run that stopped short of tol, with samples pushed to their side: a second pass for
+        # the certificate of quasi-complete separation (its Gram matrix is a pass of X' X, spent
+        # only where the run has pushed some sample past a margin of log(1 / PUSHED - 1) = 6.9)
+        quasi = survey(objective, theta, margins=False, rounding=False, quasi=True)
+        found = dataclasses.replace(found, direction=quasi.direction, gap=quasi.gap)
     blind: list[int] = []
     uncentred: list[int] = []
     if found.spread is not None and found.offset is not None:
@@ -170,6 +179,8 @@ def _low_loss(objective: LinearObjective, losses: Array) -> bool:
 # by the run, for the certificate of quasi-complete separation; any value keeps the certificate
 # valid (its conditions are checked), this one decides only what it can find
 PUSHED = 1e-3
+# the margin at which |p - y| = sigmoid(-m) reaches PUSHED, for 0/1 labels: log(1 / PUSHED - 1)
+PUSH_MARGIN = math.log(1 / PUSHED - 1)
 
 
 @dataclass(frozen=True)
@@ -184,6 +195,8 @@ class Survey:
     gap        max_i |x1_i @ v| over those others: the rounding-level distance to the boundary
     spread     max_i |X_ij - X_1j| of each column j: its spread about its first entry
     offset     |mean_i X_ij| of each column j
+    pushed     (one logit a sample) whether some sample is pushed to its side (|p_i - y_i| <=
+               PUSHED): the certificate of quasi-complete separation needs one
     """
 
     separated: bool | None
@@ -192,6 +205,7 @@ class Survey:
     gap: float = 0.0
     spread: Array | None = None
     offset: Array | None = None
+    pushed: bool = False
 
 
 def survey(
@@ -238,11 +252,13 @@ def survey(
     top = np.zeros(d) if columns else None
     centre: Array | None = None
     total = np.zeros(d)
+    pushed_any = False
     for Xb, yb in objective.blocks():
         z = objective.logits(Xb, W, b)
         A = np.abs(Xb)
         size = A @ np.abs(W) + np.abs(b)  # |X_i| @ |W| + |b|: the scale of z_i's rounding
         m = objective.per_sample.margin(z, yb)
+        pushed_any = pushed_any or bool(np.any(m >= PUSH_MARGIN))
         if separated:
             scale = size.reshape(len(Xb), -1).max(axis=1)
             separated = bool(np.all(m > 2 * (d + 1) * eps * scale))
@@ -252,8 +268,12 @@ def survey(
             if centre is None:
                 centre = Xb[0].copy()
             with np.errstate(over="ignore", invalid="ignore"):  # an infinite spread: not blind
-                top = np.maximum(top, np.abs(Xb - centre).max(axis=0))
-                total += (Xb / n).sum(axis=0)  # the mean, divided first: no overflow
+                # max_i |X_ij - centre_j| from the block's largest and smallest entries
+                top = np.maximum(top, np.maximum(Xb.max(axis=0) - centre, centre - Xb.min(axis=0)))
+                block_sum = Xb.sum(axis=0) / n
+                if not np.all(np.isfinite(block_sum)):
+                    block_sum = (Xb / n).sum(axis=0)  # the mean, divided first: no overflow
+                total += block_sum
         if bound is None and G is None:
             continue
         _, r = objective.per_sample.value_and_derivative(z, yb)
@@ -282,17 +302,18 @@ def survey(
                     c = np.maximum(c, np.max(np.abs(X1[P]) / m[P][:, None], axis=0))
             pushed += int(P.sum())
     offset = None if top is None else np.abs(total)
+    pushed_any = pushed_any and len(objective.shape) == 1
     rounded = None
     if bound is not None:
         bound[:-1] += eps * objective.l2 * np.abs(W)
         rounded = float(np.max(bound))
     if G is None or shift is None or pushed == 0 or not np.all(np.isfinite(G)):
-        return Survey(separated, rounded, spread=top, offset=offset)
+        return Survey(separated, rounded, spread=top, offset=offset, pushed=pushed_any)
     # theta in the shifted coordinates: (w, b + shift @ w); v is mapped back the same way
     with np.errstate(over="ignore", invalid="ignore"):
         theta = np.append(theta[:-1], theta[-1] + shift @ theta[:-1])
     if not np.all(np.isfinite(theta)):
-        return Survey(separated, rounded, spread=top, offset=offset)
+        return Survey(separated, rounded, spread=top, offset=offset, pushed=pushed_any)
     D = np.sqrt(np.where(np.diagonal(G) > 0, np.diagonal(G), 1.0))
     lam, V = np.linalg.eigh(G / D[:, None] / D[None, :])  # unit diagonal (or 0)
     N = V[:, lam <= 4 * (d + 1) * eps * max(float(lam[-1]), 1.0)]  # its null space, to rounding
@@ -304,8 +325,8 @@ def survey(
         moved = float(np.abs(shift) @ np.abs(v[:-1]))
         gap = math.sqrt(max(float(v @ G @ v), 0.0)) + (d + 2) * eps * (moved + abs(v[-1]))
         v[-1] -= shift @ v[:-1]
-        return Survey(separated, rounded, v, gap, top, offset)
-    return Survey(separated, rounded, spread=top, offset=offset)
+        return Survey(separated, rounded, v, gap, top, offset, pushed_any)
+    return Survey(separated, rounded, spread=top, offset=offset, pushed=pushed_any)
 
 
 def advice(

@@ -291,9 +291,10 @@ class Centring:
     makes its column nearly parallel to the intercept's, and the Hessian in (w, b) as
     ill-conditioned as (offset / spread)^2 (1e16 at 1e4 + u): its smallest direction is lost
     before any solve sees it. On X - mu the two are orthogonal to first order, and the weights
-    come back exactly by b = b_c - mu W. With `scale`, c is a power of 2 near max |X - mu| (1
-    where l2 / c^2 would leave the normal floats), so that no entry of the Hessian overflows at
-    features of 1e155 (dividing by a power of 2 is exact). At l2 = 0 each column j gets its own
+    come back exactly by b = b_c - mu W. With `scale` and l2 > 0, c is a power of 2 near
+    max |X - mu| where that lies beyond 2^+-256 (1 elsewhere, and where l2 / c^2 would leave the
+    normal floats), so that no entry of the Hessian overflows at features of 1e155 (dividing by a
+    power of 2 is exact). At l2 = 0 each column j gets its own
     power of 2, c_j near max_i |X_ij - mu_j| (W_c = diag(c) W, still exact: no penalty to
     change), so that a column in micro-units beside one in millions does not leave its weight's
     direction at 1e-24 of the Hessian's largest eigenvalue, below what the solvers can resolve;
@@ -313,23 +314,35 @@ class Centring:
             mu = X.max(axis=0) / 2 + X.min(axis=0) / 2
         self.mu: Array = mu
         self.shape = shape
-        Xc = X - mu  # x - mu: within one rounding of the exact difference
+        # each column's spread about mu, max_i |X_ij - mu_j|, from its largest and smallest
+        # entries (no n x d temporary); halves first where the difference could overflow
+        with np.errstate(over="ignore", invalid="ignore"):
+            spread = np.maximum(X.max(axis=0) - mu, mu - X.min(axis=0))
+        if not np.all(np.isfinite(spread)):
+            spread = 2 * np.maximum(X.max(axis=0) / 2 - mu / 2, mu / 2 - X.min(axis=0) / 2)
         c: float | Array = 1.0
         if scale and l2 == 0.0:
-            spread = np.max(np.abs(Xc), axis=0, initial=0.0)
             c = np.where(
                 spread > 0, 2.0 ** np.round(np.log2(np.where(spread > 0, spread, 1.0))), 1.0
             )
         elif scale:
-            top = float(np.max(np.abs(Xc), initial=0.0))
-            c = 2.0 ** round(math.log2(top)) if top > 0 else 1.0
-            l2_c = l2 / c / c
-            if not (np.finfo(np.float64).tiny <= l2_c < np.finfo(np.float64).max):
-                c = 1.0
+            # one c for every column, and only where the Hessian's entries (~ spread^2) could
+            # leave float64's range: beyond 2^+-256, their squares pass 2^+-512, half the
+            # exponent range, which leaves the sums over samples and the solves their room.
+            # Elsewhere c = 1: the columns keep their relative scale to the intercept's.
+            top = float(np.max(spread, initial=0.0))
+            if top > 0 and not (2.0**-256 <= top <= 2.0**256):
+                c = 2.0 ** round(math.log2(top))
+                l2_c = l2 / c / c
+                if not (np.finfo(np.float64).tiny <= l2_c < np.finfo(np.float64).max):
+                    c = 1.0
         self.l2 = l2 / c / c if isinstance(c, float) else 0.0
         # c as a column of coef[:-1]: (d,) for one logit a sample, (d, 1) for K
         self.c = np.reshape(c, (-1,) + (1,) * (len(shape) - 1)) if not isinstance(c, float) else c
-        self.X = Xc / c if np.any(np.not_equal(c, 1.0)) else Xc
+        Xc = X - mu  # x - mu: within one rounding of the exact difference
+        if np.any(np.not_equal(c, 1.0)):
+            Xc /= c  # a power of 2: exact, in place
+        self.X = Xc
 
     def inward(self, theta: Array) -> Array | None:
         """coef_c = [c W; b + mu W], flat; None where it overflows."""
