@@ -15,9 +15,10 @@ When does L have a finite minimizer? L is convex, and along a direction v (of th
 - l2 = 0: a finite optimum exists exactly when the data are not separable (complete or
   quasi-complete separation: some v puts every sample on its own side of the boundary or on it).
 
-Certificates of separation used here cost at most one pass over X: a loss below log(2) / n at any
-iterate (then every l_i < log 2: every sample strictly on its own side), or the final iterate's
-margins all beyond the rounding of the logits.
+Certificates of separation used here cost one pass over X (two where a run that ended short of
+tol has pushed some sample to its side: `examine`): a loss below log(2) / n at any iterate (then
+every l_i < log 2: every sample strictly on its own side), the final iterate's margins all beyond
+the rounding of the logits, or the quasi-complete certificate of `survey`.
 """
 
 from __future__ import annotations
@@ -83,7 +84,8 @@ def examine(
     blind_below: float = 0.0,
     offsets: bool = False,
 ) -> Examination:
-    """What a run's end says, in at most one pass over X: warns (SeparationWarning) where L has
+    """What a run's end says, in one pass over X (two where the quasi-complete certificate needs
+    its own, after a run that ended short of tol): warns (SeparationWarning) where L has
     no finite optimum; and where the run ended short of tol (`unfinished`), the rounding level of
     the gradient at theta (`survey`), that says whether the gradient that is left is the
     optimum's, zero to within its rounding.
