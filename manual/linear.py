@@ -46,10 +46,11 @@ MIN_BLOCK_ROWS = 1024
 
 # Threads that may share the blocks of a pass (LinearObjective(workers=k)): NumPy's loops and BLAS
 # release the GIL, and a block is below the size at which OpenBLAS splits one product over its own
-# threads, so each thread's products run in that thread. One by default: on a 2-core machine shared
-# with other work, scripts/bench.py measured 2 threads at 1.0x to 1.5x the time of 1 (the
-# threads wait on each other and on the BLAS library's locks), never faster.
-WORKERS = 1
+# threads, so each thread's products run in that thread. One a core, at most 2: scripts/bench.py
+# measured 2 threads at 0.86x (d = 32) and 0.54x (d = 128) the time of 1 on an otherwise idle
+# 2-core machine, but at 1.0x to 1.5x while other work loaded it (the threads then wait on each
+# other); LinearObjective(workers=1) keeps one.
+WORKERS = min(2, os.cpu_count() or 1)
 _POOL: list[ThreadPoolExecutor] = []
 T = TypeVar("T")
 
@@ -339,6 +340,12 @@ class Centring:
         self.l2 = l2 / c / c if isinstance(c, float) else 0.0
         # c as a column of coef[:-1]: (d,) for one logit a sample, (d, 1) for K
         self.c = np.reshape(c, (-1,) + (1,) * (len(shape) - 1)) if not isinstance(c, float) else c
+        if np.all(np.equal(c, 1.0)) and np.all(np.abs(mu) <= spread):
+            # no column's offset exceeds its spread: centring would gain a condition number of at
+            # most (1 + offset / spread)^2 <= 4, not worth a copy of X; the map is the identity
+            self.mu = np.zeros_like(mu)
+            self.X = X
+            return
         Xc = X - mu  # x - mu: within one rounding of the exact difference
         if np.any(np.not_equal(c, 1.0)):
             Xc /= c  # a power of 2: exact, in place
