@@ -17,7 +17,6 @@ import dataclasses
 import sys
 import tempfile
 import time
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -37,6 +36,7 @@ from manual.datasets import (
     toy_one_feature,
 )
 from scripts import train_multinomial
+from scripts.runs import fit_recording, print_ending
 from scripts.train_multinomial import CLASS_DATASETS
 
 DATASETS: dict[str, Callable[[], Dataset]] = {
@@ -348,30 +348,12 @@ def main(argv: list[str] | None = None) -> int:
             f"solver: {args.solver}{lr_text}, max_iter {max_iter}, tol {args.tol:g}, l2 {args.l2:g}"
         )
         printer = Printer(data, args.l2, every, max_iter, check=not args.no_check)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", manual.LogregWarning)
-            res = manual.fit(
-                data.X,
-                data.y,
-                solver=args.solver,
-                lr=args.lr,
-                max_iter=max_iter,
-                tol=args.tol,
-                l2=args.l2,
-                callback=printer,
-            )
-        printer.finish()
+        res, caught = fit_recording(manual.fit, data, args, printer, lr=args.lr, max_iter=max_iter)
     except ValueError as err:
         print(f"train.py: error: {err}", file=sys.stderr)
         return 2
 
-    for warning in caught:
-        print(f"warning ({warning.category.__name__}): {warning.message}")
-    state = "converged" if res.converged else "stopped"
-    print(
-        f"{state} after {res.n_iter} steps: loss {res.losses[-1]:.16g}, "
-        f"||g||inf {res.grad_norms[-1]:.2e}"
-    )
+    print_ending(res, caught)
     if printer.reference is not None:
         print(
             f"largest |gradient manual - JAX| at the printed steps: {printer.worst:.1e} "

@@ -25,6 +25,7 @@ import numpy as np
 import manual
 from manual import multinomial as mm
 from manual.datasets import ClassDataset, iris, load_class_csv, standardized_classes
+from scripts.runs import fit_recording, print_ending
 
 CLASS_DATASETS = {"iris": iris}
 
@@ -145,30 +146,19 @@ def run(args: argparse.Namespace, split: Callable[..., tuple[Any, Any]]) -> int:
             f"max_iter {max_iter}, tol {args.tol:g}, l2 {args.l2:g}"
         )
         printer = Printer(data, args.l2, every, max_iter, check=not args.no_check)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", manual.LogregWarning)
-            res = mm.fit(
-                data.X,
-                data.y,
-                solver=args.solver,
-                lr=lr if args.solver == "gd" else None,
-                max_iter=max_iter,
-                tol=args.tol,
-                l2=args.l2,
-                callback=printer,
-            )
-        printer.finish()
+        res, caught = fit_recording(
+            mm.fit,
+            data,
+            args,
+            printer,
+            lr=lr if args.solver == "gd" else None,
+            max_iter=max_iter,
+        )
     except ValueError as err:
         print(f"train.py: error: {err}", file=sys.stderr)
         return 2
 
-    for warning in caught:
-        print(f"warning ({warning.category.__name__}): {warning.message}")
-    state = "converged" if res.converged else "stopped"
-    print(
-        f"{state} after {res.n_iter} steps: loss {res.losses[-1]:.16g}, "
-        f"||g||inf {res.grad_norms[-1]:.2e}"
-    )
+    print_ending(res, caught)
     if printer.reference is not None:
         print(f"largest |gradient manual - JAX| at the printed steps: {printer.worst:.1e}")
     print_diagnosis(data, res, args.l2)
