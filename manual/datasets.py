@@ -124,45 +124,27 @@ def load_csv(path: str | Path, target: str | None = None) -> Dataset:
     or labels other than 0/1.
     """
     path = Path(path)
-    _check_file(path)
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            reader = csv.reader(fh)
-            numbered = [(reader.line_num, row) for row in reader if row]
-    except (OSError, UnicodeDecodeError, csv.Error) as err:
-        raise ValueError(f"{path}: cannot be read as a UTF-8 CSV file ({err})") from None
-    if len(numbered) < 2:
-        raise ValueError(f"{path}: expected a header row and at least one data row")
-    lines = [i for i, _ in numbered]
-    rows = [row for _, row in numbered]
-    header = [h.strip() for h in rows[0]]
-    if target is None:
-        target = header[-1]
-    if target not in header:
-        raise ValueError(f"{path}: no target column {target!r}; columns are {', '.join(header)}")
-    t = header.index(target)
-    values = np.empty((len(rows) - 1, len(header)))
-    for k, row in enumerate(rows[1:]):
-        if len(row) != len(header):
-            raise ValueError(
-                f"{path}: line {lines[k + 1]} has {len(row)} cells, the header {len(header)}"
-            )
+    header, rows, lines = _read_table(path)
+    t = _target_index(path, header, target)
+    target = header[t]
+    values = np.empty((len(rows), len(header)))
+    for k, row in enumerate(rows):
         for j, cell in enumerate(row):
             try:
                 values[k, j] = float(cell)
             except ValueError:
                 raise ValueError(
-                    f"{path}: line {lines[k + 1]}, column {header[j]!r}: {cell!r} is not a number"
+                    f"{path}: line {lines[k]}, column {header[j]!r}: {cell!r} is not a number"
                 ) from None
     if not np.isfinite(values).all():
         k, j = np.argwhere(~np.isfinite(values))[0]
-        raise ValueError(f"{path}: line {lines[k + 1]}, column {header[j]!r} is not finite")
+        raise ValueError(f"{path}: line {lines[k]}, column {header[j]!r} is not finite")
     y = values[:, t]
     bad = (y != 0) & (y != 1)
     if bad.any():
         k = int(np.argmax(bad))
         raise ValueError(
-            f"{path}: target {target!r} must hold labels 0 or 1; line {lines[k + 1]} has {y[k]:g}"
+            f"{path}: target {target!r} must hold labels 0 or 1; line {lines[k]} has {y[k]:g}"
         )
     names = [h for k, h in enumerate(header) if k != t]
     return Dataset(np.delete(values, t, axis=1), y, names, target, f"{path.name}, target {target}")
