@@ -106,80 +106,102 @@ def make_fit(
         separation at l2 = 0, or one class only at any l2; DERIVATION.md, "When no finite
         optimum exists").
         """
-        X = as_features(X)
-        n, d = X.shape
-        y = as_labels(y, n, soft=False)
-        options = FitOptions.checked(
-            solver=solver,
-            lr=lr,
-            max_iter=max_iter,
-            tol=tol,
-            l2=l2,
-            memory=memory,
-            cg_tol=cg_tol,
-            cg_max_iter=cg_max_iter,
-        )
-        theta0 = np.append(
-            np.zeros(d) if w0 is None else as_weights(w0, d, name="w0"), as_scalar("b0", b0)
-        )
-        if callback is not None and not callable(callback):
-            raise TypeError(f"callback must be callable or None, got {type(callback).__name__}")
-        solver_ = options.make_solver(
-            lambda: 1.0 / lipschitz_of(X, options.l2, BinaryLoss.curvature_bound)
-        )
-
-        def report(k: int, at: Iterate) -> None:
-            if callback is not None:
-                callback(
-                    k, at.theta[:-1], float(at.theta[-1]), at.loss, at.grad[:-1], float(at.grad[-1])
-                )
-
-        run, scaled = solve(
-            make_objective, X, y, options, theta0, solver_, report if callback is not None else None
-        )
-        checker = LinearObjective(BinaryLoss, X, y, options.l2)
-        present = int(np.any(y == 0)) + int(np.any(y == 1))
-        unfinished = not run.converged and options.tol > 0
-        # tol is a bound on the gradient in the user's coordinates: a column whose spread is
-        # below tol has a gradient below tol whatever its weight (`manual.diagnostics.Examination`)
-        # for every solver; gd's steps also depend on the columns' offsets
-        converged = run.converged and options.tol > 0
-        found = examine(
-            checker,
-            run.theta,
-            run.losses,
-            2,
-            present,
-            unfinished=unfinished,
-            blind_below=options.tol if converged and options.l2 == 0 else 0.0,
-            offsets=converged and not getattr(solver_, "affine_invariant", False),
-        )
-        no_optimum, rounding = found.no_optimum, found.rounding
-        # where the solver ran on column-scaled features (l2 = 0), its own gradient bounds each
-        # weight in the units where the column spreads over ~1: below tol there, it is certified
-        blind = [j for j in found.blind if scaled is None or abs(scaled[j]) > options.tol]
-        lr_used = conclude(
-            options,
-            solver_,
-            run,
-            no_optimum=no_optimum,
-            rounding=rounding,
-            blind=blind,
-            uncentred=found.uncentred,
-        )
-        return FitResult(
-            w=run.theta[:-1],
-            b=float(run.theta[-1]),
-            losses=run.losses,
-            grad_norms=run.grad_norms,
-            n_iter=run.n_iter,
-            converged=run.converged,
-            separable=no_optimum,
-            solver=options.solver,
-            lr=lr_used,
+        return _fit(
+            make_objective,
+            X,
+            y,
+            dict(
+                solver=solver,
+                lr=lr,
+                max_iter=max_iter,
+                tol=tol,
+                l2=l2,
+                memory=memory,
+                cg_tol=cg_tol,
+                cg_max_iter=cg_max_iter,
+            ),
+            w0,
+            b0,
+            callback,
         )
 
     return fit
+
+
+def _fit(
+    make_objective: Callable[[Array, Array, float], Objective],
+    X: Any,
+    y: Any,
+    keywords: dict[str, Any],
+    w0: Any,
+    b0: Any,
+    callback: Callback | None,
+) -> FitResult:
+    """The body of every `fit` that `make_fit` builds: a function of the module, not a closure,
+    so that it is looked up when called (keywords: FitOptions.checked's, unchecked)."""
+    X = as_features(X)
+    n, d = X.shape
+    y = as_labels(y, n, soft=False)
+    options = FitOptions.checked(**keywords)
+    theta0 = np.append(
+        np.zeros(d) if w0 is None else as_weights(w0, d, name="w0"), as_scalar("b0", b0)
+    )
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable or None, got {type(callback).__name__}")
+    solver_ = options.make_solver(
+        lambda: 1.0 / lipschitz_of(X, options.l2, BinaryLoss.curvature_bound)
+    )
+
+    def report(k: int, at: Iterate) -> None:
+        if callback is not None:
+            callback(
+                k, at.theta[:-1], float(at.theta[-1]), at.loss, at.grad[:-1], float(at.grad[-1])
+            )
+
+    run, scaled = solve(
+        make_objective, X, y, options, theta0, solver_, report if callback is not None else None
+    )
+    checker = LinearObjective(BinaryLoss, X, y, options.l2)
+    present = int(np.any(y == 0)) + int(np.any(y == 1))
+    unfinished = not run.converged and options.tol > 0
+    # tol is a bound on the gradient in the user's coordinates: a column whose spread is
+    # below tol has a gradient below tol whatever its weight (`manual.diagnostics.Examination`)
+    # for every solver; gd's steps also depend on the columns' offsets
+    converged = run.converged and options.tol > 0
+    found = examine(
+        checker,
+        run.theta,
+        run.losses,
+        2,
+        present,
+        unfinished=unfinished,
+        blind_below=options.tol if converged and options.l2 == 0 else 0.0,
+        offsets=converged and not getattr(solver_, "affine_invariant", False),
+    )
+    no_optimum, rounding = found.no_optimum, found.rounding
+    # where the solver ran on column-scaled features (l2 = 0), its own gradient bounds each
+    # weight in the units where the column spreads over ~1: below tol there, it is certified
+    blind = [j for j in found.blind if scaled is None or abs(scaled[j]) > options.tol]
+    lr_used = conclude(
+        options,
+        solver_,
+        run,
+        no_optimum=no_optimum,
+        rounding=rounding,
+        blind=blind,
+        uncentred=found.uncentred,
+    )
+    return FitResult(
+        w=run.theta[:-1],
+        b=float(run.theta[-1]),
+        losses=run.losses,
+        grad_norms=run.grad_norms,
+        n_iter=run.n_iter,
+        converged=run.converged,
+        separable=no_optimum,
+        solver=options.solver,
+        lr=lr_used,
+    )
 
 
 def solve(

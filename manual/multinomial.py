@@ -411,6 +411,110 @@ class GaugedObjective:
         return self._gauged(self.inner.hvp(theta, u), u)
 
 
+def _fit(
+    make_objective: Callable[[Array, Array, float], Objective],
+    X: Any,
+    y: Any,
+    keywords: dict[str, Any],
+    W0: Any,
+    b0: Any,
+    callback: MultinomialCallback | None,
+) -> MultinomialFitResult:
+    """The body of every `fit` that `make_fit` builds: a function of the module, not a closure,
+    so that it is looked up when called (keywords: FitOptions.checked's, unchecked)."""
+    X = as_features(X)
+    n, d = X.shape
+    labels = as_integer_labels(y, n)
+    K = int(labels.max()) + 1
+    if K < 2:
+        raise ValueError(
+            "y must hold at least two classes (fit takes K = max(y) + 1); got K = 1, every label 0"
+        )
+    Y = one_hot(labels, K)
+    options = FitOptions.checked(**keywords)
+    W_start = np.zeros((d, K)) if W0 is None else None
+    b_start = np.zeros(K) if b0 is None else None
+    if W0 is not None or b0 is not None:
+        W_given, b_given = as_class_weights(
+            np.zeros((d, K)) if W0 is None else W0,
+            np.zeros(K) if b0 is None else b0,
+            d,
+            names=("W0", "b0"),
+        )
+        if W_given.shape != (d, K):
+            raise ValueError(
+                f"W0 must have shape (d, K) = ({d}, {K}) (K = max(y) + 1); got shape "
+                f"{W_given.shape}"
+            )
+        W_start, b_start = W_given, b_given
+    assert W_start is not None and b_start is not None
+    theta0 = _theta(W_start, b_start)
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable or None, got {type(callback).__name__}")
+    solver_ = options.make_solver(
+        lambda: 1.0 / lipschitz_of(X, options.l2, MultinomialLoss.curvature_bound)
+    )
+
+    # From a start in the symmetric gauge every exact iterate stays in it (the gradients and
+    # Hessian products the solvers see have no component along the class shifts); what the
+    # computed iterates gather there is the rounding of the steps (L-BFGS's two-loop sums
+    # cancel where the columns' scales differ by 1e10), and it is removed: a common shift of
+    # every class's logits changes no p, and at l2 > 0 removing it only lowers the penalty.
+    gauged = bool(np.all(np.vstack([W_start, b_start]).sum(axis=1) == 0.0))
+
+    def in_gauge(theta: Array) -> Array:
+        coef = theta.reshape(d + 1, K)
+        return (coef - coef.mean(axis=1, keepdims=True)).ravel() if gauged else theta
+
+    def report(k: int, at: Iterate) -> None:
+        if callback is not None:
+            coef, grad = in_gauge(at.theta).reshape(d + 1, K), at.grad.reshape(d + 1, K)
+            callback(k, coef[:-1], coef[-1], at.loss, grad[:-1], grad[-1])
+
+    # the affine-invariant solvers run on centred features (`manual.fit.solve`): the map
+    # coef_c = [c W; b + mu W] keeps the gauge (mu W sums to zero over classes where W does)
+    run, _ = solve(
+        make_objective,
+        X,
+        Y,
+        options,
+        theta0,
+        solver_,
+        report if callback is not None else None,
+        shape=(d + 1, K),
+        wrap=lambda objective, l2: GaugedObjective(objective, d, K, l2),
+    )
+    run = dataclasses.replace(run, theta=in_gauge(run.theta))
+    present = int(np.count_nonzero(Y.sum(axis=0)))
+    checker = _objective(X, Y, options.l2)
+    no_optimum = warn_if_no_optimum(checker, run.theta, run.losses, K, present)
+    if not no_optimum and options.l2 == 0.0:
+        pair = separated_class(checker, run.theta)
+        if pair is not None:
+            no_optimum = True
+            warn(
+                f"class {pair[0]} is separable from all the others (the final z_{pair[0]} - "
+                f"z_{pair[1]} is > 0 on each of its samples and < 0 on every other), so the "
+                "loss keeps falling as its weights grow and the maximum-likelihood weights do "
+                "not exist; the weights returned are finite only because the run stopped. "
+                "Add a penalty l2 > 0 for a unique finite optimum.",
+                SeparationWarning,
+            )
+    lr_used = conclude(options, solver_, run, no_optimum=no_optimum)
+    coef = run.theta.reshape(d + 1, K)
+    return MultinomialFitResult(
+        W=coef[:-1],
+        b=coef[-1],
+        losses=run.losses,
+        grad_norms=run.grad_norms,
+        n_iter=run.n_iter,
+        converged=run.converged,
+        separable=no_optimum,
+        solver=options.solver,
+        lr=lr_used,
+    )
+
+
 def make_fit(
     make_objective: Callable[[Array, Array, float], Objective],
 ) -> Callable[..., MultinomialFitResult]:
@@ -443,97 +547,14 @@ def make_fit(
         separable from all the others, as certified by the final iterate: at most two passes
         over X after the run).
         """
-        X = as_features(X)
-        n, d = X.shape
-        labels = as_integer_labels(y, n)
-        K = int(labels.max()) + 1
-        if K < 2:
-            raise ValueError(
-                "y must hold at least two classes (fit takes K = max(y) + 1); got K = 1, "
-                "every label 0"
-            )
-        Y = one_hot(labels, K)
-        options = FitOptions.checked(solver=solver, lr=lr, max_iter=max_iter, tol=tol, l2=l2)
-        W_start = np.zeros((d, K)) if W0 is None else None
-        b_start = np.zeros(K) if b0 is None else None
-        if W0 is not None or b0 is not None:
-            W_given, b_given = as_class_weights(
-                np.zeros((d, K)) if W0 is None else W0,
-                np.zeros(K) if b0 is None else b0,
-                d,
-                names=("W0", "b0"),
-            )
-            if W_given.shape != (d, K):
-                raise ValueError(
-                    f"W0 must have shape (d, K) = ({d}, {K}) (K = max(y) + 1); got shape "
-                    f"{W_given.shape}"
-                )
-            W_start, b_start = W_given, b_given
-        assert W_start is not None and b_start is not None
-        theta0 = _theta(W_start, b_start)
-        if callback is not None and not callable(callback):
-            raise TypeError(f"callback must be callable or None, got {type(callback).__name__}")
-        solver_ = options.make_solver(
-            lambda: 1.0 / lipschitz_of(X, options.l2, MultinomialLoss.curvature_bound)
-        )
-
-        # From a start in the symmetric gauge every exact iterate stays in it (the gradients and
-        # Hessian products the solvers see have no component along the class shifts); what the
-        # computed iterates gather there is the rounding of the steps (L-BFGS's two-loop sums
-        # cancel where the columns' scales differ by 1e10), and it is removed: a common shift of
-        # every class's logits changes no p, and at l2 > 0 removing it only lowers the penalty.
-        gauged = bool(np.all(np.vstack([W_start, b_start]).sum(axis=1) == 0.0))
-
-        def in_gauge(theta: Array) -> Array:
-            coef = theta.reshape(d + 1, K)
-            return (coef - coef.mean(axis=1, keepdims=True)).ravel() if gauged else theta
-
-        def report(k: int, at: Iterate) -> None:
-            if callback is not None:
-                coef, grad = in_gauge(at.theta).reshape(d + 1, K), at.grad.reshape(d + 1, K)
-                callback(k, coef[:-1], coef[-1], at.loss, grad[:-1], grad[-1])
-
-        # the affine-invariant solvers run on centred features (`manual.fit.solve`): the map
-        # coef_c = [c W; b + mu W] keeps the gauge (mu W sums to zero over classes where W does)
-        run, _ = solve(
+        return _fit(
             make_objective,
             X,
-            Y,
-            options,
-            theta0,
-            solver_,
-            report if callback is not None else None,
-            shape=(d + 1, K),
-            wrap=lambda objective, l2: GaugedObjective(objective, d, K, l2),
-        )
-        run = dataclasses.replace(run, theta=in_gauge(run.theta))
-        present = int(np.count_nonzero(Y.sum(axis=0)))
-        checker = _objective(X, Y, options.l2)
-        no_optimum = warn_if_no_optimum(checker, run.theta, run.losses, K, present)
-        if not no_optimum and options.l2 == 0.0:
-            pair = separated_class(checker, run.theta)
-            if pair is not None:
-                no_optimum = True
-                warn(
-                    f"class {pair[0]} is separable from all the others (the final z_{pair[0]} - "
-                    f"z_{pair[1]} is > 0 on each of its samples and < 0 on every other), so the "
-                    "loss keeps falling as its weights grow and the maximum-likelihood weights do "
-                    "not exist; the weights returned are finite only because the run stopped. "
-                    "Add a penalty l2 > 0 for a unique finite optimum.",
-                    SeparationWarning,
-                )
-        lr_used = conclude(options, solver_, run, no_optimum=no_optimum)
-        coef = run.theta.reshape(d + 1, K)
-        return MultinomialFitResult(
-            W=coef[:-1],
-            b=coef[-1],
-            losses=run.losses,
-            grad_norms=run.grad_norms,
-            n_iter=run.n_iter,
-            converged=run.converged,
-            separable=no_optimum,
-            solver=options.solver,
-            lr=lr_used,
+            y,
+            dict(solver=solver, lr=lr, max_iter=max_iter, tol=tol, l2=l2),
+            W0,
+            b0,
+            callback,
         )
 
     return fit

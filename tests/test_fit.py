@@ -1,8 +1,11 @@
 """Training: both twins follow the same trajectory; GD descends; Newton reaches the optimum that GD
 and the JAX twin reach; separation and non-convergence are reported. Oracles: test_oracles.py."""
 
+import importlib
+import inspect
 import math
 import warnings
+from typing import Any
 
 import numpy as np
 import pytest
@@ -11,6 +14,8 @@ from hypothesis import strategies as st
 
 import manual
 import reference
+from manual.binary import BinaryLoss
+from manual.linear import LinearObjective
 from manual.solvers import SOLVERS
 from tests.callers import assert_attributed_to
 from tests.strategies import TWIN_SHAPES, Problem, hard_label_problems, problems
@@ -512,3 +517,80 @@ def test_fit_runs_the_code_that_the_exact_tests_check(P: Problem, solver: str) -
                 np.append(want_w, want_b),
                 TWIN_RTOL * twin_gradient_scale(Q),
             )
+
+
+# the module manual.fit, whose name the package's `fit` function shadows
+FIT_MODULE = importlib.import_module("manual.fit")
+
+
+def _runs(fit: Any, calls: list[dict[str, Any]]) -> list[object]:
+    """What each call of fit gives: its result's fields and the callback's records, or the error."""
+    out: list[object] = []
+    for kwargs in calls:
+        seen: list[tuple[object, ...]] = []
+        kwargs = dict(kwargs)
+        if kwargs.pop("callback", False):
+            kwargs["callback"] = lambda *args, seen=seen: seen.append(tuple(map(np.copy, args)))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", manual.LogregWarning)
+            try:
+                result = fit(*kwargs.pop("data"), **kwargs)
+            except (ValueError, TypeError) as error:
+                out.append(repr(error))
+                continue
+        fields = [
+            v if v is None or isinstance(v, str) else np.asarray(v) for v in vars(result).values()
+        ]
+        out.append((fields, seen))
+    return out
+
+
+def _same(a: object, b: object) -> bool:
+    if isinstance(a, (list, tuple)):
+        assert isinstance(b, (list, tuple)) and len(a) == len(b)
+        return all(_same(u, v) for u, v in zip(a, b, strict=True))
+    if isinstance(a, np.ndarray):
+        return isinstance(b, np.ndarray) and np.array_equal(a, b, equal_nan=True)
+    return a == b
+
+
+@pytest.mark.parametrize(
+    "module, make_objective",
+    [
+        (FIT_MODULE, lambda X, y, l2: LinearObjective(BinaryLoss, X, y, l2)),
+        (manual.multinomial, manual.multinomial._objective),
+    ],
+    ids=["binary", "multinomial"],
+)
+def test_make_fit_builds_the_fit_that_the_package_exports(module: Any, make_objective: Any) -> None:
+    """`fit` is built by `make_fit` (once, at import, for each twin): a fit built again from the
+    same objective has the public fit's signature, and gives the same result for every keyword,
+    each set away from its default (the keywords reach the run, not just the signature)."""
+    fresh = module.make_fit(make_objective)
+    assert inspect.signature(fresh) == inspect.signature(module.fit)
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(40, 3))
+    binary = module is FIT_MODULE
+    y = (X[:, 0] + rng.normal(size=40) > 0).astype(float) if binary else rng.integers(0, 3, 40)
+    start = (
+        {"w0": np.full(3, 0.1), "b0": 0.2}
+        if binary
+        else {"W0": np.full((3, 3), 0.1), "b0": np.arange(3.0)}
+    )
+    calls: list[dict[str, Any]] = [
+        {"data": (X, y)},
+        {"data": (X, y), "tol": 0.0},
+        {"data": (X, y), "solver": "newton", "l2": 0.1, "tol": 1e-3, "callback": True},
+        {"data": (X, y), "lr": 0.05, "max_iter": 7, **start},
+        {"data": (X, y), "solver": "nope"},
+        {"data": (X, y), "lr": -1.0},
+    ]
+    if binary:
+        calls += [
+            {"data": (X, y), "solver": "lbfgs", "memory": 1, "max_iter": 6},
+            {"data": (X, y), "solver": "newton-cg", "cg_tol": 0.5, "cg_max_iter": 1, "max_iter": 4},
+            {"data": (X, y), "memory": 0},
+            {"data": (X, y), "cg_tol": 2.0},
+            {"data": (X, y), "cg_max_iter": 0},
+        ]
+    assert _same(_runs(fresh, calls), _runs(module.fit, calls))
