@@ -30,7 +30,7 @@ import numpy as np
 
 from manual.checks import Array, as_problem, as_scalar, as_weights, check_logits
 from manual.linear import LinearObjective
-from manual.sigmoid import _sigmoid_prime, sigmoid_of_side, tail
+from manual.sigmoid import _sigmoid_prime, tail
 
 
 class BinaryLoss:
@@ -38,8 +38,8 @@ class BinaryLoss:
 
     Every form below is built on e = exp(-|z|) (`manual.sigmoid.tail`), computed once a call:
     with softplus(+-z) = max(+-z, 0) + log1p(e) and sigmoid(+-|z|) = 1 / (1 + e), e / (1 + e),
-    each quantity is a sum or product of non-negative terms, or (p - y) a difference of which one
-    term is 0 for 0/1 labels: nothing cancels.
+    each quantity is a sum or product of non-negative terms, or (p - y), for 0/1 labels, an
+    accurate quotient or 1 minus one at most 1/2: nothing cancels.
     """
 
     @staticmethod
@@ -51,23 +51,26 @@ class BinaryLoss:
     def value_and_derivative(z: Array, y: Array) -> tuple[Array, Array]:
         """(l_i, dl_i/dz_i) = (softplus(z_i) - y_i z_i,  p_i - y_i), each (m,)."""
         e = tail(z)
-        right = z >= 0  # which side of 0 each logit lies on: it picks every form below
-        ny = 1.0 - y
-        # l = (1 - y) softplus(z) + y softplus(-z)       [softplus(z) - z = softplus(-z)]
-        #   = log1p(e) + (1 - y) max(z, 0) + y max(-z, 0): three terms >= 0 for y in [0, 1],
-        #   = log1p(e) + c |z|,  c = 1 - y where z >= 0, y where z < 0.
-        # At y = 1, z = 40 the textbook (40 + 4.2e-18) - 40 = 0; this gives 4.2e-18 exactly.
-        l = np.abs(z)
-        l *= np.where(right, ny, y)
+        # the side of 0 each logit lies on, read off its sign bit (z = -0.0 counts as negative:
+        # at z = +-0 both sides' forms below give the same numbers)
+        left = np.signbit(z)
+        # A = 1 - y on the right of 0, -y on the left:
+        # l = softplus(z) - y z = A z + log1p(e)      [softplus(z) = max(z, 0) + log1p(e)]
+        #   = (1 - y) |z| + log1p(e) on the right, y |z| + log1p(e) on the left: two terms
+        #   >= 0 for y in [0, 1], nothing cancels. At y = 1, z = 40 the textbook
+        #   (40 + 4.2e-18) - 40 = 0; this gives 4.2e-18 exactly.
+        A = np.where(left, -y, 1.0 - y)
+        l = A * z
         l += np.log1p(e)
-        # p - y = (1 - y) sigmoid(z) - y sigmoid(-z)      [1 - sigmoid(z) = sigmoid(-z)]
-        # For y in {0, 1} one term is 0 and the other one accurate sigmoid: at y = 1, z = 40 the
-        # textbook 1 - 1 = 0, this -sigmoid(-40) = -4.2e-18. (Soft labels can cancel for real:
-        # the error is then a few ulps of max(p, y).)
-        q = 1.0 + e
-        r = sigmoid_of_side(right, e, q)  # sigmoid(z)
-        r *= ny
-        r -= y * sigmoid_of_side(~right, e, q)  # y sigmoid(-z)
+        # p - y = A - sign(z) e / (1 + e)             [p = 1 - e / (1 + e) on the right, e / (1 + e)
+        #                                              on the left]
+        # For y in {0, 1}, A is 0 or +-1: either r = -+e / (1 + e), one accurate quotient (at
+        # y = 1, z = 40 the textbook 1 - 1 = 0, this -sigmoid(-40) = -4.2e-18), or
+        # +-(1 - e / (1 + e)), e / (1 + e) <= 1/2 subtracted from 1, within 2 ulps. (Soft labels
+        # can cancel for real: the error is then a few ulps of max(p, y).)
+        r = np.copysign(e, z)
+        r /= 1.0 + e
+        np.subtract(A, r, out=r)
         return l, r
 
     @staticmethod

@@ -19,7 +19,7 @@ def tail(z: Array) -> Array:
     """e = exp(-|z|), in (0, 1]: it never overflows (the naive exp(-z) does for z < -709), and it
     underflows to 0 only where sigmoid(z) itself is 0 or 1 to float64 precision. Every form below
     is built on it, so that a caller needing several of them computes one exp."""
-    return np.exp(-np.abs(z))
+    return np.exp(np.copysign(z, -1.0))  # copysign(z, -1) = -|z|, in one operation
 
 
 def sigmoid_from_tail(z: Array, e: Array) -> Array:
@@ -52,12 +52,12 @@ def _softplus(z: Array) -> Array:
 
 
 def _sigmoid_prime(z: Array) -> Array:
-    # sigmoid'(z) = p (1 - p) = sigmoid(z) * sigmoid(-z): a product of two accurate factors,
-    # where 1 - p rounds to 0 for z > 37 and leaves p (1 - p) = 0 instead of exp(-z)
+    # sigmoid'(z) = p (1 - p) = sigmoid(z) * sigmoid(-z) = [1 / (1 + e)] [e / (1 + e)], e = tail(z),
+    # whichever side z is on: a quotient of positive numbers, where 1 - p rounds to 0 for z > 37
+    # and leaves p (1 - p) = 0 instead of exp(-z)
     e = tail(z)
-    right = z >= 0
     q = 1.0 + e
-    return sigmoid_of_side(right, e, q) * sigmoid_of_side(~right, e, q)
+    return e / q / q
 
 
 def sigmoid(z: Any) -> Array:
