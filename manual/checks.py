@@ -13,6 +13,7 @@ w : (d,) weights.  b : intercept, a real number.
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
@@ -31,6 +32,17 @@ def _kind_of(value: Any) -> str:
     if isinstance(value, list | tuple):
         return f"a {type(value).__name__} of length {len(value)}"
     return f"{type(value).__name__} {value!r}"[:120]
+
+
+def _all_finite(arr: Array) -> bool:
+    """Whether every entry of a float64 array is finite, in one pass with no temporary where they
+    are: a NaN or an infinity among the entries makes their sum NaN or infinite, so a finite sum
+    proves them all finite. Only where the sum is not finite (a non-finite entry, or finite ones
+    whose sum passes the largest float) are the entries looked at one by one."""
+    with np.errstate(over="ignore", invalid="ignore"):  # the sum may overflow: looked at below
+        if math.isfinite(float(np.sum(arr))):
+            return True
+    return bool(np.isfinite(arr).all())
 
 
 def as_real_array(name: str, value: Any) -> Array:
@@ -63,8 +75,8 @@ def as_real_array(name: str, value: Any) -> Array:
         what = "complex numbers" if arr.dtype.kind == "c" else f"dtype {arr.dtype}"
         raise TypeError(f"{name} must hold real numbers (float64), got an array of {what}")
     arr = arr.astype(np.float64, copy=False)
-    finite = np.isfinite(arr)
-    if not finite.all():
+    if not _all_finite(arr):
+        finite = np.isfinite(arr)
         bad = np.argwhere(~finite)[0]
         n_nan = int(np.isnan(arr).sum())
         n_inf = int(np.isinf(arr).sum())

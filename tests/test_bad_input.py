@@ -287,3 +287,18 @@ def test_a_float64_array_passes_the_checks_without_a_copy() -> None:
     assert as_real_array("X", X) is X
     assert np.shares_memory(as_features(X), X)
     assert as_real_array("X", X.astype(np.float32)).dtype == np.float64
+
+
+@pytest.mark.parametrize("twin", [manual, reference])
+def test_finite_entries_are_accepted_whatever_their_sum(twin: Any) -> None:
+    """Finiteness is a property of each entry: entries near the largest float whose sum overflows
+    are accepted, and one NaN or infinity among them, anywhere, is refused."""
+    big = np.finfo(np.float64).max
+    X_big = np.array([[big, big], [big, -big / 2], [big, big]])
+    assert twin.predict_proba(X_big, np.zeros(2), 0.0).shape == (3,)
+    for bad in (np.nan, np.inf, -np.inf):
+        for i, j in ((0, 0), (2, 1)):
+            X_bad = X_big.copy()
+            X_bad[i, j] = bad
+            with pytest.raises(ValueError, match=rf"^X must be finite.*index \({i}, {j}\)"):
+                twin.predict_proba(X_bad, np.zeros(2), 0.0)
