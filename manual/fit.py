@@ -69,7 +69,7 @@ def lipschitz(X: Any, l2: Any = 0.0) -> float:
 
 
 def make_fit(
-    make_objective: Callable[[Array, Array, float], Objective],
+    make_objective: Callable[[Array, Array, float | Array], Objective],
 ) -> Callable[..., FitResult]:
     """`fit` for the binary model on the objective that make_objective(X, y, l2) builds: the
     hand-derived one here, the JAX twin's autodiff one in `reference`."""
@@ -129,7 +129,7 @@ def make_fit(
 
 
 def _fit(
-    make_objective: Callable[[Array, Array, float], Objective],
+    make_objective: Callable[[Array, Array, float | Array], Objective],
     X: Any,
     y: Any,
     keywords: dict[str, Any],
@@ -179,7 +179,7 @@ def _fit(
         offsets=converged and not getattr(solver_, "affine_invariant", False),
     )
     no_optimum, rounding = found.no_optimum, found.rounding
-    # where the solver ran on column-scaled features (l2 = 0), its own gradient bounds each
+    # where the solver ran on column-scaled features, its own gradient bounds each
     # weight in the units where the column spreads over ~1: below tol there, it is certified
     blind = [j for j in found.blind if scaled is None or abs(scaled[j]) > options.tol]
     lr_used = conclude(
@@ -205,7 +205,7 @@ def _fit(
 
 
 def solve(
-    make_objective: Callable[[Array, Array, float], Objective],
+    make_objective: Callable[[Array, Array, float | Array], Objective],
     X: Array,
     y: Array,
     options: FitOptions,
@@ -214,7 +214,7 @@ def solve(
     report: Callable[[int, Iterate], None] | None,
     *,
     shape: tuple[int, ...] | None = None,
-    wrap: Callable[[Objective, float], Objective] | None = None,
+    wrap: Callable[[Objective, float | Array], Objective] | None = None,
 ) -> tuple[Trajectory, Array | None]:
     """The solver's run, on centred features scaled by a power of 2 where its steps do not
     depend on the coordinates (Newton, L-BFGS, Newton-CG: `manual.linear.Centring`), on X itself

@@ -12,6 +12,9 @@ The chain rule through the linear map (one line a step; every model shares them)
     H     = sum_i (x1_i x1_i^T) kron (d2l/dZ_i2) / n + l2 on the W block,   x1_i = (x_i, 1)
     H u   = X1.T @ [(d2l/dZ2) (X1 @ U)] / n + l2 U_W                         (U = u as coef)
 
+l2 is a float, or one value a feature ((d,), or (d, 1) for K logits: `Centring` on scaled columns),
+with (l2 / 2) ||W||^2 read as sum_j (l2_j / 2) ||W_j||^2 and l2 W entry by entry.
+
 `loss` is a class of per-sample functions of Z (`manual.binary.BinaryLoss`, the multinomial one):
     parameter_shape(d)             the shape of coef
     value_and_derivative(Z, y)     (l_i (m,), dl/dZ_i (m,) or (m, K))
@@ -94,7 +97,7 @@ class LinearObjective:
         loss: Any,
         X: Array,
         y: Array,
-        l2: float,
+        l2: float | Array,
         *,
         block_rows: int | None = None,
         workers: int | None = None,
@@ -141,22 +144,25 @@ class LinearObjective:
         return check_logits(z)
 
     def penalty(self, W: Array) -> float:
-        """(l2 / 2) ||W||^2, refused if it overflows float64.
+        """(l2 / 2) ||W||^2, refused if it overflows float64; with l2 a vector, one entry a
+        feature ((d,), or (d, 1) for K classes: `Centring`'s l2 / c_j^2),
+        sum_j (l2_j / 2) ||W_j||^2.
 
         ||W||^2 = m^2 ||W / m||^2 with m = max|W|, and the product formed as ((m l2) m) / 2: the
         scaled sum cannot overflow, and l2 meets the large m before the small 1/2 can underflow
         it (l2 = 5e-324 at |w| = 1e200 gives 2.5e76, not 0)."""
-        if self.l2 == 0.0:
+        if not np.any(self.l2):
             return 0.0
         m = float(np.max(np.abs(W), initial=0.0))
         if m == 0.0:
             return 0.0
-        v = (W / m).ravel()
-        value = (m * self.l2) * m * 0.5 * float(v @ v)
+        v = W / m
+        value = float(((m * self.l2) * v).ravel() @ v.ravel()) * m * 0.5
         if not math.isfinite(value):
+            shown = repr(self.l2) if np.ndim(self.l2) == 0 else f"up to {np.max(self.l2)!r}"
             raise ValueError(
                 "w and l2 give a penalty (l2 / 2) ||w||^2 that overflows float64 "
-                f"(max |w| = {m:.3e}, l2 = {self.l2!r}); rescale X so that the weights stay "
+                f"(max |w| = {m:.3e}, l2 = {shown}); rescale X so that the weights stay "
                 "below ~1e150"
             )
         return value
@@ -214,8 +220,8 @@ class LinearObjective:
         with np.errstate(over="ignore", invalid="ignore"):  # refused by check_finite below
             for _, part_grad in shares[1:]:
                 grad += part_grad
-            if self.l2:
-                grad[:-1] += self.l2 * W  # d/dW (l2 / 2) ||W||^2 = l2 W
+            if np.any(self.l2):
+                grad[:-1] += self.l2 * W  # d/dW (l2 / 2) ||W||^2 = l2 W (entry by entry)
         return total, check_finite("gradient", grad.ravel())
 
     def hessian(self, theta: Array) -> Array:
@@ -247,7 +253,8 @@ class LinearObjective:
         with np.errstate(over="ignore", invalid="ignore"):  # refused by check_finite below
             H = 0.5 * (H + H.T)  # symmetric to the last bit, whatever order the products summed in
         w_block = np.arange(self.size - self._intercepts())
-        H[w_block, w_block] += self.l2  # (l2 / 2) ||W||^2 adds l2 on the W block's diagonal
+        # (l2 / 2) ||W||^2 adds l2 on the W block's diagonal (l2_j on feature j's entries)
+        H[w_block, w_block] += np.broadcast_to(self.l2, W.shape).ravel()
         return check_finite("Hessian", H)
 
     def hvp(self, theta: Array, u: Array) -> Array:
@@ -274,7 +281,7 @@ class LinearObjective:
         with np.errstate(over="ignore", invalid="ignore"):  # refused by check_finite below
             for part in self._shared(share):
                 out += part
-        if self.l2:
+        if np.any(self.l2):
             with np.errstate(over="ignore", invalid="ignore"):  # refused by check_finite below
                 oW += self.l2 * U_W
         return check_finite("Hessian-vector product", out.ravel())
@@ -292,14 +299,15 @@ class Centring:
     makes its column nearly parallel to the intercept's, and the Hessian in (w, b) as
     ill-conditioned as (offset / spread)^2 (1e16 at 1e4 + u): its smallest direction is lost
     before any solve sees it. On X - mu the two are orthogonal to first order, and the weights
-    come back exactly by b = b_c - mu W. With `scale` and l2 > 0, c is a power of 2 near
-    max |X - mu| where that lies beyond 2^+-256 (1 elsewhere, and where l2 / c^2 would leave the
-    normal floats), so that no entry of the Hessian overflows at features of 1e155 (dividing by a
-    power of 2 is exact). At l2 = 0 each column j gets its own
-    power of 2, c_j near max_i |X_ij - mu_j| (W_c = diag(c) W, still exact: no penalty to
-    change), so that a column in micro-units beside one in millions does not leave its weight's
-    direction at 1e-24 of the Hessian's largest eigenvalue, below what the solvers can resolve;
-    with l2 > 0 one c for all columns keeps the penalty l2 ||W||^2 / 2 = (l2 / c^2) ||W_c||^2 / 2.
+    come back exactly by b = b_c - mu W. With `scale`, each column j is also divided by its own
+    power of 2, c_j (W_c = diag(c) W; dividing by a power of 2 is exact): near its spread
+    max_i |X_ij - mu_j| at l2 = 0, near max(spread_j, sqrt(l2)) at l2 > 0, so that a column in
+    micro-units beside one in millions (or incomes beside the intercept) does not leave its
+    weight's direction at 1e-10 to 1e-24 of the Hessian's largest eigenvalue, below what the
+    solvers can resolve, and no entry of the Hessian overflows at features of 1e155. The penalty
+    then becomes diagonal, (l2 / 2) ||W||^2 = sum_j (l2 / c_j^2 / 2) ||W_c,j||^2: `l2` here is
+    one value a feature, l2 / c_j^2, where l2 > 0 (c_j = 1 where that would leave the normal
+    floats), the user's l2 otherwise.
 
     The chain rule of the map A: coef -> coef_c gives the user's gradient from the centred one:
         dL/dW = c dL_c/dW + mu (dL_c/db)'         dL/db = dL_c/db
@@ -322,22 +330,28 @@ class Centring:
         if not np.all(np.isfinite(spread)):
             spread = 2 * np.maximum(X.max(axis=0) / 2 - mu / 2, mu / 2 - X.min(axis=0) / 2)
         c: float | Array = 1.0
-        if scale and l2 == 0.0:
-            c = np.where(
-                spread > 0, 2.0 ** np.round(np.log2(np.where(spread > 0, spread, 1.0))), 1.0
-            )
-        elif scale:
-            # one c for every column, and only where the Hessian's entries (~ spread^2) could
-            # leave float64's range: beyond 2^+-256, their squares pass 2^+-512, half the
-            # exponent range, which leaves the sums over samples and the solves their room.
-            # Elsewhere c = 1: the columns keep their relative scale to the intercept's.
-            top = float(np.max(spread, initial=0.0))
-            if top > 0 and not (2.0**-256 <= top <= 2.0**256):
-                c = 2.0 ** round(math.log2(top))
-                l2_c = l2 / c / c
-                if not (np.finfo(np.float64).tiny <= l2_c < np.finfo(np.float64).max):
-                    c = 1.0
-        self.l2 = l2 / c / c if isinstance(c, float) else 0.0
+        if scale:
+            # each column's own power of 2: near its spread at l2 = 0; at l2 > 0 near
+            # max(spread_j, sqrt(l2)). The W block's diagonal of the Hessian is
+            # mean_i h_i (x_ij - mu_j)^2 + l2 <= spread_j^2 / 4 + l2 in the user's units, and that
+            # divided by c_j^2 in the centred ones: at most ~1 either way, and at least l2 / c_j^2
+            # ~ 1 where the penalty dominates (micro-units at l2 = 0.01), so that no column's
+            # direction is left 1e8 above or below the intercept's (incomes at l2 = 0.01 gave a
+            # condition number of 1e10, and the twins' rounding amplified by it)
+            size = spread if l2 == 0.0 else np.maximum(spread, math.sqrt(l2))
+            with np.errstate(over="ignore"):  # c = inf at spreads near 2^1024: c_j = 1 below
+                c = np.where(size > 0, 2.0 ** np.round(np.log2(np.where(size > 0, size, 1.0))), 1.0)
+            if l2 > 0:
+                # the penalty becomes diagonal, sum_j (l2 / c_j^2 / 2) W_c,j^2, still exact (c_j a
+                # power of 2) where l2 / c_j^2 stays a normal float: c_j = 1 elsewhere
+                with np.errstate(over="ignore", divide="ignore"):
+                    l2_c = l2 / c / c
+                normal = (l2_c >= np.finfo(np.float64).tiny) & (l2_c < np.finfo(np.float64).max)
+                c = np.where(normal, c, 1.0)
+        # per column (l2 / c_j^2, c_j's shape) or the user's l2 where the columns are not scaled
+        self.l2: float | Array = l2
+        if l2 > 0 and not isinstance(c, float):
+            self.l2 = np.reshape(l2 / c / c, (-1,) + (1,) * (len(shape) - 1))
         # c as a column of coef[:-1]: (d,) for one logit a sample, (d, 1) for K
         self.c = np.reshape(c, (-1,) + (1,) * (len(shape) - 1)) if not isinstance(c, float) else c
         if np.all(np.equal(c, 1.0)) and np.all(np.abs(mu) <= spread):

@@ -159,7 +159,7 @@ class MultinomialLoss:
             return zy - rest
 
 
-def _objective(X: Array, Y: Array, l2: float) -> LinearObjective:
+def _objective(X: Array, Y: Array, l2: float | Array) -> LinearObjective:
     return LinearObjective(MultinomialLoss(Y.shape[1]), X, Y, l2)
 
 
@@ -383,7 +383,7 @@ class GaugedObjective:
     dominate nor vanish in H + mu Pi.
     """
 
-    def __init__(self, inner: Objective, d: int, K: int, l2: float = 0.0) -> None:
+    def __init__(self, inner: Objective, d: int, K: int, l2: float | Array = 0.0) -> None:
         self.inner = inner
         self.K, self.l2 = K, l2
         self.shifts = np.kron(np.eye(d + 1), np.full((K, K), 1.0 / K))
@@ -393,7 +393,7 @@ class GaugedObjective:
         mean, plus the penalty's shift component at u."""
         rows = v.reshape(-1, self.K)
         out = rows - rows.mean(axis=1, keepdims=True)
-        if self.l2:
+        if np.any(self.l2):  # l2: a float, or (d, 1), one a feature (`Centring`)
             U = u.reshape(-1, self.K)
             out[:-1] += self.l2 * U[:-1].mean(axis=1, keepdims=True)
         return out.ravel()
@@ -412,7 +412,7 @@ class GaugedObjective:
 
 
 def _fit(
-    make_objective: Callable[[Array, Array, float], Objective],
+    make_objective: Callable[[Array, Array, float | Array], Objective],
     X: Any,
     y: Any,
     keywords: dict[str, Any],
@@ -516,7 +516,7 @@ def _fit(
 
 
 def make_fit(
-    make_objective: Callable[[Array, Array, float], Objective],
+    make_objective: Callable[[Array, Array, float | Array], Objective],
 ) -> Callable[..., MultinomialFitResult]:
     """`fit` for the multinomial model on the objective make_objective(X, Y, l2) builds (Y the
     one-hot (n, K) labels): the hand-derived one here, the JAX twin's autodiff one in

@@ -11,9 +11,10 @@ from reference.objective import _hess_jit, _hvp_jit, _value_and_grad_theta_jit
 
 
 class AutodiffObjective:
-    """The JAX loss and its autodiff derivatives on one data set, as functions of theta = (w, b)."""
+    """The JAX loss and its autodiff derivatives on one data set, as functions of theta = (w, b).
+    l2: a float, or one a feature, (d,) (`manual.linear.Centring` on scaled columns)."""
 
-    def __init__(self, X: Array, y: Array, l2: float) -> None:
+    def __init__(self, X: Array, y: Array, l2: float | Array) -> None:
         self.X, self.y, self.l2 = X, y, l2
 
     def loss_and_gradient(self, theta: Array) -> tuple[float, Array]:

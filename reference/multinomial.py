@@ -27,7 +27,8 @@ from manual.multinomial_checks import as_class_weights, as_direction, as_multino
 def _loss(W: jax.Array, b: jax.Array, X: jax.Array, Y: jax.Array, l2: jax.Array) -> jax.Array:
     Z = X @ W + b
     lse = jax.nn.logsumexp(Z, axis=1, keepdims=True)
-    # (l2 / 2) ||W||^2 as ||sqrt(l2) W||^2 / 2: l2 = 0 gives 0, not 0 * inf, at huge weights
+    # (l2 / 2) ||W||^2 as ||sqrt(l2) W||^2 / 2: l2 = 0 gives 0, not 0 * inf, at huge weights;
+    # l2 may be one value a feature, (d, 1) (`fit` on scaled columns)
     return jnp.mean(jnp.sum(Y * (lse - Z), axis=1)) + 0.5 * jnp.sum((jnp.sqrt(l2) * W) ** 2)
 
 
@@ -117,9 +118,10 @@ def predict(X: Any, W: Any, b: Any) -> NDArray[np.int64]:
 
 
 class AutodiffObjective:
-    """The JAX loss and its autodiff derivatives on one data set, as functions of flat theta."""
+    """The JAX loss and its autodiff derivatives on one data set, as functions of flat theta.
+    l2: a float, or one a feature, (d, 1) (`manual.linear.Centring` on scaled columns)."""
 
-    def __init__(self, X: Array, Y: Array, l2: float) -> None:
+    def __init__(self, X: Array, Y: Array, l2: float | Array) -> None:
         self.X, self.Y, self.l2 = X, Y, l2
 
     def loss_and_gradient(self, theta: Array) -> tuple[float, Array]:

@@ -31,7 +31,7 @@ from manual.checks import (
 def _loss(w: jax.Array, b: jax.Array, X: jax.Array, y: jax.Array, l2: jax.Array) -> jax.Array:
     z = X @ w + b
     # (l2 / 2) ||w||^2 written as ||sqrt(l2) w||^2 / 2, so that l2 = 0 gives 0, not 0 * inf, at
-    # weights near 1e200
+    # weights near 1e200; l2 may be one value a feature, (d,) (`fit` on scaled columns)
     return jnp.mean(jnp.logaddexp(0.0, z) - y * z) + 0.5 * jnp.sum((jnp.sqrt(l2) * w) ** 2)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import manual
@@ -45,6 +45,9 @@ def _quiet(fit: Any, X: np.ndarray, y: np.ndarray, **kwargs: Any) -> Any:
     st.integers(0, 2**32 - 1),
     st.sampled_from([0.0, 1e-2]),
 )
+# incomes (offset 5e4, spread 5e4) at l2 > 0, when the centred columns were scaled only beyond
+# 2^+-256 there: a Hessian of condition 1.8e10 amplified the twins' rounding to 2.8e-10 of the loss
+@example(("lbfgs", "income"), (40, 5), 12776479, 1e-2)
 def test_the_twins_losses_agree_over_the_first_iterations(
     solver_kind: tuple[str, str], shape: tuple[int, int], seed: int, l2: float
 ) -> None:
