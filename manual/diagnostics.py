@@ -15,10 +15,12 @@ When does L have a finite minimizer? L is convex, and along a direction v (of th
 - l2 = 0: a finite optimum exists exactly when the data are not separable (complete or
   quasi-complete separation: some v puts every sample on its own side of the boundary or on it).
 
-Certificates of separation used here cost one pass over X (two where a run that ended short of
-tol has pushed some sample to its side: `examine`): a loss below log(2) / n at any iterate (then
-every l_i < log 2: every sample strictly on its own side), the final iterate's margins all beyond
-the rounding of the logits, or the quasi-complete certificate of `survey`.
+Certificates of separation used here cost one pass over X after a run (`examine`): a loss below
+log(2) / n at any iterate (then every l_i < log 2: every sample strictly on its own side), the
+final iterate's margins all beyond the rounding of the logits, or a candidate for the
+quasi-complete certificate (`survey`). A candidate costs one more pass, that checks its margins
+(`certify`); and a run that ended short of tol gathers it in a pass of its own, only where it has
+pushed some sample to its side: at most three passes in all.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from manual.binary import BinaryLoss
 from manual.categories import ConvergenceWarning, SeparationWarning, warn
@@ -44,6 +47,7 @@ from manual.solvers.line_search import loss_slack
 # ||g|| / lambda_min ~ 1 (in the units of the largest curvature). tol alone certifies nothing there
 # for a solver whose steps depend on the coordinates (gd).
 UNCENTRED = 1e4
+Mask = NDArray[np.bool_]  # (n,): which samples
 
 
 @dataclass(frozen=True)
@@ -84,11 +88,12 @@ def examine(
     blind_below: float = 0.0,
     offsets: bool = False,
 ) -> Examination:
-    """What a run's end says, in one pass over X (two where the quasi-complete certificate needs
-    its own, after a run that ended short of tol): warns (SeparationWarning) where L has
-    no finite optimum; and where the run ended short of tol (`unfinished`), the rounding level of
-    the gradient at theta (`survey`), that says whether the gradient that is left is the
-    optimum's, zero to within its rounding.
+    """What a run's end says, in one pass over X (at l2 = 0, one more to check a candidate for the
+    quasi-complete certificate where that pass found one, and one more before it to look for one
+    after a run that ended short of tol with some sample pushed to its side: at most three):
+    warns (SeparationWarning) where L has no finite optimum; and where the run ended short of
+    tol (`unfinished`), the rounding level of the gradient at theta (`survey`), that says
+    whether the gradient that is left is the optimum's, zero to within its rounding.
 
     present: how many of the n_classes classes occur in y. blind_below > 0 (at l2 = 0) asks for
     the columns whose spread about a centre is in (0, blind_below]; offsets, for the columns whose
@@ -123,7 +128,15 @@ def examine(
         # the certificate of quasi-complete separation (its Gram matrix is a pass of X' X, spent
         # only where the run has pushed some sample past a margin of log(1 / PUSHED - 1) = 6.9)
         quasi = survey(objective, theta, margins=False, rounding=False, quasi=True)
-        found = dataclasses.replace(found, direction=quasi.direction, gap=quasi.gap)
+        found = dataclasses.replace(
+            found, direction=quasi.direction, boundary=quasi.boundary, within=quasi.within
+        )
+    gap: float | None = None
+    if found.direction is not None and found.boundary is not None and not (low or found.separated):
+        # a candidate direction: one more pass checks its margins (`certify`), spent only where
+        # G has a null space, some sample was pushed to its side and no complete separation is
+        # certified already
+        gap = certify(objective, found.direction, found.boundary, found.within)
     blind: list[int] = []
     uncentred: list[int] = []
     if found.spread is not None and found.offset is not None:
@@ -145,13 +158,13 @@ def examine(
             SeparationWarning,
         )
         return Examination(True, found.rounding, blind, uncentred)
-    if unpenalized and found.direction is not None:
+    if unpenalized and found.direction is not None and gap is not None:
         v = found.direction
         warn(
             "the data are quasi-completely separated: the direction (v_w, v_b) = "
             f"{np.array2string(v, precision=3, threshold=6)} puts some samples strictly on "
             "their own side and the rest on the boundary x @ v_w + v_b = 0 (to within "
-            f"{found.gap:.1e}), so the loss falls along it for ever and the maximum-likelihood "
+            f"{gap:.1e}), so the loss falls along it for ever and the maximum-likelihood "
             "weights do not exist. The weights returned are finite only because the run stopped; "
             "add a penalty l2 > 0 for a unique finite optimum.",
             SeparationWarning,
@@ -191,10 +204,14 @@ class Survey:
 
     separated  every sample strictly on its side, beyond the rounding of its logit
     rounding   a bound on the rounding of the computed gradient (`survey`)
-    direction  a certificate of quasi-complete separation: v = (v_w, v_b) with
-               (2 y_i - 1)(x_i @ v_w + v_b) > 0 at the samples the run pushed to their side and
-               = 0 at the others to within `gap` (DERIVATION.md, "When no finite optimum exists")
-    gap        max_i |x1_i @ v| over those others: the rounding-level distance to the boundary
+    direction  a candidate for the certificate of quasi-complete separation: v = (v_w, v_b)
+               meant to have (2 y_i - 1)(x_i @ v_w + v_b) > 0 at the samples the run pushed to
+               their side and = 0 at the others (DERIVATION.md, "When no finite optimum exists");
+               a certificate only once `certify` has checked it
+    boundary   (n,) bool: the samples meant to lie on v's boundary (B, not pushed to their side)
+    within     the tolerance at which B was called on that boundary: max_{i in B} |x1_i @ v| <=
+               sqrt(v' G v) <= sqrt(lambda_N) ||D v|| with lambda_N <= the null space's
+               threshold, G = D G1 D with G1 of unit diagonal
     spread     max_i |X_ij - X_1j| of each column j: its spread about its first entry
     offset     |mean_i X_ij| of each column j
     pushed     (one logit a sample) whether some sample is pushed to its side (|p_i - y_i| <=
@@ -204,7 +221,8 @@ class Survey:
     separated: bool | None
     rounding: float | None
     direction: Array | None = None
-    gap: float = 0.0
+    boundary: Mask | None = None
+    within: float = 0.0
     spread: Array | None = None
     offset: Array | None = None
     pushed: bool = False
@@ -229,15 +247,20 @@ def survey(
               with r_i = dl/dz_i, dz_i = (d + 2) EPS (|X_i| @ |W| + |b|) the rounding of the
               logit, gamma = (log2(rows) + blocks + 2) EPS that of the sums over samples: a
               gradient norm within it is zero as far as float64 can tell at these weights
-    quasi     (one logit a sample) a certificate of quasi-complete separation, from the split of
-              the samples into P, pushed to their side (|p_i - y_i| <= PUSHED), and B, the rest.
-              Gathered in the pass: G = sum_{i in B} x1_i x1_i' and c_j = max_{i in P}
-              |x1_ij| / m_i(theta). After it: v = theta's projection on G's null space (in the
-              coordinates where G has a unit diagonal, so that a column's units do not count)
-              and r = theta - v. Every i in B has |x1_i @ v| <= sqrt(v' G v) (~0: on the
-              boundary), and every i in P has
-                  m_i(v) = m_i(theta) - (2 y_i - 1) x1_i @ r >= m_i(theta) (1 - sum_j c_j |r_j|),
-              > 0 where sum_j c_j |r_j| < 1: v separates P, and B lies on its boundary.
+    quasi     (one logit a sample) a candidate for the certificate of quasi-complete separation,
+              from the split of the samples into P, pushed to their side (|p_i - y_i| <= PUSHED),
+              and B, the rest. Gathered in the pass: G = sum_{i in B} x1_i x1_i' and
+              M = sum_{i in P} a_i a_i' with a_i = x1_i / m_i(theta). After it: N, the null space
+              of G (decided where G has a unit diagonal, so that a column's units do not count),
+              and the v in N nearest theta in M's metric,
+                  v = argmin_{v in N} (theta - v)' M (theta - v)
+                    = argmin_{v in N} sum_{i in P} (1 - m_i(v) / m_i(theta))^2:
+              the direction of N whose margins on P best keep theta's. Every i in B has
+              x1_i @ v = 0 to within the rounding of G's null space: on v's boundary. Where N is
+              the one direction u that separates P (m_i(u) > 0 there), v = a u with
+              a = u' M theta / u' M u = sum_{i in P} [m_i(u) / m_i(theta)] / u' M u > 0: v separates
+              P whatever the part of theta outside N, and however large it is. The candidate is a
+              certificate only once `certify` has checked it (its own pass over X).
     columns   each column's spread about its first entry, max_i |X_ij - X_1j| (what bounds the
               part of dL/dw_j that w_j can move: `Examination`), and its offset |mean_i X_ij|
     """
@@ -249,7 +272,8 @@ def survey(
     bound = np.zeros(objective.shape) if rounding else None
     quasi = quasi and len(objective.shape) == 1
     G = np.zeros((d + 1, d + 1)) if quasi else None
-    c, pushed = np.zeros(d + 1), 0
+    M = np.zeros((d + 1, d + 1))
+    boundary: list[Mask] = []
     shift: Array | None = None
     top = np.zeros(d) if columns else None
     centre: Array | None = None
@@ -301,15 +325,23 @@ def survey(
             with np.errstate(over="ignore", invalid="ignore"):  # a G that overflows: no verdict
                 G += X1[~P].T @ X1[~P]
                 if P.any():  # m_i > 0 there: |p_i - y_i| <= PUSHED < 1/2
-                    c = np.maximum(c, np.max(np.abs(X1[P]) / m[P][:, None], axis=0))
-            pushed += int(P.sum())
+                    a = X1[P] / m[P][:, None]  # a_i = x1_i / m_i(theta)
+                    M += a.T @ a
+            boundary.append(~P)
     offset = None if top is None else np.abs(total)
     pushed_any = pushed_any and len(objective.shape) == 1
     rounded = None
     if bound is not None:
         bound[:-1] += eps * objective.l2 * np.abs(W)
         rounded = float(np.max(bound))
-    if G is None or shift is None or pushed == 0 or not np.all(np.isfinite(G)):
+    B = np.concatenate(boundary) if boundary else None
+    if (
+        G is None
+        or shift is None
+        or B is None
+        or B.all()  # no sample pushed to its side: nothing for v to separate
+        or not (np.all(np.isfinite(G)) and np.all(np.isfinite(M)))
+    ):
         return Survey(separated, rounded, spread=top, offset=offset, pushed=pushed_any)
     # theta in the shifted coordinates: (w, b + shift @ w); v is mapped back the same way
     with np.errstate(over="ignore", invalid="ignore"):
@@ -318,17 +350,61 @@ def survey(
         return Survey(separated, rounded, spread=top, offset=offset, pushed=pushed_any)
     D = np.sqrt(np.where(np.diagonal(G) > 0, np.diagonal(G), 1.0))
     lam, V = np.linalg.eigh(G / D[:, None] / D[None, :])  # unit diagonal (or 0)
-    N = V[:, lam <= 4 * (d + 1) * eps * max(float(lam[-1]), 1.0)]  # its null space, to rounding
-    v = (N @ (N.T @ (D * theta))) / D
-    # the margins m_i(theta) are known to (d + 2) EPS |x1_i| @ |theta|: c.|r| < 1 less that
-    slack = 2 * (d + 2) * eps * float(c @ np.abs(theta))
-    if np.any(v != 0) and float(c @ np.abs(theta - v)) < 1.0 - slack:
-        # |x1_i @ v| <= sqrt(v' G v) on B, plus the rounding of v_b - shift @ v_w below
-        moved = float(np.abs(shift) @ np.abs(v[:-1]))
-        gap = math.sqrt(max(float(v @ G @ v), 0.0)) + (d + 2) * eps * (moved + abs(v[-1]))
-        v[-1] -= shift @ v[:-1]
-        return Survey(separated, rounded, v, gap, top, offset, pushed_any)
-    return Survey(separated, rounded, spread=top, offset=offset, pushed=pushed_any)
+    null = 4 * (d + 1) * eps * max(float(lam[-1]), 1.0)
+    N = V[:, lam <= null]  # its null space, to rounding
+    U = N / D[:, None]  # a basis of it in the shifted coordinates
+    # v = U a nearest theta in M's metric: (U' M U) a = U' M theta, solved with a unit diagonal
+    # (a column of U that M does not see, zero on every pushed sample, gets a = 0)
+    K, h = U.T @ M @ U, U.T @ (M @ theta)
+    k = np.sqrt(np.where(np.diagonal(K) > 0, np.diagonal(K), 1.0))
+    a = np.linalg.lstsq(K / k[:, None] / k[None, :], h / k, rcond=None)[0] / k
+    v = U @ a
+    if U.shape[1] == 0 or not np.all(np.isfinite(v)) or not np.any(v != 0):
+        return Survey(separated, rounded, spread=top, offset=offset, pushed=pushed_any)
+    # B's distance from v's boundary that G's null space allows: (sum_B (x1_i @ v)^2)^(1/2) =
+    # ||G1^(1/2) D v|| <= sqrt(null) ||D v||
+    within = math.sqrt(null) * float(np.linalg.norm(D * v))
+    v[-1] -= shift @ v[:-1]  # a candidate: `certify` checks its margins as they come out
+    return Survey(separated, rounded, v, B, within, top, offset, pushed_any)
+
+
+def certify(
+    objective: LinearObjective, v: Array, boundary: Mask, within: float = 0.0
+) -> float | None:
+    """Check v = (v_w, v_b) as a certificate of (quasi-)complete separation, in one pass over X:
+    the margins m_i(v) = (2 y_i - 1)(x_i @ v_w + v_b), computed as they are, each known to
+    rho_i = (d + 2) EPS (|x_i| @ |v_w| + |v_b|) (a sum of d + 1 products rounds by at most
+    (d + 1) EPS / 2 of it, doubled for the rounding of rho_i itself). With
+
+        gap = max( max_{i in boundary} |m_i(v)| + rho_i,  max_{i not in it} rho_i - m_i(v),  0 ),
+
+    a bound on how far any sample's exact margin lies on its wrong side (and the samples of
+    `boundary` from v's boundary), v is a certificate where gap is within what `boundary` was
+    allowed (`within`, or what its own samples need): a sample the run pushed that lies on the
+    boundary too counts as on it to that tolerance, no further; and some sample has
+    m_i(v) - 3 rho_i > gap (exactly beyond gap + 2 rho_i: strictly on its side, so that any
+    evaluation rounding by rho_i sees it beyond gap + rho_i). Returns gap, or None where v is
+    not a certificate. One logit a sample."""
+    eps = float(np.finfo(np.float64).eps)
+    d = objective.d
+    v_w, v_b = v[:-1], float(v[-1])
+    on_boundary, wrong, high = 0.0, 0.0, -math.inf
+    first = 0
+    for Xb, yb in objective.blocks():
+        on = boundary[first : first + len(Xb)]
+        first += len(Xb)
+        with np.errstate(over="ignore", invalid="ignore"):  # a non-finite margin: no certificate
+            m = objective.per_sample.margin(Xb @ v_w + v_b, yb)
+            rho = (d + 2) * eps * (np.abs(Xb) @ np.abs(v_w) + abs(v_b))
+        if not (np.all(np.isfinite(m)) and np.all(np.isfinite(rho))):
+            return None
+        if on.any():
+            on_boundary = max(on_boundary, float(np.max(np.abs(m[on]) + rho[on])))
+        if not on.all():
+            wrong = max(wrong, float(np.max(rho[~on] - m[~on])))
+            high = max(high, float(np.max(m[~on] - 3 * rho[~on])))
+    gap = max(on_boundary, wrong)
+    return gap if gap <= max(within, on_boundary) and high > gap else None
 
 
 def advice(
@@ -458,14 +534,14 @@ def separation(X: Any, y: Any, *, max_iter: int = 100) -> Separation:
 
     Runs Newton on the centred features (max_iter steps from 0, tol = 0: on data without a finite
     optimum the iterates run off along the recession direction, which is what is wanted), then
-    one pass checks two certificates at the last iterate (`survey`): every margin beyond its
-    rounding (complete separation), or the projection of the iterate on the null space of the
-    samples not pushed to their side (quasi-complete: DERIVATION.md, "When no finite optimum
-    exists"). Each certificate found is checked, not presumed: "complete" and "quasi-complete"
-    are sure up to the rounding of the margins (and `gap`). "none found" is not a proof that a
-    finite optimum exists: a direction whose separated samples still have margins below ~7 after
-    max_iter steps is missed. `fit` runs the same check after its own iterations, in the one pass
-    over X it spends there, where the run was long enough.
+    one pass looks for two certificates at the last iterate (`survey`): every margin beyond its
+    rounding (complete separation), or a direction of the null space of the samples not pushed
+    to their side (quasi-complete: DERIVATION.md, "When no finite optimum exists"), checked by
+    one more pass on the user's X, in the user's coordinates (`certify`). Each certificate found
+    is checked, not presumed: "complete" and "quasi-complete" are sure up to the rounding of the
+    margins (and `gap`). "none found" is not a proof that a finite optimum exists: a direction
+    whose separated samples still have margins below ~7 after max_iter steps is missed. `fit`
+    runs the same check after its own iterations, where the run was long enough.
     """
     X_ = as_features(X)
     n, d = X_.shape
@@ -485,10 +561,12 @@ def separation(X: Any, y: Any, *, max_iter: int = 100) -> Separation:
 
     if found.separated or _low_loss(objective, run.losses):
         return Separation("complete", user(run.theta))
-    if found.direction is not None:
-        v = found.direction
-        # the map to the user's intercept, v_b - mu @ v_w, rounds by EPS (|mu| @ |v_w| + |v_b|)
-        moved = float(np.abs(centring.mu) @ np.abs(v[:-1])) + abs(float(v[-1]))
-        eps = float(np.finfo(np.float64).eps)
-        return Separation("quasi-complete", user(v), found.gap + 2 * eps * moved)
+    if found.direction is not None and found.boundary is not None:
+        # checked where it is given: on the user's X, in the user's coordinates (the map from
+        # the centred ones rounds the intercept, v_b - mu @ v_w, by up to d EPS |mu| @ |v_w|)
+        v_w, v_b = user(found.direction)
+        raw = LinearObjective(BinaryLoss, X_, y_, 0.0)
+        gap = certify(raw, np.append(v_w, v_b), found.boundary, found.within)
+        if gap is not None:
+            return Separation("quasi-complete", (v_w, v_b), gap)
     return Separation("none found", None)

@@ -9,9 +9,10 @@
 The solvers are `manual.solvers`; the checks of the options, `manual.options`; what a finished run
 says about the data (no finite optimum, advice), `manual.diagnostics`. After its iterations `fit`
 spends one more pass over X (the certificates of separation at l2 = 0, the gradient's rounding
-where the run ended short of tol, the columns' spreads where it reached tol), and a second only
-where a run that ended short of tol at l2 = 0 has pushed some sample to its side (the Gram
-matrix of the quasi-complete certificate).
+where the run ended short of tol, the columns' spreads where it reached tol); at l2 = 0 a second
+only where a run that ended short of tol has pushed some sample to its side (the Gram matrix of
+the quasi-complete certificate), and one more only where that certificate has a candidate
+direction to check: at most three.
 """
 
 from __future__ import annotations

@@ -332,17 +332,13 @@ def raw_data(draw: st.DrawFn) -> RawData:
     return RawData(X=offsets + spreads * U, y=y, kinds=kinds)
 
 
-@st.composite
-def quasi_separated_data(draw: st.DrawFn) -> RawData:
+def quasi_separated(n: int, kinds: tuple[str, ...], k: int, seed: int) -> RawData:
     """Quasi-complete separation: the samples with x_1 < c are class 0, those with x_1 > c
-    class 1, and k >= 2 samples on the boundary x_1 = c hold both classes. Column 1 is of a raw
-    kind (c its offset, exactly representable), the others of any kind; n in {60, 200},
-    d in {1, 2, 3}, k from 2 to n / 5."""
-    n = draw(st.sampled_from([60, 200]))
-    d = draw(st.integers(1, 3))
-    kinds = tuple(draw(st.sampled_from(sorted(RAW_KINDS))) for _ in range(d))
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    k = draw(st.integers(2, n // 5))
+    class 1, and the first k samples, on the boundary x_1 = c, hold both classes (alternating).
+    Column 1 is of the raw kind kinds[0] (c its offset, exactly representable), the others of
+    kinds[1:]; the rest of the values from numpy's generator at seed."""
+    d = len(kinds)
+    rng = np.random.default_rng(seed)
     U = rng.uniform(-1.0, 1.0, (n, d))
     U[:k, 0] = 0.0
     y = (U[:, 0] > 0).astype(np.float64)
@@ -350,3 +346,15 @@ def quasi_separated_data(draw: st.DrawFn) -> RawData:
     offsets = np.array([RAW_KINDS[kind][0] for kind in kinds])
     spreads = np.array([RAW_KINDS[kind][1] for kind in kinds])
     return RawData(X=offsets + spreads * U, y=y, kinds=kinds)
+
+
+@st.composite
+def quasi_separated_data(draw: st.DrawFn) -> RawData:
+    """`quasi_separated` with column 1 of a raw kind, the others of any kind; n in {60, 200},
+    d in {1, 2, 3}, k from 2 to n / 5."""
+    n = draw(st.sampled_from([60, 200]))
+    d = draw(st.integers(1, 3))
+    kinds = tuple(draw(st.sampled_from(sorted(RAW_KINDS))) for _ in range(d))
+    seed = draw(st.integers(0, 2**32 - 1))
+    k = draw(st.integers(2, n // 5))
+    return quasi_separated(n, kinds, k, seed)

@@ -248,8 +248,9 @@ def test_fit_spends_at_most_one_pass_over_x_beyond_its_iterations(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """GD with max_iter = k evaluates the loss and gradient k + 1 times (one pass over X each), and
-    what follows the run (the separation certificate) at most one pass more, whether or not the
-    run converged: no hidden probe."""
+    what follows the run (the separation certificate) at most one pass more on these sets (no
+    sample pushed to its side after so few steps), whether or not the run converged: no hidden
+    probe."""
     from manual.linear import LinearObjective
 
     passes = [0]
@@ -270,6 +271,36 @@ def test_fit_spends_at_most_one_pass_over_x_beyond_its_iterations(
                 warnings.simplefilter("ignore", manual.LogregWarning)
                 manual.fit(X, y, solver="gd", max_iter=k, lr=0.1)
             assert passes[0] <= k + 2, (k, passes[0])
+
+
+def test_fit_spends_at_most_three_passes_over_x_on_a_quasi_complete_certificate(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The most that follows a run: GD stopped short of tol, started far along the separating
+    direction so that samples are pushed to their side, at l2 = 0 on quasi-separated data: one
+    pass for the margins and the gradient's rounding, one for the certificate's Gram matrices,
+    one to check its direction; k + 1 for the run's own loss and gradient. The certificate is
+    found."""
+    from manual.linear import LinearObjective
+
+    passes = [0]
+    blocks = LinearObjective.blocks
+
+    def counted(self: LinearObjective, *rows: int) -> object:
+        passes[0] += 1  # 80 samples are one block, read by one thread: one call a pass
+        return blocks(self, *rows)
+
+    monkeypatch.setattr(LinearObjective, "blocks", counted)
+    rng = np.random.default_rng(4)
+    x = np.concatenate([-rng.uniform(0.1, 1, 30), rng.uniform(0.1, 1, 30), np.zeros(20)])
+    y = np.concatenate([np.zeros(30), np.ones(30), np.arange(20) % 2])
+    X = np.column_stack([x, rng.standard_normal(80)])
+    for k in (1, 2, 5):
+        passes[0] = 0
+        with pytest.warns(manual.SeparationWarning, match="quasi-completely separated"):
+            res = manual.fit(X, y, solver="gd", max_iter=k, lr=0.1, w0=np.array([100.0, 0.0]))
+        assert res.separable and not res.converged
+        assert passes[0] <= k + 4, (k, passes[0])
 
 
 def test_a_loss_below_log2_over_n_certifies_separation() -> None:
