@@ -81,6 +81,18 @@ def test_standardize_gives_mean_0_and_sd_1() -> None:
     assert np.allclose(D.X * D.sd + D.mean, X, rtol=1e-14)  # the stored scales undo it
 
 
+def test_standardize_reaches_both_ends_of_the_float_range() -> None:
+    """Columns up to the largest float64 and near 1e-170, side by side: mean 0 and sd 1, no
+    overflow of the large one's squares, no underflow of the small one's."""
+    rng = np.random.default_rng(1)
+    X = np.column_stack([rng.uniform(-1.0, 1.0, 30) * 1.7e308, rng.uniform(1.0, 2.0, 30) * 1e-170])
+    X[0, 0] = np.finfo(np.float64).max
+    Z = standardize(X)
+    assert np.all(np.isfinite(Z))
+    assert np.allclose(Z.mean(axis=0), 0.0, atol=1e-15)
+    assert np.allclose(Z.std(axis=0), 1.0, rtol=1e-14)
+
+
 def test_breast_cancer_is_the_shipped_table() -> None:
     raw = breast_cancer(standardized=False)
     assert raw.X.shape == (569, 30) and raw.y.shape == (569,)
@@ -92,6 +104,8 @@ def test_breast_cancer_is_the_shipped_table() -> None:
     assert np.array_equal(std.X, standardize(raw.X)) and np.array_equal(std.y, raw.y)
     assert std.description.endswith(", features standardized")
     assert std.feature_names == raw.feature_names
+    # label 1 = benign, as the docstring says: the names of labels 0 and 1, in that order
+    assert raw.class_names == std.class_names == ("malignant", "benign")
 
 
 def _write(tmp_path: Path, text: str, name: str = "d.csv", encoding: str = "utf-8") -> Path:
@@ -123,6 +137,7 @@ def test_load_csv_reads_the_columns(tmp_path: Path) -> None:
         ("a,y\n", None, "expected a header row and at least one data row"),
         ("a,y\n1,0\n", "z", "no target column 'z'; columns are a, y"),
         ("a,y\n1,0\n2,1,5\n", None, "line 3 has 3 cells, the header 2"),
+        ("a,y\n1,0,5\n2,1\n", None, "line 2 has 3 cells, the header 2"),
         ("a,y\n1,0\n\nx,1\n", None, "line 4, column 'a': 'x' is not a number"),
         ("a,y\n1,0\n,1\n", None, "line 3, column 'a': '' is not a number"),
         ("a,y\n1,0\ninf,1\n", None, "line 3, column 'a' is not finite"),
