@@ -62,9 +62,12 @@ def standardize(X: Array) -> Array:
 
 
 def _magnitude(X: Array) -> Array:
-    """2^k near each column's max |x| (1 for a column of zeros): x / 2^k is exact and <= 2."""
+    """2^k <= each column's max |x| < 2^(k+1) (1 for a column of zeros): x / 2^k is exact and < 2.
+    k read from the exponent bits (frexp), not from a rounded log2: rounding up would give
+    2^1024 = inf for a max |x| past 2^1023.5."""
     top = np.max(np.abs(X), axis=0)
-    return np.exp2(np.round(np.log2(np.where(top > 0, top, 1.0))))
+    _, e = np.frexp(np.where(top > 0, top, 1.0))  # top = f 2^e, f in [1/2, 1)
+    return np.ldexp(1.0, e - 1)
 
 
 def _mean(X: Array) -> Array:
@@ -259,7 +262,7 @@ def standardized_classes(data: ClassDataset) -> ClassDataset:
         data.feature_names,
         data.target_name,
         data.description + ", features standardized",
-        data.X.mean(axis=0),
+        _mean(data.X),
         _scale(data.X),
     )
 
