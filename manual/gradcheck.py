@@ -908,6 +908,10 @@ def finite_difference(
     richardson   (4 D(h) - D(2h)) / 3, D the central one      truncation O(h^4), rounding eps/h
     """
     point = np.array(theta, copy=True)
+    if point.dtype.kind in "biu":  # an integer theta would truncate the step h to an integer
+        point = point.astype(np.float64)
+    if not np.isfinite(h) or h == 0:
+        raise ValueError(f"h must be a finite, nonzero step; got {h!r}")
     direction = np.asarray(v, dtype=point.dtype)
     step = point.dtype.type(h)
 

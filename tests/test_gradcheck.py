@@ -301,6 +301,11 @@ def test_finite_differences_of_a_cubic_are_the_textbook_formulas() -> None:
     assert abs(h64 - 3) < 1e-7 < abs(h32 - 3)
     with pytest.raises(ValueError, match="scheme must be 'forward', 'central' or 'richardson', "):
         finite_difference(cube, one, np.array([1.0]), 0.5, "backward")
+    # an integer theta is differenced in float64 (its step is not truncated to an integer)
+    assert finite_difference(cube, [1], [1], 0.5, "forward") == 4.75
+    for h in (0.0, np.inf, np.nan):  # no step, or no number: refused by name, not a silent NaN
+        with pytest.raises(ValueError, match=r"^h must be a finite, nonzero step; got "):
+            finite_difference(cube, one, np.array([1.0]), h)
 
 
 def _smooth() -> tuple[
