@@ -771,7 +771,9 @@ def _diagnose_hessian(
             flat = flat.replace("(a sum instead of a mean)", "(a missing 1/n)")
         return flat.replace("gradient", "Hessian").replace("coordinates", "entries")
     for name, term in candidates.items():
-        alpha = _snap(_fit(term.ravel(), (A - N).ravel(), 1.0 / np.maximum(E, 1e-300).ravel() ** 2))
+        # 1 / E^2, E floored at sqrt(tiny) as in _diagnose (1e-300 ** 2 is 0: 1 / 0)
+        weight = 1.0 / np.maximum(E, np.sqrt(np.finfo(np.float64).tiny)).ravel() ** 2
+        alpha = _snap(_fit(term.ravel(), (A - N).ravel(), weight))
         if alpha != 0 and np.all(np.abs(A - alpha * term - N) <= bound):
             how = (
                 f"one '{name}' too many"
@@ -800,9 +802,8 @@ def _diagnose_hessian(
     if len(shared) == 1:
         i = shared[0]
         who = " (the intercept's block, for theta = (w, b))" if i == k - 1 else ""
-        single = ""
-        if W.shape[0] == 1:
-            single = f": off by {A[i, i] - N[i, i]:+.3g}" if W[0, 0] == W[0, 1] else ""
+        # one wrong entry shared by one parameter alone is its diagonal entry (i, i)
+        single = f": off by {A[i, i] - N[i, i]:+.3g}" if W.shape[0] == 1 else ""
         return (
             f"the row and column of parameter {i}{who} are wrong at {cells}{single}; the rest "
             "agrees"
@@ -908,6 +909,10 @@ def finite_difference(
     richardson   (4 D(h) - D(2h)) / 3, D the central one      truncation O(h^4), rounding eps/h
     """
     point = np.array(theta, copy=True)
+    if point.dtype.kind in "biu":  # an integer theta would truncate the step h to an integer
+        point = point.astype(np.float64)
+    if not np.isfinite(h) or h == 0:
+        raise ValueError(f"h must be a finite, nonzero step; got {h!r}")
     direction = np.asarray(v, dtype=point.dtype)
     step = point.dtype.type(h)
 

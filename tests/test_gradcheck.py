@@ -2,8 +2,10 @@
 mistake of the gallery flagged; the JAX twin flags them too; finite differences have the slopes
 that theory says."""
 
+import re
 import warnings
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -301,6 +303,11 @@ def test_finite_differences_of_a_cubic_are_the_textbook_formulas() -> None:
     assert abs(h64 - 3) < 1e-7 < abs(h32 - 3)
     with pytest.raises(ValueError, match="scheme must be 'forward', 'central' or 'richardson', "):
         finite_difference(cube, one, np.array([1.0]), 0.5, "backward")
+    # an integer theta is differenced in float64 (its step is not truncated to an integer)
+    assert finite_difference(cube, [1], [1], 0.5, "forward") == 4.75
+    for h in (0.0, np.inf, np.nan):  # no step, or no number: refused by name, not a silent NaN
+        with pytest.raises(ValueError, match=r"^h must be a finite, nonzero step; got "):
+            finite_difference(cube, one, np.array([1.0]), h)
 
 
 def _smooth() -> tuple[
@@ -769,3 +776,325 @@ def test_check_hessian_finds_a_named_term_and_refuses_bad_arguments() -> None:
         manual.check_hessian(lambda t: np.zeros(3), H, theta)
     with pytest.raises(TypeError, match=r"^grad_f and hess_f must be callables"):
         manual.check_hessian(g, None, theta)  # type: ignore[arg-type]
+
+
+# A quadratic f = theta' Q theta / 2 checked at theta = 0: its gradient Q theta is linear, so the
+# differences carry no truncation; where Q_ij = 0, component i is exactly 0 along e_j and that
+# entry's estimated error is exactly 0 (no rounding either): a check must read "0 against 0
+# within 0" as agreement. Its entries are below 1, so rel_error's denominator is below 1 too.
+Q = 0.2 * np.array(
+    [[2.0, 1.0, 0.0, 0.5], [1.0, 3.0, 0.5, 0.0], [0.0, 0.5, 1.0, 0.25], [0.5, 0.0, 0.25, 4.0]]
+)
+ZERO4 = np.zeros(4)
+
+
+def _unit(i: int, j: int, k: int = 4) -> np.ndarray:
+    out = np.zeros((k, k))
+    out[i, j] = 1.0
+    return out
+
+
+def _quadratic_report(
+    change: Callable[[np.ndarray], np.ndarray], **kwargs: Any
+) -> manual.gradcheck.HessianCheckReport:
+    return manual.check_hessian(lambda t: Q @ t, lambda t: change(Q.copy()), ZERO4, **kwargs)
+
+
+def _summary_lines(report: manual.gradcheck.HessianCheckReport) -> list[str]:
+    """The summary, line by line: the verdict first (the word "passed" or "FAILED"), the count of
+    calls last (its first word), the diagnosis on a line of its own."""
+    lines = report.summary().splitlines()
+    verdict = "passed" if report.passed else "FAILED"
+    assert re.match(rf"Hessian check {verdict}\b", lines[0]), lines
+    assert lines[0].endswith(f"(threshold {report.safety:g}x)"), lines
+    assert lines[-1].split()[0] == str(report.evaluations), lines
+    assert f"diagnosis: {report.diagnosis}" in lines, lines
+    return lines
+
+
+def test_check_hessian_of_a_quadratic_passes_and_computes_each_gradient_once() -> None:
+    """Q passes with "no mistake found" (its zero entries have zero error and agree); grad_f is
+    called once per distinct point and no agreeing entry is differenced again: 1 call at theta,
+    6 more for the noise probe, and per column 14 (steps +-h, +-2h, +-4h, +-8h and the same over
+    8, +-h shared)."""
+    report = _quadratic_report(lambda H: H)
+    assert report.passed and report.diagnosis == "no mistake found", report.summary()
+    assert np.any(report.fd_error == 0.0)  # the case this is about
+    np.testing.assert_allclose(report.numeric, Q, rtol=0, atol=1e-15)
+    assert report.evaluations == 1 + 6 + 14 * 4
+    assert report.rel_error < 4 * EPS and report.wrong_entries.shape == (0, 2)
+    assert len(_summary_lines(report)) == 3
+    # a zero Hessian of a zero gradient: rel_error is 0 (nothing to compare), not 0 / 0
+    zero = manual.check_hessian(lambda t: np.zeros(2), lambda t: np.zeros((2, 2)), np.zeros(2))
+    assert zero.passed and zero.rel_error == 0.0, zero.summary()
+
+
+# (change to the Hessian of Q, what the diagnosis must say, which triangle must be named right)
+TRIANGLES: dict[str, tuple[Callable[[np.ndarray], np.ndarray], str]] = {
+    "lower only": (lambda H: H + 0.1 * _unit(1, 0), "upper"),
+    "upper only": (lambda H: H + 0.1 * _unit(0, 1), "lower"),
+    "both, unequally": (lambda H: H + 0.1 * _unit(0, 2) + 0.3 * _unit(2, 0), "neither"),
+    "lower with the diagonal": (lambda H: H + 0.01 * np.tril(np.ones((4, 4))), "upper"),
+    "upper with the diagonal": (lambda H: H + 0.01 * np.triu(np.ones((4, 4))), "lower"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(TRIANGLES))
+def test_an_asymmetric_hessian_names_its_pairs_and_the_triangle_that_agrees(kind: str) -> None:
+    """H[i, j] != H[j, i]: the diagnosis names the pairs (i < j) and which off-diagonal triangle
+    agrees with the differences (a mistake on the diagonal does not count against either)."""
+    change, right = TRIANGLES[kind]
+    report = _quadratic_report(change)
+    assert not report.passed
+    found = re.search(r"\bthe (\w+) triangle agrees\b", report.diagnosis)
+    assert found and found.group(1) == right, report.summary()
+    A = change(Q.copy())
+    for i, j in np.argwhere(np.triu(np.abs(A - A.T) > 0)):
+        assert f"({i}, {j})" in report.diagnosis, report.summary()
+    expected = np.argwhere(np.abs(A - Q) > 0).tolist()
+    assert sorted(report.wrong_entries.tolist()) == sorted(expected)
+    _summary_lines(report)
+
+
+def test_a_jacobian_that_is_not_symmetric_is_not_blamed_on_one_triangle() -> None:
+    """grad_f whose Jacobian J is not symmetric (no f has it as gradient) and hess_f = J with
+    one wrong diagonal entry: both off-diagonal triangles agree with the differences, so the
+    diagnosis must not say that only one of them does."""
+    J = Q + 0.1 * _unit(0, 1)
+    report = manual.check_hessian(lambda t: J @ t, lambda t: J + 0.1 * _unit(2, 2), ZERO4)
+    assert "asymmetric" in report.diagnosis, report.summary()
+    assert not re.search(r"\bthe (upper|lower) triangle agrees", report.diagnosis)
+
+
+WHOLE = {"flipped": (-1.0, "a flipped sign of the whole Hessian"), "times n": (7.0, "n = 7")}
+
+
+@pytest.mark.parametrize("kind", sorted(WHOLE))
+def test_a_factor_on_the_whole_hessian_is_named_in_entries(kind: str) -> None:
+    """-H and n H (n = 7 samples: a sum instead of a mean): the factor is named for the whole
+    Hessian, every entry, in the words of a Hessian (entries, not a gradient's coordinates)."""
+    factor, words = WHOLE[kind]
+    report = _quadratic_report(lambda H: factor * H, n_samples=7)
+    assert words in report.diagnosis, report.summary()
+    assert re.search(r"\bentries\b", report.diagnosis) and "coordinates" not in report.diagnosis
+    assert "gradient" not in report.diagnosis and "on the wrong" not in report.diagnosis
+    assert "all 16 entries agree" in report.diagnosis, report.summary()
+
+
+P = 0.2 * np.diag([1.0, 1.0, 1.0, 0.0])  # a penalty l2 I on w, none on the intercept
+TERMS = {
+    "missing": (-1.0, "the term 'l2 I' missing"),
+    "added": (1.0, "one 'l2 I' too many"),
+    "twice too often": (2.0, "'l2 I' counted +2 times too often"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(TERMS))
+def test_a_named_term_missing_or_extra_in_the_hessian_is_named(kind: str) -> None:
+    """H + alpha P for the caller's candidate P: the diagnosis names the term and how often it
+    was counted; every entry agrees once alpha P is taken away (its zero-error zeros too)."""
+    alpha, words = TERMS[kind]
+    report = _quadratic_report(lambda H: H + alpha * P, candidates={"l2 I": P})
+    assert report.diagnosis.startswith(words), report.summary()
+    assert f"= {alpha:.6g} x 'l2 I'" in report.diagnosis
+
+
+# (change, the pattern the diagnosis opens with, the facts it states): patterns on the diagonal,
+# on one parameter's row and column, on the cross terms, or none
+PLACES: dict[str, tuple[Callable[[np.ndarray], np.ndarray], str, list[str]]] = {
+    "one diagonal entry": (
+        lambda H: H + 0.1 * _unit(0, 0),
+        "the row and column of parameter 0 ",
+        [r"\[\(0, 0\)\]", r"\boff by \+0\.1\b"],
+    ),
+    "the intercept's row and column": (
+        lambda H: H + 0.05 * (_unit(3, 0) + _unit(0, 3) + _unit(3, 3)),
+        "the row and column of parameter 3 ",
+        [r"\bthe intercept's block\b", r"\[\(0, 3\), \(3, 0\), \(3, 3\)\]"],
+    ),
+    "two diagonal entries swapped": (
+        lambda H: H + (H[1, 1] - H[0, 0]) * (_unit(0, 0) - _unit(1, 1)),
+        "no simple pattern",
+        [r"\b2 of 16 entries\b", r"\[\(0, 0\), \(1, 1\)\]"],
+    ),
+    "three diagonal entries": (
+        lambda H: H + np.diag([0.01, -0.02, 0.05, 0.0]),
+        "no simple pattern",
+        [r"\b3 of 16 entries\b", r"\[\(0, 0\), \(1, 1\), \(2, 2\)\]"],
+    ),
+    "diagonal only": (lambda H: np.diag(np.diag(H)), "only the diagonal", []),
+    "cross terms doubled": (
+        lambda H: H + (H - np.diag(np.diag(H))),
+        "wrong cross terms",
+        [r"\[\(0, 1\), \(0, 3\), \(1, 0\), \(1, 2\), \(2, 1\), \(2, 3\), \(3, 0\), \(3, 2\)\]"],
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(PLACES))
+def test_where_the_hessian_is_wrong_is_named(kind: str) -> None:
+    """A mistake on some entries: the diagonal alone, one parameter's row and column (the
+    intercept's for the last one), the cross terms, or no pattern, with the entries, the amount
+    off or the count off. A candidate term that does not explain it is not blamed."""
+    change, opening, facts = PLACES[kind]
+    report = _quadratic_report(change, candidates={"l2 I": P})
+    assert report.diagnosis.startswith(opening), report.summary()
+    for fact in facts:
+        assert re.search(fact, report.diagnosis), (fact, report.summary())
+    if "parameter 0 " in opening:
+        assert "intercept" not in report.diagnosis, report.summary()
+    expected = np.argwhere(np.abs(change(Q.copy()) - Q) > 0).tolist()
+    assert sorted(report.wrong_entries.tolist()) == sorted(expected)
+    lines = _summary_lines(report)
+    assert lines[1] == "wrong entries: [" + ", ".join(f"({i}, {j})" for i, j in expected) + "]"
+
+
+def test_a_wrong_row_of_grad_f_is_named_by_its_parameter() -> None:
+    """grad_f's component 0 wrong along theta_1 and theta_2 (its Jacobian is then not symmetric),
+    hess_f wrong at (0, 0): entries (0, 0), (0, 1) and (0, 2) disagree, all in the row of
+    parameter 0, though not in its column."""
+    J = Q + 0.1 * (_unit(0, 1) + _unit(0, 2))
+    report = manual.check_hessian(lambda t: J @ t, lambda t: Q + 0.1 * _unit(0, 0), ZERO4)
+    assert report.diagnosis.startswith(
+        "the row and column of parameter 0 are wrong at [(0, 0), (0, 1), (0, 2)]"
+    ), report.summary()
+
+
+def test_check_hessian_rel_error_steps_and_order() -> None:
+    """rel_error is max |A - N| / max(|A|, |N|) (here below 1); the steps are `step` times
+    max(|theta_j|, 1) (no shrinking on a quadratic); order 2 is the central difference D(h),
+    3 + h^2 for the derivative of t^3 at 1, order 4 is exact there."""
+    report = _quadratic_report(lambda H: H + 0.1 * _unit(0, 0))
+    assert report.rel_error == pytest.approx(0.1 / np.max(np.abs(Q)), rel=1e-12)
+    theta = np.array([0.5, 3.0, -1.5, 1.0])
+    stepped = manual.check_hessian(lambda t: Q @ t, lambda t: Q, theta, step=2.0**-6)
+    np.testing.assert_array_equal(stepped.step, 2.0**-6 * np.maximum(np.abs(theta), 1.0))
+    cube = (lambda t: t**3, lambda t: np.diag(3 * t**2), np.ones(1))
+    two = manual.check_hessian(*cube, order=2, step=2.0**-4)
+    assert two.order == 2 and two.step[0] == 2.0**-4
+    assert two.numeric[0, 0] == pytest.approx(3 + 2.0**-8, rel=1e-12)
+    four = manual.check_hessian(*cube, order=4, step=2.0**-4)
+    assert four.numeric[0, 0] == pytest.approx(3.0, rel=1e-12)
+
+
+def test_a_columns_step_is_the_largest_of_its_entries() -> None:
+    """f = t0^2 / 2 + t0 t1 + (1 - cos(1e4 t1)) / 1e8: entry (1, 1) bends on a scale of 1e-4,
+    so its step shrinks below the default; entry (0, 1) is linear and keeps it: column 1's step
+    is the larger one."""
+
+    def g(t: np.ndarray) -> np.ndarray:
+        return np.array([t[0] + t[1], t[0] + np.sin(1e4 * t[1]) / 1e4])
+
+    def H(t: np.ndarray) -> np.ndarray:
+        return np.array([[1.0, 1.0], [1.0, np.cos(1e4 * t[1])]])
+
+    report = manual.check_hessian(g, H, np.zeros(2))
+    assert report.passed, report.summary()
+    # the default step, relative to max(|theta_j|, 1) = 1, in both columns
+    np.testing.assert_array_equal(report.step, manual.gradcheck.STEP_FACTOR[4])
+
+
+def test_check_hessian_names_the_function_whose_value_is_not_finite() -> None:
+    g, H, theta, _ = _hessian_case(0.0)
+    with pytest.raises(ValueError, match=r"^grad_f\(theta\) must be finite, got 1 NaN"):
+        manual.check_hessian(lambda t: g(t) * np.array([1.0, np.nan, 1.0, 1.0]), H, theta)
+    with pytest.raises(ValueError, match=r"^hess_f\(theta\) must be finite, got 0 NaN and 1 inf"):
+        manual.check_hessian(g, lambda t: H(t) + np.diag([0.0, np.inf, 0.0, 0.0]), theta)
+
+
+def _noisy_gradient(g: Callable[[np.ndarray], np.ndarray]) -> Callable[[np.ndarray], np.ndarray]:
+    """g plus a noise of 1e-9, fixed per point (seeded by theta's bits): the same g each call."""
+
+    def noisy(t: np.ndarray) -> np.ndarray:
+        jitter = np.random.default_rng(list(t.view(np.uint64))).standard_normal(t.size)
+        return g(t) + 1e-9 * jitter
+
+    return noisy
+
+
+def test_check_hessian_is_the_same_twice_and_its_noise_probe_follows_the_seed() -> None:
+    """grad_f noisy at 1e-9: fd_error depends on where the noise probe falls; the same seed (0
+    when none is given, as the signature says) gives bitwise the same report, another seed
+    another estimate."""
+    g, H, theta, _ = _hessian_case(0.0)
+    noisy = _noisy_gradient(g)
+    first, again = (manual.check_hessian(noisy, H, theta) for _ in range(2))
+    np.testing.assert_array_equal(first.fd_error, again.fd_error)
+    zero = manual.check_hessian(noisy, H, theta, seed=0)
+    np.testing.assert_array_equal(first.fd_error, zero.fd_error)
+    other = manual.check_hessian(noisy, H, theta, seed=1)
+    assert not np.array_equal(other.fd_error, first.fd_error)
+
+
+def test_check_hessian_has_no_false_alarm_when_grad_f_is_rounded() -> None:
+    """grad_f rounded to 1e-10 (noise invisible to the probe 1e-11 wide, 1e-10 / h at the
+    steps): an entry that disagrees is differenced again with the noise measured at its own
+    steps before it counts, and the right Hessian passes; a slip of 1e-3 on one entry is still
+    found."""
+    g, H, theta, _ = _hessian_case(0.0)
+
+    def rounded(t: np.ndarray) -> np.ndarray:
+        return np.round(g(t), 10)
+
+    report = manual.check_hessian(rounded, H, theta)
+    assert report.passed, report.summary()
+    slipped = manual.check_hessian(rounded, lambda t: H(t) + 1e-3 * _unit(2, 2), theta)
+    assert slipped.wrong_entries.tolist() == [[2, 2]], slipped.summary()
+
+
+def test_the_gradient_summary_says_where_the_wrong_coordinates_were_found() -> None:
+    """One item a line: the verdict (the word "passed" or "FAILED") first, then when failed the
+    wrong coordinates alone on their line, with, in "directions" mode, the calls spent on the
+    bisection that found them; the count of calls in all last."""
+    f, g, theta = _smooth()
+
+    def flipped(t: np.ndarray) -> np.ndarray:
+        return g(t) * np.array([1.0, 1.0, -1.0, 1.0])
+
+    for mode in ("coordinates", "directions"):
+        for grad_f in (g, flipped):
+            report = manual.check_gradient(f, grad_f, theta, mode=mode)
+            lines = report.summary().splitlines()
+            verdict = "passed" if report.passed else "FAILED"
+            assert re.match(rf"gradient check {verdict}\b", lines[0]), lines
+            assert lines[-1].split()[0] == str(report.evaluations), lines
+            if report.passed:
+                assert not any("wrong coordinates" in line for line in lines), lines
+            elif mode == "coordinates":
+                assert "wrong coordinates: [2]" in lines and "bisection" not in report.summary()
+            else:
+                found = [line for line in lines if line.startswith("wrong coordinates: [2] (")]
+                assert found and f" {report.bisection_evaluations} calls of f)" in found[0], lines
+
+
+def test_the_hessian_report_fields_say_what_was_compared() -> None:
+    """analytic is hess_f(theta); wrong_entries (integer pairs) and wrong_coordinates (the
+    integer indices in them); asymmetry is max |H - H^T| over the largest entry (here below 1),
+    0 for a zero Hessian; passed is ratio <= safety: with safety = ratio exactly it passes."""
+    change = TRIANGLES["both, unequally"][0]
+    report = _quadratic_report(change)
+    np.testing.assert_array_equal(report.analytic, change(Q.copy()))
+    assert report.wrong_entries.dtype.kind == "i" and report.wrong_coordinates.dtype.kind == "i"
+    assert report.wrong_coordinates.tolist() == [0, 2]
+    assert report.asymmetry == pytest.approx(0.2 / np.max(np.abs(change(Q.copy()))), rel=1e-12)
+    zero = manual.check_hessian(lambda t: np.zeros(2), lambda t: np.zeros((2, 2)), np.zeros(2))
+    assert zero.asymmetry == 0.0
+    g, H, theta, _ = _hessian_case(0.0)
+    first = manual.check_hessian(g, H, theta)
+    assert first.passed and first.ratio > 0
+    at_edge = manual.check_hessian(g, H, theta, safety=first.ratio)
+    assert at_edge.ratio == first.ratio and at_edge.passed
+
+
+def test_a_named_term_is_found_beside_a_noisy_gradient_component() -> None:
+    """grad_f's component 0 noisy at 1e-9 (its entries err by ~1e-6, the others by ~1e-15) and
+    the term P missing from hess_f: the fit of the term weighs each entry by 1 / its error^2, so
+    row 0's noise does not move the fitted count off -1."""
+    noisy = _noisy_gradient(lambda t: Q @ t)
+
+    def g(t: np.ndarray) -> np.ndarray:
+        return np.append(noisy(t)[0], (Q @ t)[1:])
+
+    report = manual.check_hessian(g, lambda t: Q - P, ZERO4, candidates={"l2 I": P})
+    assert report.diagnosis.startswith("the term 'l2 I' missing"), report.summary()
+    assert np.max(report.fd_error[0]) > 1e6 * np.max(report.fd_error[1:])  # the case it is about
