@@ -290,6 +290,12 @@ class LinearObjective:
         return 1 if len(self.shape) == 1 else self.shape[1]
 
 
+# Column scales (powers of 2) within this factor of each other and of the intercept's are left
+# unscaled by `Centring` (a condition number of at most SCALE_SPAN^2 = 256 to gain; the copy of X
+# that scaling needs costs two passes)
+SCALE_SPAN = 16.0
+
+
 class Centring:
     """The same model on centred features: z = X W + b = ((X - mu) / c)(c W) + (b + mu W).
 
@@ -348,6 +354,11 @@ class Centring:
                     l2_c = l2 / c / c
                 normal = (l2_c >= np.finfo(np.float64).tiny) & (l2_c < np.finfo(np.float64).max)
                 c = np.where(normal, c, 1.0)
+            if max(float(np.max(c)), 1.0) / min(float(np.min(c)), 1.0) <= SCALE_SPAN:
+                # the columns' scales and the intercept's within a factor SCALE_SPAN of each
+                # other: scaling would gain a condition number of at most SCALE_SPAN^2, not worth
+                # a copy of X (standard-normal columns, whose spread is 4 to 8, keep c = 1)
+                c = 1.0
         # per column (l2 / c_j^2, c_j's shape) or the user's l2 where the columns are not scaled
         self.l2: float | Array = l2
         if l2 > 0 and not isinstance(c, float):
