@@ -287,6 +287,19 @@ def test_a_loss_below_log2_over_n_certifies_separation() -> None:
     assert not separates(objective, theta, np.array([1.0, 1.5 * bound]))
 
 
+def test_a_loss_of_log2_over_n_with_a_sample_on_the_boundary_certifies_nothing() -> None:
+    """The bound is strict: two samples pushed far to their side (l_i = 0 in float64) and one
+    on the boundary (z_i = 0, l_i = log 2) give a loss of exactly log(2) / n, and that point is
+    not strictly on its side (quasi-complete separation, not complete)."""
+    from manual.diagnostics import separates
+
+    X, y = np.array([[-1.0], [1.0], [0.0]]), np.array([0.0, 1.0, 1.0])
+    objective, theta = LinearObjective(BinaryLoss, X, y, 0.0), np.array([1e3, 0.0])
+    at = manual.loss(theta[:-1], theta[-1], X, y)
+    assert at == math.log(2.0) / 3  # the two pushed samples' losses underflow to 0
+    assert not separates(objective, theta, np.array([at]))
+
+
 def test_a_final_iterate_with_every_margin_beyond_rounding_certifies_separation() -> None:
     """(2 y_i - 1) z_i beyond the rounding of z_i for every i: each point is strictly on its side,
     however thin the margin; a margin of 0, or within the rounding of z_i, is not."""
