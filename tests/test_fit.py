@@ -183,6 +183,30 @@ def test_non_convergence_warns_with_the_gradient_norm_and_advice() -> None:
         manual.fit(X, y, solver="gd", lr=1.0, max_iter=20)
 
 
+def test_the_advice_reports_the_run_and_reads_its_last_gradient_against_its_rounding() -> None:
+    """The ConvergenceWarning's text opens with the solver, the steps taken (len(losses) - 1),
+    the final gradient norm and tol. The optimum is called reached exactly where the final norm
+    is within its rounding (<=, whatever the earlier norms were), stalled or not; above it, the
+    text says how many times its rounding the gradient is; a rise is judged against the rounding
+    of the loss it rose from."""
+    from manual.diagnostics import advice
+
+    losses, norms = np.array([1.0, 0.9, 0.8, 0.7]), np.array([2.0, 0.5, 0.25, 1e-3])
+    head = "newton stopped after 3 steps with gradient norm 1.000e-03 > tol = 1.000e-08: "
+    for stalled in (False, True):
+        at = advice("newton", None, losses, norms, 1e-8, stalled, lr_given=False, rounding=1e-3)
+        assert at.startswith(head)
+        assert "optimum is reached" in at and "(its rounding at these weights: 1.0e-03)" in at
+    far = advice("newton", None, losses, norms, 1e-8, True, lr_given=False, rounding=1e-6)
+    assert far.startswith(head) and "reached" not in far
+    assert "1.0e+03 times its own rounding (1.0e-06)" in far
+    unknown = advice("newton", None, losses, norms, 1e-8, True, lr_given=False)
+    assert "optimum is reached" in unknown and "rounding at these weights" not in unknown
+    # 100 ulps up from 1e-3: a rise there, though far below the rounding of the first loss, 1.0
+    rose = np.array([1.0, 1e-3, 1e-3 * (1 + 100 * EPS)])
+    assert "too large" in advice("gd", 2.0, rose, norms[:3], 1e-8, False, lr_given=True)
+
+
 @pytest.mark.parametrize(
     ("kwargs", "kind", "words"),
     [
