@@ -183,6 +183,44 @@ def test_non_convergence_warns_with_the_gradient_norm_and_advice() -> None:
         manual.fit(X, y, solver="gd", lr=1.0, max_iter=20)
 
 
+def test_each_warning_of_a_finished_run_states_its_fact_only_where_it_holds() -> None:
+    """`conclude`, the ConvergenceWarnings every model's fit owes after its run: columns that tol
+    cannot see (spread <= tol) and columns too far from 0 for their spread are named by index, the
+    remedy solver='newton' is offered only to a solver whose steps depend on the coordinates, and
+    a run that ended short of tol gets the advice read against the gradient's rounding it is
+    given. Nothing where the data have no finite optimum (that warning is given already), nothing
+    at tol = 0; gd's step is returned, None for the others."""
+    from manual.diagnostics import conclude
+    from manual.options import FitOptions
+    from manual.solvers import Trajectory
+
+    done = Trajectory(np.zeros(3), np.array([0.7, 0.6]), np.array([1e-3, 1e-9]), True, False)
+    stuck = Trajectory(np.zeros(3), np.array([0.7, 0.6]), np.array([1e-2, 1e-3]), False, True)
+
+    def said(solver: str, run: Trajectory, tol: float = 1e-8, **found: Any) -> list[str]:
+        options = FitOptions.checked(solver=solver, lr=0.5, max_iter=1, tol=tol, l2=0.0)
+        with warnings.catch_warnings(record=True) as record:
+            warnings.simplefilter("always")
+            lr = conclude(options, options.make_solver(lambda: 1.0), run, **found)
+        assert lr == (0.5 if solver == "gd" else None)
+        assert all(issubclass(r.category, manual.ConvergenceWarning) for r in record)
+        return [str(r.message) for r in record]
+
+    for solver in ("gd", "newton"):
+        assert said(solver, done, no_optimum=False) == []
+        assert said(solver, stuck, no_optimum=True, blind=[1], uncentred=[0], rounding=1e-12) == []
+        assert said(solver, stuck, tol=0.0, no_optimum=False) == []
+        (blind,) = said(solver, done, no_optimum=False, blind=[1, 2])
+        assert "column(s) [1, 2] of X" in blind
+        assert ("solver='newton'" in blind) == (solver == "gd")
+        (uncentred,) = said(solver, done, no_optimum=False, uncentred=[0, 2])
+        assert "column(s) [0, 2] of X" in uncentred
+        (short,) = said(solver, stuck, no_optimum=False, rounding=1e-12)
+        assert short.startswith(f"{solver} stopped after 1 steps") and "NOT the optimum" in short
+        (reached,) = said(solver, stuck, no_optimum=False, rounding=1e-2)
+        assert "optimum is reached" in reached
+
+
 def test_the_advice_reports_the_run_and_reads_its_last_gradient_against_its_rounding() -> None:
     """The ConvergenceWarning's text opens with the solver, the steps taken (len(losses) - 1),
     the final gradient norm and tol. The optimum is called reached exactly where the final norm
