@@ -183,6 +183,68 @@ def test_non_convergence_warns_with_the_gradient_norm_and_advice() -> None:
         manual.fit(X, y, solver="gd", lr=1.0, max_iter=20)
 
 
+def test_each_warning_of_a_finished_run_states_its_fact_only_where_it_holds() -> None:
+    """`conclude`, the ConvergenceWarnings every model's fit owes after its run: columns that tol
+    cannot see (spread <= tol) and columns too far from 0 for their spread are named by index, the
+    remedy solver='newton' is offered only to a solver whose steps depend on the coordinates, and
+    a run that ended short of tol gets the advice read against the gradient's rounding it is
+    given. Nothing where the data have no finite optimum (that warning is given already), nothing
+    at tol = 0; gd's step is returned, None for the others."""
+    from manual.diagnostics import conclude
+    from manual.options import FitOptions
+    from manual.solvers import Trajectory
+
+    done = Trajectory(np.zeros(3), np.array([0.7, 0.6]), np.array([1e-3, 1e-9]), True, False)
+    stuck = Trajectory(np.zeros(3), np.array([0.7, 0.6]), np.array([1e-2, 1e-3]), False, True)
+
+    def said(solver: str, run: Trajectory, tol: float = 1e-8, **found: Any) -> list[str]:
+        options = FitOptions.checked(solver=solver, lr=0.5, max_iter=1, tol=tol, l2=0.0)
+        with warnings.catch_warnings(record=True) as record:
+            warnings.simplefilter("always")
+            lr = conclude(options, options.make_solver(lambda: 1.0), run, **found)
+        assert lr == (0.5 if solver == "gd" else None)
+        assert all(issubclass(r.category, manual.ConvergenceWarning) for r in record)
+        return [str(r.message) for r in record]
+
+    for solver in ("gd", "newton"):
+        assert said(solver, done, no_optimum=False) == []
+        assert said(solver, stuck, no_optimum=True, blind=[1], uncentred=[0], rounding=1e-12) == []
+        assert said(solver, stuck, tol=0.0, no_optimum=False) == []
+        (blind,) = said(solver, done, no_optimum=False, blind=[1, 2])
+        assert "column(s) [1, 2] of X" in blind
+        assert ("solver='newton'" in blind) == (solver == "gd")
+        (uncentred,) = said(solver, done, no_optimum=False, uncentred=[0, 2])
+        assert "column(s) [0, 2] of X" in uncentred
+        (short,) = said(solver, stuck, no_optimum=False, rounding=1e-12)
+        assert short.startswith(f"{solver} stopped after 1 steps") and "NOT the optimum" in short
+        (reached,) = said(solver, stuck, no_optimum=False, rounding=1e-2)
+        assert "optimum is reached" in reached
+
+
+def test_the_advice_reports_the_run_and_reads_its_last_gradient_against_its_rounding() -> None:
+    """The ConvergenceWarning's text opens with the solver, the steps taken (len(losses) - 1),
+    the final gradient norm and tol. The optimum is called reached exactly where the final norm
+    is within its rounding (<=, whatever the earlier norms were), stalled or not; above it, the
+    text says how many times its rounding the gradient is; a rise is judged against the rounding
+    of the loss it rose from."""
+    from manual.diagnostics import advice
+
+    losses, norms = np.array([1.0, 0.9, 0.8, 0.7]), np.array([2.0, 0.5, 0.25, 1e-3])
+    head = "newton stopped after 3 steps with gradient norm 1.000e-03 > tol = 1.000e-08: "
+    for stalled in (False, True):
+        at = advice("newton", None, losses, norms, 1e-8, stalled, lr_given=False, rounding=1e-3)
+        assert at.startswith(head)
+        assert "optimum is reached" in at and "(its rounding at these weights: 1.0e-03)" in at
+    far = advice("newton", None, losses, norms, 1e-8, True, lr_given=False, rounding=1e-6)
+    assert far.startswith(head) and "reached" not in far
+    assert "1.0e+03 times its own rounding (1.0e-06)" in far
+    unknown = advice("newton", None, losses, norms, 1e-8, True, lr_given=False)
+    assert "optimum is reached" in unknown and "rounding at these weights" not in unknown
+    # 100 ulps up from 1e-3: a rise there, though far below the rounding of the first loss, 1.0
+    rose = np.array([1.0, 1e-3, 1e-3 * (1 + 100 * EPS)])
+    assert "too large" in advice("gd", 2.0, rose, norms[:3], 1e-8, False, lr_given=True)
+
+
 @pytest.mark.parametrize(
     ("kwargs", "kind", "words"),
     [
@@ -316,6 +378,19 @@ def test_a_loss_below_log2_over_n_certifies_separation() -> None:
     bound = math.log(2.0) / 20
     assert separates(objective, theta, np.array([1.0, 0.5 * bound]))
     assert not separates(objective, theta, np.array([1.0, 1.5 * bound]))
+
+
+def test_a_loss_of_log2_over_n_with_a_sample_on_the_boundary_certifies_nothing() -> None:
+    """The bound is strict: two samples pushed far to their side (l_i = 0 in float64) and one
+    on the boundary (z_i = 0, l_i = log 2) give a loss of exactly log(2) / n, and that point is
+    not strictly on its side (quasi-complete separation, not complete)."""
+    from manual.diagnostics import separates
+
+    X, y = np.array([[-1.0], [1.0], [0.0]]), np.array([0.0, 1.0, 1.0])
+    objective, theta = LinearObjective(BinaryLoss, X, y, 0.0), np.array([1e3, 0.0])
+    at = manual.loss(theta[:-1], theta[-1], X, y)
+    assert at == math.log(2.0) / 3  # the two pushed samples' losses underflow to 0
+    assert not separates(objective, theta, np.array([at]))
 
 
 def test_a_final_iterate_with_every_margin_beyond_rounding_certifies_separation() -> None:
