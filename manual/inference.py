@@ -43,10 +43,12 @@ def standard_errors(w: Any, b: Any, X: Any, y: Any) -> Array:
     info = n * LinearObjective(BinaryLoss, Xc / c, y, 0.0).hessian(theta)
     D = np.sqrt(np.diagonal(info))
     if not np.all(D > 0):
+        # D_b^2 = n sum_i p_i (1 - p_i): zero only where every sample's curvature is, and then
+        # every D_j is zero too (argmin would blame column 0); else a zero D_j is a constant column
         j = int(np.argmin(D))
         raise ValueError(
             "X, w and b give a singular Fisher information: "
-            + (f"column {j} of X is constant" if j < d else "p (1 - p) = 0 at every sample")
+            + ("p (1 - p) = 0 at every sample" if D[d] == 0 else f"column {j} of X is constant")
             + "; the standard errors are not defined"
         )
     S = info / D[:, None] / D[None, :]  # unit diagonal: |S_jk| <= 1

@@ -76,6 +76,17 @@ def test_loss_refuses_a_penalty_that_overflows(twin: Any) -> None:
         twin.loss(np.array([1e200, 0.0]), b, X * 1e-100, y, 1.0)
 
 
+def test_both_twins_refuse_a_penalty_that_overflows_in_the_same_words() -> None:
+    """A user who switches twins reads the same refusal: the same cause, the same max |w| and l2,
+    the same advice (manual's objective and reference's check word it independently)."""
+    words = []
+    for twin in (manual, reference):
+        with pytest.raises(ValueError) as info:
+            twin.loss(np.array([1e200, 0.0]), b, X * 1e-100, y, 1.0)
+        words.append(str(info.value))
+    assert words[0] == words[1]
+
+
 @pytest.mark.parametrize("twin", [manual, reference], ids=["manual", "reference"])
 def test_predictions_and_sigmoid_refuse_bad_input(twin: Any) -> None:
     with pytest.raises(ValueError, match=r"threshold must lie in \[0.0, 1.0\]; got 1.5"):

@@ -168,3 +168,14 @@ def test_a_scalar_direction_is_accepted_for_one_feature() -> None:
         Hv, Hc = twin.hvp(0.3, 0.1, X, _Y, 2.0, 0.5)
         Hv1, Hc1 = twin.hvp(np.array([0.3]), 0.1, X, _Y, np.array([2.0]), 0.5)
         assert Hv.shape == (1,) and np.array_equal(Hv, Hv1) and Hc == Hc1
+
+
+def test_the_default_penalty_is_none() -> None:
+    """hvp(w, b, X, y, v, c) is the unpenalized Hessian's product, l2 = 0.0 as in loss, gradient
+    and hessian: the same bits as l2 = 0.0 given, in both twins."""
+    X = np.array([[0.5, 1.0], [-1.0, 0.2], [2.0, -0.7]])
+    w, v = np.array([0.3, -0.2]), np.array([2.0, -1.0])
+    for twin in TWINS:
+        Hv, Hc = twin.hvp(w, 0.1, X, _Y, v, 0.5)
+        Hv0, Hc0 = twin.hvp(w, 0.1, X, _Y, v, 0.5, l2=0.0)
+        assert np.array_equal(Hv, Hv0) and Hc == Hc0

@@ -1,6 +1,7 @@
 """The optimum against independent oracles: statsmodels' Logit (l2 = 0, with standard errors),
 scikit-learn's LogisticRegression (l2 = 1 / (C n)), and a published table."""
 
+import re
 import warnings
 
 import numpy as np
@@ -13,6 +14,7 @@ from sklearn.linear_model import LogisticRegression
 import manual
 import reference
 from manual.datasets import breast_cancer
+from tests.tolerances import EPS
 
 # Both sides stop at a gradient of ~1e-10 to 1e-12; at a well-conditioned optimum the parameters
 # then agree to ~cond(H) * 1e-10, far inside the 1e-6 that the comparison asks.
@@ -94,8 +96,18 @@ def test_standard_errors_refuse_a_singular_fisher_information() -> None:
         r"every sample; the standard errors are not defined$"
     )
     for units in (1.0, 1e-8, 1e8):
-        with pytest.raises(ValueError, match=message):
-            manual.standard_errors(np.zeros(3), 0.0, X * units, y)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a refusal, and no warning on the way
+            with pytest.raises(ValueError, match=message) as info:
+                manual.standard_errors(np.zeros(3), 0.0, X * units, y)
+        # the two numbers are that form's extreme eigenvalues: the smallest ~0 (at most (d + 1)
+        # EPS of the largest, the refusal's own test), so that the other d add up to its trace,
+        # d + 1 (a unit diagonal), and the largest is at least their mean, (d + 1) / d
+        small, large = map(float, re.findall(r"-?\d\.\d+e[-+]\d+", str(info.value)))
+        d = X.shape[1]
+        printed = 1 + 1e-3  # each number is printed to 4 digits
+        assert small <= (d + 1) * EPS * large * printed
+        assert large * printed >= (d + 1) / d
 
 
 def test_standard_errors_shape_and_order() -> None:

@@ -8,6 +8,7 @@ columns, statsmodels itself is off at such scales.)"""
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -197,6 +198,29 @@ def test_standard_errors_refuse_constant_and_collinear_columns() -> None:
     for other in (np.full(50, 1e155), x):
         with pytest.raises(ValueError, match="singular Fisher information"):
             manual.standard_errors([0.1, 0.0], 0.0, np.column_stack([x, other]), y)
+
+
+def test_standard_errors_refusals_say_what_is_singular_or_overflows() -> None:
+    """Each refusal names its arguments and its cause, with no warning on the way: a curvature
+    p (1 - p) that underflows at every sample (separable data at |z| = 1000) is not a constant
+    column; an intercept b + mean(X) @ w past float64 (columns near 1e300, offset beyond their
+    spread); standard errors past float64 (features of 1e-300 at |z| ~ 50, where
+    se(w) ~ 1 / (|x| sqrt(n p (1 - p))) ~ 1e310)."""
+    X = np.array([1.0, -1.0, 2.0, -2.0])
+    y = np.array([1.0, 0.0, 1.0, 0.0])
+    refusals = [
+        ((1000.0, X, y), r"singular Fisher information: p \(1 - p\) = 0 at every sample"),
+        ((1e10, np.array([1e300, 1.1e300, 1.2e300]), y[:3]), "intercept .*overflows float64"),
+        ((5e301, np.array([1e-300, -1e-300, 1.2e-300, -1.2e-300]), y), "overflow float64"),
+    ]
+    for (w, X_, y_), cause in refusals:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with pytest.raises(ValueError, match=cause) as info:
+                manual.standard_errors([w], 0.0, X_, y_)
+        message = str(info.value)
+        assert re.search(r"\bX\b", message) and re.search(r"\bw\b", message), message
+        assert "column" not in message, message  # no column of these X is constant
 
 
 # --- extreme values ---------------------------------------------------------------------------
