@@ -99,8 +99,8 @@ def _log_softmax(Z: Array) -> Array:
     # log p_k = -[(z_m - z_k) + log1p(s)]: two terms >= 0; the naive log(softmax) is -inf where
     # p_k underflows, and z_k - logsumexp(z) cancels to 0 where p_k is near 1
     gap, _, s = _shifted(Z)
-    with np.errstate(over="ignore"):
-        return -(gap + np.log1p(s)[..., None]) + 0.0  # + 0.0: log p = 0, not -0
+    # no overflow: gap is inf where z_m - z_k overflowed, and gap + log1p(s) <= gap + log(K)
+    return -(gap + np.log1p(s)[..., None]) + 0.0  # + 0.0: log p = 0, not -0
 
 
 class MultinomialLoss:
