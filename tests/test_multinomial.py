@@ -710,8 +710,9 @@ def test_standard_errors_refuse_a_singular_information_and_show_its_spectrum(
     """Two equal columns: (e_1 - e_2) kron e_k is in the information's null space, whose
     eigenvalue comes out as rounding, up to EPS times the largest (at columns of scale 1e3-1e4
     that is far above the other eigenvalues' EPS: these seeds give it positive). The refusal
-    names X, W and b, and shows the smallest and the largest eigenvalue: the largest that of the
-    information (to the 3 digits printed), the smallest within the refusal's threshold of it."""
+    names X, W and b, and shows the smallest and the largest eigenvalue of the information's
+    correlation form: the largest that (to the 3 digits printed), the smallest within the
+    refusal's threshold of it."""
     rng = np.random.default_rng(seed)
     n = 30
     x = scale * rng.standard_normal(n)
@@ -720,12 +721,31 @@ def test_standard_errors_refuse_a_singular_information_and_show_its_spectrum(
     W, b = np.zeros((2, 2)), np.zeros(2)
     with pytest.raises(ValueError, match=r"^X, W and b give a singular Fisher information") as err:
         mm.standard_errors(W, b, X, y)
-    shown = re.search(r"eigenvalue (\S+) / (\S+)\)", str(err.value))
+    shown = re.search(r"(\S+) / (\S+)\):", str(err.value))
     assert shown is not None, str(err.value)
     smallest, largest = float(shown.group(1)), float(shown.group(2))
-    lam = np.linalg.eigvalsh(_reference_fisher(W, b, X, 0))
+    info = _reference_fisher(W, b, X, 0)
+    D = np.sqrt(np.diagonal(info))
+    lam = np.linalg.eigvalsh(info / np.outer(D, D))
     assert abs(largest - lam[-1]) <= 1e-3 * lam[-1]  # printed with 4 significant digits
     assert smallest <= len(lam) * EPS * largest
+
+
+def test_standard_errors_scale_with_a_column_s_units() -> None:
+    """x_j -> c x_j, W_j -> W_j / c leaves every logit, so the model, unchanged: the error of
+    W_j is divided by c, the others are unchanged. c = 2^27 (~1.3e8; a power of 2, so that the
+    logits are the same bits): the information's eigenvalues then span ~1e16, its correlation
+    form's do not, and the errors exist (decided on the correlation form, a unit diagonal)."""
+    rng = np.random.default_rng(11)
+    n, d, K = 80, 2, 3
+    X = rng.standard_normal((n, d))
+    y = rng.integers(0, K, n)
+    W, b = 0.4 * rng.standard_normal((d, K)), 0.2 * rng.standard_normal(K)
+    c = np.array([2.0**27, 1.0])
+    se_W, se_b = mm.standard_errors(W, b, X, y)
+    se_Wc, se_bc = mm.standard_errors(W / c[:, None], b, X * c, y)
+    np.testing.assert_allclose(se_Wc, se_W / c[:, None], rtol=SE_RTOL)
+    np.testing.assert_allclose(se_bc, se_b, rtol=SE_RTOL)
 
 
 # --- bad input -----------------------------------------------------------------------------------
