@@ -703,22 +703,31 @@ def test_standard_errors_are_the_inverse_fisher_information_of_the_reference_par
     np.testing.assert_allclose(se_b, want[-1], rtol=SE_RTOL)
 
 
-@pytest.mark.parametrize(("seed", "scale"), [(0, 1e3), (1, 1e4)])
+@pytest.mark.parametrize(
+    ("seed", "near_intercept"),
+    [
+        (0, False),  # two equal columns of scale 1e3
+        (3, True),  # 1 + 0.01 x twice and 1 + 0.01 z: every column nearly the intercept's
+    ],
+)
 def test_standard_errors_refuse_a_singular_information_and_show_its_spectrum(
-    seed: int, scale: float
+    seed: int, near_intercept: bool
 ) -> None:
     """Two equal columns: (e_1 - e_2) kron e_k is in the information's null space, whose
-    eigenvalue comes out as rounding, up to EPS times the largest (at columns of scale 1e3-1e4
-    that is far above the other eigenvalues' EPS: these seeds give it positive). The refusal
-    names X, W and b, and shows the smallest and the largest eigenvalue of the information's
-    correlation form: the largest that (to the 3 digits printed), the smallest within the
-    refusal's threshold of it."""
+    eigenvalue comes out as rounding, a few EPS of the largest (these seeds give it positive,
+    and, near the intercept, above EPS times every other eigenvalue). The refusal names X, W and
+    b, and shows the smallest and the largest eigenvalue of the information's correlation form:
+    the largest that (to the 3 digits printed), the smallest within the refusal's threshold."""
     rng = np.random.default_rng(seed)
     n = 30
-    x = scale * rng.standard_normal(n)
-    X = np.column_stack([x, x])
+    if near_intercept:
+        x = 1.0 + 0.01 * rng.standard_normal(n)
+        X = np.column_stack([x, x, 1.0 + 0.01 * rng.standard_normal(n)])
+    else:
+        x = 1e3 * rng.standard_normal(n)
+        X = np.column_stack([x, x])
     y = rng.integers(0, 2, n)
-    W, b = np.zeros((2, 2)), np.zeros(2)
+    W, b = np.zeros((X.shape[1], 2)), np.zeros(2)
     with pytest.raises(ValueError, match=r"^X, W and b give a singular Fisher information") as err:
         mm.standard_errors(W, b, X, y)
     shown = re.search(r"(\S+) / (\S+)\):", str(err.value))
@@ -729,6 +738,13 @@ def test_standard_errors_refuse_a_singular_information_and_show_its_spectrum(
     lam = np.linalg.eigvalsh(info / np.outer(D, D))
     assert abs(largest - lam[-1]) <= 1e-3 * lam[-1]  # printed with 4 significant digits
     assert smallest <= len(lam) * EPS * largest
+
+
+def test_standard_errors_refuse_a_column_of_zeros() -> None:
+    """A zero column carries no information on its weights: I has a zero row, singular."""
+    X = np.column_stack([np.arange(6.0), np.zeros(6)])
+    with pytest.raises(ValueError, match=r"^X, W and b give a singular Fisher information"):
+        mm.standard_errors(np.zeros((2, 3)), np.zeros(3), X, [0, 1, 2, 0, 1, 2])
 
 
 def test_standard_errors_scale_with_a_column_s_units() -> None:
