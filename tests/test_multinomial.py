@@ -764,6 +764,44 @@ def test_standard_errors_scale_with_a_column_s_units() -> None:
     np.testing.assert_allclose(se_bc, se_b, rtol=SE_RTOL)
 
 
+def test_margin_is_the_label_logit_less_the_largest_other() -> None:
+    """m_i = z_y - max_{k != y} z_k, row by row; +-inf where it passes 1.8e308, without an
+    overflow warning."""
+    Z = np.array([[3.0, 1.0, 2.0], [0.0, 5.0, -1.0], [1.0, 1.0, 0.0], [1e308, -1e308, 0.0]])
+    Y = np.eye(3)[[0, 0, 1, 1]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = MultinomialLoss.margin(Z, Y)
+    np.testing.assert_array_equal(got, [1.0, -5.0, 0.0, -np.inf])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert (
+            MultinomialLoss.margin(np.array([[1e308, -1e308, -1e308]]), np.eye(3)[[0]])[0] == np.inf
+        )
+
+
+def test_separated_class_needs_every_sample_strictly_beyond_the_rounding() -> None:
+    """(k, j) only where z_k - z_j > 0 on each sample of class k and < 0 on every other: none at
+    theta = 0 or where two classes' logits tie everywhere (h = 0 is on no side); at differences
+    past 1.8e308 the certificate stands, without an overflow warning."""
+    from manual.linear import LinearObjective
+
+    X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    obj = LinearObjective(MultinomialLoss(3), X, np.eye(3)[[0, 1, 2, 2]], 0.0)
+    assert mm.separated_class(obj, np.zeros(6)) is None
+    assert mm.separated_class(obj, _flat(np.zeros((1, 3)), np.array([2.0, 2.0, 1.0]))) is None
+    # z_2 - z_0 = z_2 - z_1 = x - 1.5: > 0 on class 2 (x = 2, 3), < 0 on the others
+    theta = _flat(np.array([[0.0, 0.0, 1.0]]), np.array([0.0, 0.0, -1.5]))
+    assert mm.separated_class(obj, theta) == (2, 0)
+    # z_0 - z_1 = +-2e308 = +-inf on the first two samples, 0 on the third (class 2's): no pair
+    huge = _flat(np.array([[1e308, -1e308, 0.0]]), np.zeros(3))
+    X2 = np.array([[1.0], [-1.0], [0.0]])
+    obj2 = LinearObjective(MultinomialLoss(3), X2, np.eye(3), 0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert mm.separated_class(obj2, huge) is None
+
+
 # --- bad input -----------------------------------------------------------------------------------
 _X = np.arange(6.0).reshape(3, 2)
 _W, _b = np.zeros((2, 3)), np.zeros(3)
