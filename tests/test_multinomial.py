@@ -802,6 +802,24 @@ def test_separated_class_needs_every_sample_strictly_beyond_the_rounding() -> No
         assert mm.separated_class(obj2, huge) is None
 
 
+def test_separated_class_takes_every_block_of_rows_into_account() -> None:
+    """The certificate must hold on every sample, across the blocks of rows X is read in: at
+    z = (x, 0, -x) the first block (class 0 at x = 1, class 1 at x = -1) leaves the pairs (0, 1)
+    and (0, 2), the last row (class 1 at x = 1) refutes both: no pair, for any block size."""
+    from manual.linear import LinearObjective
+
+    labels = np.array([0, 1, 0, 1, 1])
+    x = np.array([1.0, -1.0, 1.0, -1.0, 1.0])
+    theta = _flat(np.array([[1.0, 0.0, -1.0]]), np.zeros(3))
+    for rows in (1, 2, 4, 5):
+        obj = LinearObjective(
+            MultinomialLoss(3), x[:, None], np.eye(3)[labels], 0.0, block_rows=rows
+        )
+        assert mm.separated_class(obj, theta) is None, rows
+    first = LinearObjective(MultinomialLoss(3), x[:4, None], np.eye(3)[labels[:4]], 0.0)
+    assert mm.separated_class(first, theta) == (0, 1)  # the first four rows alone certify it
+
+
 # --- bad input -----------------------------------------------------------------------------------
 _X = np.arange(6.0).reshape(3, 2)
 _W, _b = np.zeros((2, 3)), np.zeros(3)
