@@ -99,8 +99,8 @@ def _log_softmax(Z: Array) -> Array:
     # log p_k = -[(z_m - z_k) + log1p(s)]: two terms >= 0; the naive log(softmax) is -inf where
     # p_k underflows, and z_k - logsumexp(z) cancels to 0 where p_k is near 1
     gap, _, s = _shifted(Z)
-    with np.errstate(over="ignore"):
-        return -(gap + np.log1p(s)[..., None]) + 0.0  # + 0.0: log p = 0, not -0
+    # no overflow: gap is inf where z_m - z_k overflowed, and gap + log1p(s) <= gap + log(K)
+    return -(gap + np.log1p(s)[..., None]) + 0.0  # + 0.0: log p = 0, not -0
 
 
 class MultinomialLoss:
@@ -278,22 +278,28 @@ def standard_errors(W: Any, b: Any, X: Any, y: Any, base: Any = 0) -> tuple[Arra
     I = n H0 (H0 the Hessian of the unpenalized mean loss) is the Fisher information of the
     log-likelihood in the full parameters; with class `base` fixed at zero the free parameters
     are the other K - 1 classes', so I_r is I restricted to their rows and columns (H0 depends on
-    P alone, the same in both parametrizations). Returns (se_W (d, K-1), se_b (K-1,)).
-    Raises ValueError where I_r is singular (collinear columns, or separable data)."""
+    P alone, the same in both parametrizations). Returns (se_W (d, K-1), se_b (K-1,)); a column
+    scaled by c scales its errors by 1 / c. Raises ValueError where I_r is singular (collinear
+    columns, or separable data), decided on its correlation form (unit diagonal)."""
     W, b, X, Y, _ = as_multinomial_problem(W, b, X, y, 0.0)
     n, d = X.shape
     K = W.shape[1]
     k0 = _base(base, K)
     free = (np.arange((d + 1) * K) % K) != k0
     info = n * _objective(X, Y, 0.0).hessian(_theta(W, b))[np.ix_(free, free)]
-    lam = np.linalg.eigvalsh(info)
-    if lam[0] <= info.shape[0] * np.finfo(np.float64).eps * lam[-1]:
+    D = np.sqrt(np.diagonal(info))
+    # singularity decided on the correlation form S = I / (D D^T), unit diagonal, where a column's
+    # units no longer count (I's own eigenvalues span 1e16 at a column of scale 1e8); D_j = 0, a
+    # parameter with no information, leaves S = 0
+    S = info / np.outer(D, D) if np.all(D > 0) else np.zeros_like(info)
+    lam = np.linalg.eigvalsh(S)
+    if lam[0] <= S.shape[0] * np.finfo(np.float64).eps * lam[-1]:
         raise ValueError(
-            "X, W and b give a singular Fisher information (smallest/largest eigenvalue "
-            f"{lam[0]:.3e} / {lam[-1]:.3e}): collinear or constant columns, or separable data; "
-            "the standard errors are not defined"
+            "X, W and b give a singular Fisher information (smallest/largest eigenvalue of its "
+            f"correlation form {lam[0]:.3e} / {lam[-1]:.3e}): collinear or constant columns, or "
+            "separable data; the standard errors are not defined"
         )
-    se = np.sqrt(np.diag(np.linalg.inv(info))).reshape(d + 1, K - 1)
+    se = (np.sqrt(np.diag(np.linalg.inv(S))) / D).reshape(d + 1, K - 1)  # I^-1 = S^-1 / (D D^T)
     return se[:-1], se[-1]
 
 

@@ -6,6 +6,7 @@ instead of one, the same operations); the scales they multiply are built below f
 """
 
 import itertools
+import re
 import warnings
 
 import mpmath
@@ -594,6 +595,7 @@ def test_predict_breaks_ties_to_the_lowest_class() -> None:
     W, b = np.zeros((1, 3)), np.array([0.0, 1.0, 1.0])
     np.testing.assert_array_equal(mm.predict(X, W, b), [1, 1])
     np.testing.assert_array_equal(rm.predict(X, W, b), [1, 1])
+    assert mm.predict(X, W, b).dtype == rm.predict(X, W, b).dtype == np.int64  # labels, not floats
 
 
 def test_to_reference_class_keeps_the_model() -> None:
@@ -608,6 +610,214 @@ def test_to_reference_class_keeps_the_model() -> None:
         np.testing.assert_allclose(
             mm.predict_proba(X, full_W, full_b), mm.predict_proba(X, W, b), rtol=1e-12, atol=1e-300
         )
+
+
+def test_to_reference_class_defaults_to_class_0() -> None:
+    """base = 0 by default: statsmodels' MNLogit parameters, each class's less class 0's."""
+    rng = np.random.default_rng(3)
+    W, b = rng.standard_normal((2, 4)), rng.standard_normal(4)
+    Wr, br = mm.to_reference_class(W, b)
+    np.testing.assert_array_equal(Wr, W[:, 1:] - W[:, :1])
+    np.testing.assert_array_equal(br, b[1:] - b[0])
+
+
+def test_log_softmax_of_a_sure_class_is_plus_zero() -> None:
+    """Where every other class's share underflows, log p = log 1 = +0.0, as np.log(1.0) and the
+    twin give: the sign of a zero is observable (1 / log p is +inf, not -inf)."""
+    Z = np.array([[0.0, -1000.0, -2000.0], [5.0, 5.0 - 800.0, -1e308]])
+    for twin in (mm, rm):
+        got = np.asarray(twin.log_softmax(Z))[:, 0]
+        np.testing.assert_array_equal(got, 0.0)
+        assert not np.signbit(got).any(), twin.__name__
+
+
+def test_lipschitz_bounds_the_hessian_and_is_attained_at_two_classes() -> None:
+    """Every eigenvalue of diag(p) - p p^T is <= 1/2, so lambda_max(H) <= lambda_max(X1.T X1) /
+    (2 n) + l2 = L_smooth anywhere. For K = 2 at W = 0, b = 0 (p = (1/2, 1/2)) diag(p) - p p^T
+    has the eigenvalue 1/2 on (1, -1): H = X1.T X1 / n kron [[1, -1], [-1, 1]] / 4 reaches it at
+    l2 = 0. The default l2 is 0."""
+    rng = np.random.default_rng(8)
+    n, d = 40, 3
+    X = rng.standard_normal((n, d)) * [1.0, 10.0, 0.1] + [0.0, 5.0, 0.0]
+    y = rng.integers(0, 3, n)
+    X1 = _x1(X)
+    bound = float(np.linalg.eigvalsh(X1.T @ X1 / (2 * n))[-1])
+    tol = 16 * n * EPS * bound  # the same sums in another order, and eigvalsh's backward error
+    assert abs(mm.lipschitz(X) - bound) <= tol
+    assert abs(mm.lipschitz(X, 0.5) - (bound + 0.5)) <= tol
+    H2 = mm.hessian(np.zeros((d, 2)), np.zeros(2), X, y % 2)
+    assert abs(float(np.linalg.eigvalsh(H2)[-1]) - mm.lipschitz(X)) <= tol
+    for l2 in (0.0, 0.5):
+        W, b = 0.3 * rng.standard_normal((d, 3)), rng.standard_normal(3)
+        lam = float(np.linalg.eigvalsh(mm.hessian(W, b, X, y, l2))[-1])
+        assert lam <= mm.lipschitz(X, l2) + tol
+
+
+def _reference_fisher(W: np.ndarray, b: np.ndarray, X: np.ndarray, base: int) -> np.ndarray:
+    """The Fisher information of the parameters with class `base` fixed at zero, written from
+    its textbook form (statsmodels' MNLogit): sum_i x1_i x1_i^T kron (diag(q_i) - q_i q_i^T),
+    q_i = p_i without class `base`, ordered like np.vstack([W_r, b_r]).ravel()."""
+    Q = np.delete(_plain_softmax(X @ W + b), base, axis=1)
+    m = Q.shape[1]
+    per = Q[:, :, None] * np.eye(m) - Q[:, :, None] * Q[:, None, :]
+    X1 = _x1(X)
+    size = X1.shape[1] * m
+    return np.einsum("ij,ikl,im->jkml", X1, per, X1).reshape(size, size)
+
+
+# The two informations' entries agree to ~(n + d) EPS relative (sums of positive terms but for
+# the -q_k q_l); inverting multiplies that by the condition number, asserted below 1e4: 1e-9.
+SE_RTOL = 1e-9
+SE_MAX_CONDITION = 1e4
+
+
+@pytest.mark.parametrize(
+    ("b", "base"),
+    [
+        ([0.3, -0.2, 0.1], None),  # the default: class 0
+        ([0.3, -0.2, 0.1], 1),
+        ([0.3, -0.2, 0.1], 2),
+        # classes 1 and 2 at p ~ 1e-13: an information of scale 1e-12, well conditioned all the
+        # same (the refusal is relative to its largest eigenvalue, not to 1)
+        ([30.0, 0.0, 0.0], 0),
+    ],
+)
+def test_standard_errors_are_the_inverse_fisher_information_of_the_reference_parameters(
+    b: list[float], base: int | None
+) -> None:
+    rng = np.random.default_rng(5)
+    n, d, K = 60, 2, 3
+    X = rng.standard_normal((n, d))
+    y = rng.integers(0, K, n)
+    W = 0.5 * rng.standard_normal((d, K))
+    b_ = np.array(b)
+    if base is None:
+        se_W, se_b = mm.standard_errors(W, b_, X, y)
+    else:
+        se_W, se_b = mm.standard_errors(W, b_, X, y, base=base)
+    info = _reference_fisher(W, b_, X, 0 if base is None else base)
+    assert np.linalg.cond(info) < SE_MAX_CONDITION
+    want = np.sqrt(np.diag(np.linalg.inv(info))).reshape(d + 1, K - 1)
+    assert se_W.shape == (d, K - 1) and se_b.shape == (K - 1,)
+    np.testing.assert_allclose(se_W, want[:-1], rtol=SE_RTOL)
+    np.testing.assert_allclose(se_b, want[-1], rtol=SE_RTOL)
+
+
+@pytest.mark.parametrize(
+    ("seed", "near_intercept"),
+    [
+        (0, False),  # two equal columns of scale 1e3
+        (3, True),  # 1 + 0.01 x twice and 1 + 0.01 z: every column nearly the intercept's
+    ],
+)
+def test_standard_errors_refuse_a_singular_information_and_show_its_spectrum(
+    seed: int, near_intercept: bool
+) -> None:
+    """Two equal columns: (e_1 - e_2) kron e_k is in the information's null space, whose
+    eigenvalue comes out as rounding, a few EPS of the largest (these seeds give it positive,
+    and, near the intercept, above EPS times every other eigenvalue). The refusal names X, W and
+    b, and shows the smallest and the largest eigenvalue of the information's correlation form:
+    the largest that (to the 3 digits printed), the smallest within the refusal's threshold."""
+    rng = np.random.default_rng(seed)
+    n = 30
+    if near_intercept:
+        x = 1.0 + 0.01 * rng.standard_normal(n)
+        X = np.column_stack([x, x, 1.0 + 0.01 * rng.standard_normal(n)])
+    else:
+        x = 1e3 * rng.standard_normal(n)
+        X = np.column_stack([x, x])
+    y = rng.integers(0, 2, n)
+    W, b = np.zeros((X.shape[1], 2)), np.zeros(2)
+    with pytest.raises(ValueError, match=r"^X, W and b give a singular Fisher information") as err:
+        mm.standard_errors(W, b, X, y)
+    shown = re.search(r"(\S+) / (\S+)\):", str(err.value))
+    assert shown is not None, str(err.value)
+    smallest, largest = float(shown.group(1)), float(shown.group(2))
+    info = _reference_fisher(W, b, X, 0)
+    D = np.sqrt(np.diagonal(info))
+    lam = np.linalg.eigvalsh(info / np.outer(D, D))
+    assert abs(largest - lam[-1]) <= 1e-3 * lam[-1]  # printed with 4 significant digits
+    assert smallest <= len(lam) * EPS * largest
+
+
+def test_standard_errors_refuse_a_column_of_zeros() -> None:
+    """A zero column carries no information on its weights: I has a zero row, singular."""
+    X = np.column_stack([np.arange(6.0), np.zeros(6)])
+    with pytest.raises(ValueError, match=r"^X, W and b give a singular Fisher information"):
+        mm.standard_errors(np.zeros((2, 3)), np.zeros(3), X, [0, 1, 2, 0, 1, 2])
+
+
+def test_standard_errors_scale_with_a_column_s_units() -> None:
+    """x_j -> c x_j, W_j -> W_j / c leaves every logit, so the model, unchanged: the error of
+    W_j is divided by c, the others are unchanged. c = 2^27 (~1.3e8; a power of 2, so that the
+    logits are the same bits): the information's eigenvalues then span ~1e16, its correlation
+    form's do not, and the errors exist (decided on the correlation form, a unit diagonal)."""
+    rng = np.random.default_rng(11)
+    n, d, K = 80, 2, 3
+    X = rng.standard_normal((n, d))
+    y = rng.integers(0, K, n)
+    W, b = 0.4 * rng.standard_normal((d, K)), 0.2 * rng.standard_normal(K)
+    c = np.array([2.0**27, 1.0])
+    se_W, se_b = mm.standard_errors(W, b, X, y)
+    se_Wc, se_bc = mm.standard_errors(W / c[:, None], b, X * c, y)
+    np.testing.assert_allclose(se_Wc, se_W / c[:, None], rtol=SE_RTOL)
+    np.testing.assert_allclose(se_bc, se_b, rtol=SE_RTOL)
+
+
+def test_margin_is_the_label_logit_less_the_largest_other() -> None:
+    """m_i = z_y - max_{k != y} z_k, row by row; +-inf where it passes 1.8e308, without an
+    overflow warning."""
+    Z = np.array([[3.0, 1.0, 2.0], [0.0, 5.0, -1.0], [1.0, 1.0, 0.0], [1e308, -1e308, 0.0]])
+    Y = np.eye(3)[[0, 0, 1, 1]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = MultinomialLoss.margin(Z, Y)
+    np.testing.assert_array_equal(got, [1.0, -5.0, 0.0, -np.inf])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert (
+            MultinomialLoss.margin(np.array([[1e308, -1e308, -1e308]]), np.eye(3)[[0]])[0] == np.inf
+        )
+
+
+def test_separated_class_needs_every_sample_strictly_beyond_the_rounding() -> None:
+    """(k, j) only where z_k - z_j > 0 on each sample of class k and < 0 on every other: none at
+    theta = 0 or where two classes' logits tie everywhere (h = 0 is on no side); at differences
+    past 1.8e308 the certificate stands, without an overflow warning."""
+    from manual.linear import LinearObjective
+
+    X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    obj = LinearObjective(MultinomialLoss(3), X, np.eye(3)[[0, 1, 2, 2]], 0.0)
+    assert mm.separated_class(obj, np.zeros(6)) is None
+    assert mm.separated_class(obj, _flat(np.zeros((1, 3)), np.array([2.0, 2.0, 1.0]))) is None
+    # z_2 - z_0 = z_2 - z_1 = x - 1.5: > 0 on class 2 (x = 2, 3), < 0 on the others
+    theta = _flat(np.array([[0.0, 0.0, 1.0]]), np.array([0.0, 0.0, -1.5]))
+    assert mm.separated_class(obj, theta) == (2, 0)
+    # z_0 - z_1 = +-2e308 = +-inf on the first two samples, 0 on the third (class 2's): no pair
+    huge = _flat(np.array([[1e308, -1e308, 0.0]]), np.zeros(3))
+    X2 = np.array([[1.0], [-1.0], [0.0]])
+    obj2 = LinearObjective(MultinomialLoss(3), X2, np.eye(3), 0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert mm.separated_class(obj2, huge) is None
+
+
+def test_separated_class_takes_every_block_of_rows_into_account() -> None:
+    """The certificate must hold on every sample, across the blocks of rows X is read in: at
+    z = (x, 0, -x) the first block (class 0 at x = 1, class 1 at x = -1) leaves the pairs (0, 1)
+    and (0, 2), the last row (class 1 at x = 1) refutes both: no pair, for any block size."""
+    from manual.linear import LinearObjective
+
+    labels = np.array([0, 1, 0, 1, 1])
+    x = np.array([1.0, -1.0, 1.0, -1.0, 1.0])
+    theta = _flat(np.array([[1.0, 0.0, -1.0]]), np.zeros(3))
+    for rows in (1, 2, 4, 5):
+        obj = LinearObjective(
+            MultinomialLoss(3), x[:, None], np.eye(3)[labels], 0.0, block_rows=rows
+        )
+        assert mm.separated_class(obj, theta) is None, rows
+    first = LinearObjective(MultinomialLoss(3), x[:4, None], np.eye(3)[labels[:4]], 0.0)
+    assert mm.separated_class(first, theta) == (0, 1)  # the first four rows alone certify it
 
 
 # --- bad input -----------------------------------------------------------------------------------
@@ -675,6 +885,34 @@ def test_bad_input_is_refused_by_name(call, error: type, words: str) -> None:
     with pytest.raises(error) as info:
         call()
     assert words in str(info.value), str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "pattern"),
+    [
+        (lambda: mm.softmax(1.0), ValueError, r"^Z must have at least one axis"),
+        (lambda: mm.log_softmax(1.0), ValueError, r"^Z must have at least one axis"),
+        (lambda: mm.log_softmax([np.nan, 1.0]), ValueError, r"^Z must be finite"),
+        (lambda: mm.to_reference_class([[np.nan, 0.0]], _b[:2]), ValueError, r"^W must be finite"),
+        (
+            lambda: mm.to_reference_class(np.zeros(3), _b),
+            ValueError,
+            r"^W must have shape \(d, K\); got shape \(3,\)",
+        ),
+        (
+            lambda: mm.to_reference_class(_W, _b, base=1.0),
+            TypeError,
+            r"^base must be an int class label, got float 1\.0$",
+        ),
+        (lambda: mm.lipschitz(_X, -1.0), ValueError, r"^l2 must lie in \[0\.0, inf\)"),
+        (lambda: mm.lipschitz(_X, "1"), TypeError, r"^l2 must be a real number"),
+    ],
+)
+def test_a_refusal_opens_with_the_argument_it_names(call, error: type, pattern: str) -> None:
+    """The argument's name first, as given in the signature (Z, W, l2: case counts), then the
+    condition; a wrong type is described by what was given."""
+    with pytest.raises(error, match=pattern):
+        call()
 
 
 def test_soft_rows_within_the_stated_tolerance_pass() -> None:
