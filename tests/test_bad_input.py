@@ -9,6 +9,7 @@ import pytest
 
 import manual
 import reference
+from manual.mistakes import GALLERY, Mistake
 
 X = np.array([[0.0, 1.0], [1.0, 0.5], [2.0, -1.0]])
 y = np.array([0.0, 1.0, 1.0])
@@ -161,6 +162,27 @@ def test_messages_describe_what_was_given() -> None:
         manual.fit(np.ones((2, 1)), [0, 1], l2="x" * 500)
     given = str(err.value).removeprefix("l2 must be a real number, got ")
     assert given == ("str '" + "x" * 500)[:120]
+
+
+# every argument check of the objective, the ones that look at the arguments alone
+ARGUMENT_CASES = [c for c in OBJECTIVE_CASES if c[0] != "logits overflow"]
+
+
+@pytest.mark.parametrize("mistake", GALLERY, ids=[m.name for m in GALLERY])
+@pytest.mark.parametrize(
+    ("case", "changes", "kind", "words"), ARGUMENT_CASES, ids=[c[0] for c in ARGUMENT_CASES]
+)
+def test_every_wrong_gradient_of_the_gallery_refuses_bad_input_as_gradient_does(
+    mistake: Mistake, case: str, changes: dict, kind: type, words: list[str]
+) -> None:
+    """The gallery's gradients have the signature of `manual.gradient` and take its arguments
+    through the same checks: a slip in the derivation, not in the input handling (an l2 that the
+    slip ignores, as in forgot_penalty, is still checked)."""
+    with pytest.raises(kind) as info:
+        _call(mistake.gradient, changes)
+    message = str(info.value)
+    for word in words:
+        assert word in message, f"{word!r} missing from: {message}"
 
 
 def test_the_smallest_counts_are_accepted() -> None:

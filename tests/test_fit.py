@@ -442,6 +442,27 @@ def test_newton_direction_is_the_minimum_norm_solution() -> None:
     assert np.array_equal(newton_direction(np.zeros((2, 2)), np.ones(2)), np.zeros(2))
 
 
+def test_newton_direction_is_finite_where_the_curvature_is_subnormal() -> None:
+    """Where a curvature is subnormal and its gradient is not (far from the optimum, a sample's
+    p (1 - p) underflows while its residual p - y does not), H d = g has no finite solution: H_22 =
+    1e-320 and g_2 = 1e-10 ask for d_2 = 1e310. That eigenvalue is below the rounding of H's
+    largest (2 EPS * 1), so the direction treats it as zero, d = H^+ g = (1, 0), finite, without
+    an overflow warning (RuntimeWarnings are errors in this suite); it still solves H d = g in
+    the direction that H resolves, and stays a descent direction (g.d > 0)."""
+    from manual.solvers.newton import newton_direction
+
+    H, g = np.diag([1.0, 1e-320]), np.array([1.0, 1e-10])
+    d = newton_direction(H, g)
+    assert np.array_equal(d, np.array([1.0, 0.0]))
+    assert float(g @ d) > 0.0
+    # the same in any coordinates that mix the two: the resolved direction is kept, at 1
+    c = np.sqrt(0.5)
+    Q = np.array([[c, -c], [c, c]])
+    dq = newton_direction(Q @ H @ Q.T, Q @ g)
+    assert np.all(np.isfinite(dq))
+    assert_within("H^+ g", dq, Q @ np.array([1.0, 0.0]), 8 * EPS)
+
+
 class _Quadratic:
     """A made-up objective for the solvers alone: L = |theta|^2 / 2 + offset, whose Hessian is
     reported as h I (h = 1: exact; other h: the step is 1 / h times Newton's)."""
