@@ -91,6 +91,10 @@ def _newton_optimum(X: np.ndarray, y: np.ndarray, l2: float) -> tuple[np.ndarray
     st.sampled_from([0.0, 1e-2]),
     st.booleans(),
 )
+# Newton's last step on these collinear columns promised a fall of 1.7e-19, below the loss's
+# rounding; the computed loss rose by 8 ulps and the search stopped short of tol (the gradient
+# judges such a step now: manual.solvers.line_search._below_rounding)
+@example("lbfgs", "collinear", (300, 5), 310, 0.0, False)
 def test_each_reaches_the_gradient_tolerance_and_newtons_optimum(
     solver: str, kind: str, shape: tuple[int, int], seed: int, l2: float, far: bool
 ) -> None:

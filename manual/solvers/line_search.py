@@ -6,7 +6,9 @@
 
 Armijo's test asks the loss to fall by at least a fraction C of what its slope g.s promises. The
 slack is a few ulps of the loss, below which two losses cannot be told apart: without it the
-search stalls at the optimum, where every step changes the loss by less than its rounding.
+search stalls at the optimum, where every step changes the loss by less than its rounding. A
+step whose whole promised fall g.s is below that rounding is judged by the gradient instead: taken
+where it shrinks the gradient and, by convexity, cannot raise the loss beyond the slack.
 
 `wolfe` (L-BFGS): a t that also flattens the slope, |phi'(t)| <= WOLFE_C2 |phi'(0)|, which makes
 the curvature pair (s, y) of the step usable (s.y > 0).
@@ -56,6 +58,24 @@ def _trial(objective: Objective, theta: Array) -> tuple[float, Array] | None:
         return None
 
 
+def _below_rounding(objective: Objective, at: Iterate, step: Array, slack: float) -> Iterate | None:
+    """The full step where all it promises, g.step, is below the loss's rounding: there the
+    computed losses cannot judge it (they differ by their rounding, up to ~10 ulps at a few
+    hundred samples, either way), its gradient can. The step is taken where it shrinks the
+    gradient's largest entry and, by convexity, cannot raise the loss beyond the slack:
+    L(theta) >= L(theta - step) + g_new.step gives L(theta - step) - L(theta) <= -g_new.step.
+    Near the optimum Newton's step shrinks the gradient quadratically, so the run goes on to tol
+    where the loss alone would stop it (None: nothing left to gain)."""
+    trial = _trial(objective, at.theta - step)
+    if trial is None:
+        return None
+    loss, grad = trial
+    rise = -float(grad @ step)  # a bound on the exact loss's rise along the step
+    if rise <= slack and float(np.max(np.abs(grad))) < float(np.max(np.abs(at.grad))):
+        return Iterate(at.theta - step, loss, grad)
+    return None
+
+
 def backtrack(
     objective: Objective, at: Iterate, step: Array, *, expand: bool = False
 ) -> Iterate | None:
@@ -64,13 +84,17 @@ def backtrack(
     which the loss is linear is lengthened (t = 2, 4, ...) while the loss keeps falling.
 
     The loss is convex, so along the step L(theta - t step) >= L - t g.step: once t g.step is below
-    the slack, no shorter step can lower the loss measurably, and the search gives up. And the
+    the slack, no shorter step can lower the loss measurably, and the search gives up. Where the
+    whole step's g.step is below the slack from the start, the gradient judges it instead
+    (`_below_rounding`). And the
     loss is >= 0: a t whose Armijo margin C t g.step exceeds L plus the slack cannot pass, and is
     skipped without a pass over X (far from the optimum, hundreds of them).
     """
     f = at.loss
     slack = loss_slack(f)
     decrease = float(at.grad @ step)  # > 0 for a descent direction
+    if decrease <= slack:
+        return _below_rounding(objective, at, step, slack)
     t = 1.0
     for _ in range(MAX_HALVINGS):
         if ARMIJO_C * t * decrease > f + slack:
