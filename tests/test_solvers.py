@@ -16,7 +16,7 @@ import reference
 from manual.solvers import SOLVERS
 from manual.solvers.line_search import ARMIJO_C, WOLFE_C2, loss_slack
 from tests.strategies import FIT_REGIMES, Problem, regime_data
-from tests.tolerances import EPS, twin_loss_scale
+from tests.tolerances import EPS, TWIN_RTOL, twin_loss_scale
 
 NEW_SOLVERS = ["lbfgs", "newton-cg"]
 TWINS = [manual, reference]
@@ -48,15 +48,30 @@ def _quiet(fit: Any, X: np.ndarray, y: np.ndarray, **kwargs: Any) -> Any:
 # incomes (offset 5e4, spread 5e4) at l2 > 0, when the centred columns were scaled only beyond
 # 2^+-256 there: a Hessian of condition 1.8e10 amplified the twins' rounding to 2.8e-10 of the loss
 @example(("lbfgs", "income"), (40, 5), 12776479, 1e-2)
+# a separable set at l2 = 0: the loss falls to 1e-7 at logits ~700, where the twins' losses at one
+# point differ by 9e-11 of it, their rounding
+@example(("lbfgs", "plain"), (40, 5), 78794392, 0.0)
 def test_the_twins_losses_agree_over_the_first_iterations(
     solver_kind: tuple[str, str], shape: tuple[int, int], seed: int, l2: float
 ) -> None:
+    """The twins' losses agree to 1e-10 relative, to within their own rounding where that is
+    larger: JAX's textbook softplus(z) - y z errs by TWIN_RTOL of the terms' size (|y z| ~ 700 at
+    the logits of a separable set at l2 = 0, where the loss itself falls to 1e-7), at each iterate
+    of the run."""
     solver, kind = solver_kind
     X, y = regime_data(kind, *shape, seed)
-    runs = [_quiet(t.fit, X, y, solver=solver, tol=0.0, max_iter=TWIN_STEPS, l2=l2) for t in TWINS]
-    m, r = runs
+    points: list[Problem] = []
+
+    def record(k: int, w: np.ndarray, b: float, *_: Any) -> None:
+        points.append(Problem(w=w.copy(), b=b, X=X, y=y, l2=l2))
+
+    m = _quiet(
+        manual.fit, X, y, solver=solver, tol=0.0, max_iter=TWIN_STEPS, l2=l2, callback=record
+    )
+    r = _quiet(reference.fit, X, y, solver=solver, tol=0.0, max_iter=TWIN_STEPS, l2=l2)
     assert m.n_iter == r.n_iter == TWIN_STEPS
-    assert np.all(np.abs(m.losses - r.losses) <= TWIN_LOSS_RTOL * r.losses), (
+    rounding = TWIN_RTOL * np.array([twin_loss_scale(P) for P in points])
+    assert np.all(np.abs(m.losses - r.losses) <= TWIN_LOSS_RTOL * r.losses + rounding), (
         np.abs(m.losses - r.losses) / r.losses
     ).max()
 
