@@ -330,7 +330,9 @@ def _factor_words(c: float, n_samples: int | None) -> str:
         )
     if c != 0 and 1.0 / c == round(1.0 / c) and abs(c) < 0.5:
         m = abs(round(1.0 / c))
-        return f"a constant factor 1/{m} (divided by n once too often, if there are {m} samples)"
+        sign = "-" if c < 0 else ""  # -1/m keeps its sign: 1/m alone would name another factor
+        why = f"divided by n once too often, if there are {m} samples"
+        return f"a constant factor {sign}1/{m} ({why})"
     return f"a constant factor {c:.6g}"
 
 

@@ -573,6 +573,12 @@ PLANTED: dict[str, tuple[Callable[[np.ndarray], np.ndarray], list[int], str]] = 
     "factor 1/n": (lambda g: g / 50, [0, 1, 2, 3, 4, 5], "a constant factor 1/n = 1/50"),
     "sign on 1, 4": (lambda g: g * FLIP, [1, 4], "a flipped sign on coordinate(s) [1, 4]"),
     "swap 2, 4": (lambda g: g[SWAP], [2, 4], "swapped coordinates 2 <-> 4"),
+    # swaps that no block read in the other order explains: one at the first coordinate, one at
+    # the last, one of neighbours (a (2, 2) block transposed is a swap), one spanning a (2, 3)
+    "swap 0, 3": (lambda g: g[[3, 1, 2, 0, 4, 5]], [0, 3], "swapped coordinates 0 <-> 3"),
+    "swap 2, 5": (lambda g: g[[0, 1, 5, 3, 4, 2]], [2, 5], "swapped coordinates 2 <-> 5"),
+    "swap 1, 2": (lambda g: g[[0, 2, 1, 3, 4, 5]], [1, 2], "swapped coordinates 1 <-> 2"),
+    "swap 1, 4": (lambda g: g[[0, 4, 2, 3, 1, 5]], [1, 4], "swapped coordinates 1 <-> 4"),
     "flattened": (
         lambda g: g.reshape(2, 3).ravel("F"),
         [1, 2, 3, 4],
@@ -614,6 +620,69 @@ def test_planted_mistakes_give_exactly_the_wrong_coordinates_and_their_pattern(
     assert np.array_equal(theta, THETA6)
     if mode == "directions":
         assert 0 < report.bisection_evaluations < report.evaluations
+
+
+def _named_factor(diagnosis: str) -> float:
+    """The factor a diagnosis names: "constant factor 3", "-1/3", "n = 50", "1/n = 1/50"."""
+    m = re.search(r"\bconstant factor (?:n = |1/n = )?(-?)(1/)?(\d+(?:\.\d+)?)\b", diagnosis)
+    assert m, diagnosis
+    value = 1.0 / float(m[3]) if m[2] else float(m[3])
+    return -value if m[1] else value
+
+
+# (factor on the whole gradient, n_samples given, whether the diagnosis reads it as a sum over
+# the samples instead of a mean, as divided by n once too often, or neither): an integer
+# factor beyond 2 can be a sum over that many samples, 1/m a division by n = m too many; n = 2
+# is read as the sample count when the caller says n = 2; 2.5, 1.5 and 0.3 are neither
+FACTORS = [
+    (3.0, None, "sum"),
+    (-4.0, None, "sum"),
+    (-2.0, None, ""),
+    (2.0, 2, "sum"),
+    (0.5, 2, "divided"),
+    (1 / 3, None, "divided"),
+    (-1 / 3, None, "divided"),
+    (0.5, None, ""),
+    (-0.5, None, ""),
+    (2.5, None, ""),
+    (1.5, None, ""),
+    (0.3, None, ""),
+]
+
+
+@pytest.mark.parametrize(("c", "n_samples", "reading"), FACTORS)
+def test_a_constant_factor_is_named_with_its_value_and_sign(
+    c: float, n_samples: int | None, reading: str
+) -> None:
+    """c g for the right gradient g: the diagnosis names a constant factor whose value is c, its
+    sign included, and reads it as a sum instead of a mean, or as a division by n once too
+    often, only when c is an integer beyond 2 (or n) or the inverse of one."""
+    report = manual.check_gradient(_f6, lambda t: c * _g6(t), THETA6, n_samples=n_samples)
+    assert report.wrong_coordinates.tolist() == [0, 1, 2, 3, 4, 5], report.summary()
+    assert _named_factor(report.diagnosis) == pytest.approx(c, rel=1e-12), report.diagnosis
+    assert ("sum instead of a mean" in report.diagnosis) == (reading == "sum"), report.diagnosis
+    assert ("divided by n once too often" in report.diagnosis) == (reading == "divided")
+    if n_samples is not None:  # the factor named as n itself, or as 1/n
+        named = f"n = {n_samples}" if reading == "sum" else f"1/n = 1/{n_samples}"
+        assert named in report.diagnosis, report.diagnosis
+
+
+def test_a_3_by_3_block_read_in_the_other_order_is_named() -> None:
+    """theta = (M[0, 0], M[0, 1], ..., M[2, 2]) and grad_f returns the derivative of M' (a
+    square block flattened column-major): three pairs swap, and the diagnosis names the block
+    and its shape rather than the swaps."""
+    a = np.linspace(-1.0, 1.5, 9)
+    theta = np.linspace(0.2, -0.4, 9)
+
+    def f(t: np.ndarray) -> float:
+        return float(np.sum(np.exp(a * t)) + 0.5 * t @ t)
+
+    def g(t: np.ndarray) -> np.ndarray:
+        return (a * np.exp(a * t) + t).reshape(3, 3).ravel("F")
+
+    report = manual.check_gradient(f, g, theta)
+    assert report.wrong_coordinates.tolist() == [1, 2, 3, 5, 6, 7], report.summary()
+    assert "theta[0:9] is a (3, 3) matrix flattened in the other order" in report.diagnosis
 
 
 # what the diagnosis says of each gallery mistake, at data(2) with l2 = 0.05 (0 where a factor
@@ -866,7 +935,12 @@ def test_a_jacobian_that_is_not_symmetric_is_not_blamed_on_one_triangle() -> Non
     assert not re.search(r"\bthe (upper|lower) triangle agrees", report.diagnosis)
 
 
-WHOLE = {"flipped": (-1.0, "a flipped sign of the whole Hessian"), "times n": (7.0, "n = 7")}
+WHOLE = {
+    "flipped": (-1.0, "a flipped sign of the whole Hessian"),
+    "times n": (7.0, "n = 7"),
+    "times 2": (2.0, "a constant factor 2 "),
+    "halved": (0.5, "a constant factor 1/2 "),
+}
 
 
 @pytest.mark.parametrize("kind", sorted(WHOLE))
