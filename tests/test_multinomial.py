@@ -1108,6 +1108,12 @@ def test_bad_input_is_refused_by_name(call, error: type, words: str) -> None:
         (lambda: mm.lipschitz(_X, "1"), TypeError, r"^l2 must be a real number"),
         (lambda: mm.fit(_X, [0, 0, 0]), ValueError, r"^y must hold at least two classes"),
         (
+            lambda: mm.hvp(_W, _b, _X, [0, 1, 2], np.full((2, 3), np.nan), _b),
+            ValueError,
+            r"^V must be finite",
+        ),
+        (lambda: mm.hvp(_W, _b, _X, [0, 1, 2], _W, [np.inf, 0.0, 0.0]), ValueError, r"^c must be"),
+        (
             lambda: mm.fit(_X, [0, 1, 2], W0=np.zeros((3, 3))),
             ValueError,
             r"^W0 must have shape \(d, K\) = \(2, K\)",
