@@ -36,6 +36,7 @@ from tests.tolerances import (
     ELEMENTWISE_RTOL,
     EPS,
     EXACT_RTOL,
+    ORACLE_RTOL,
     TWIN_RTOL,
     U,
     assert_within,
@@ -475,6 +476,43 @@ def test_every_solver_keeps_the_symmetric_gauge_from_zero(solver: str, l2: float
         assert max(np.abs(gW).max(), np.abs(gb).max()) <= 1e-10
 
 
+@pytest.mark.parametrize("l2", [None, 0.0, 0.5])
+def test_the_gauged_gradient_and_hvp_are_the_projected_data_part_plus_the_penalty_shift(
+    l2: float | None,
+) -> None:
+    """GaugedObjective's gradient (hvp at u) is (I - Pi) v + l2 Pi (U_W, 0), v the objective's
+    own, Pi = I_(d+1) kron (1 1^T / K) the projector onto the class shifts: built here from Pi as
+    a matrix, at a theta whose rows (a feature's K weights, the intercepts) are shifted by
+    different amounts, so that each row's shift differs. Without l2 (None) the penalty is none:
+    the objective's l2 = 0 gradient, whose shift component is rounding alone. To rounding:
+    (d + 1) K terms of the size of v and l2 |theta|, a few EPS each."""
+    n, d, K = 30, 3, 4
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((n, d))
+    Y = np.eye(K)[rng.integers(0, K, n)]
+    penalty = 0.0 if l2 is None else l2
+    inner = manual.linear.LinearObjective(MultinomialLoss(K), X, Y, penalty)
+    gauged = mm.GaugedObjective(inner, d, K) if l2 is None else mm.GaugedObjective(inner, d, K, l2)
+    shifts = np.array([[1.0], [-2.0], [3.5], [0.7]])  # a feature's K weights; the intercepts last
+    theta = (0.1 * rng.standard_normal((d + 1, K)) + shifts).ravel()
+    u = (rng.standard_normal((d + 1, K)) + shifts[::-1]).ravel()
+    Pi = np.kron(np.eye(d + 1), np.full((K, K), 1.0 / K))
+    I = np.eye((d + 1) * K)
+    on_W = np.r_[np.ones(d * K), np.zeros(K)]  # (U_W, 0): the intercepts never penalized
+    f, g = inner.loss_and_gradient(theta)
+    fg, gg = gauged.loss_and_gradient(theta)
+    assert fg == f
+    expected = (I - Pi) @ g + penalty * Pi @ (on_W * theta)
+    bound = 8 * (d + 1) * K * EPS * (np.abs(g).max() + penalty * np.abs(theta).max())
+    assert_within("gradient", gg, expected, bound)
+    Hu = inner.hvp(theta, u)
+    expected = (I - Pi) @ Hu + penalty * Pi @ (on_W * u)
+    bound = 8 * (d + 1) * K * EPS * (np.abs(Hu).max() + penalty * np.abs(u).max())
+    assert_within("hvp", gauged.hvp(theta, u), expected, bound)
+    if penalty > 0:  # the shift part is there to be seen: l2 times W's row means
+        assert np.abs(Pi @ gg).max() > 0.1 * penalty
+
+
 def test_newton_takes_the_minimum_norm_step_on_offset_columns() -> None:
     """Two columns of years (offset 1990, sd ~1 and ~100) and one of sd 1e-2, l2 = 0: H's null
     eigenvalues round to ~1e-9 there, and a step along them would break the gauge by 1e10 ulps;
@@ -532,6 +570,141 @@ def test_fit_takes_k_from_the_labels_and_starts_where_told() -> None:
     )
 
 
+def test_two_class_fit_is_the_binary_fit() -> None:
+    """K = 2 is logistic regression: from the zero start the softmax fit keeps W = [-w/2, w/2],
+    b = [-c/2, c/2], and at l2' = 2 l2 (the penalty (l2'/2) ||W||^2 = (l2'/4) ||w||^2) its
+    optimum is the binary optimum (w, c); both Newton fits reach it to ORACLE_RTOL."""
+    X, y = _blobs(80, 2, 2, seed=6)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    l2 = 1e-2
+    res = mm.fit(X, y, solver="newton", l2=2 * l2, tol=1e-12)
+    ref = manual.fit(X, y, solver="newton", l2=l2, tol=1e-12)
+    assert res.converged and ref.converged and res.n_classes == 2
+    coef = np.append(res.W[:, 1] - res.W[:, 0], res.b[1] - res.b[0])
+    expected = np.append(ref.w, ref.b)
+    assert_within("w, c", coef, expected, ORACLE_RTOL * np.abs(expected).max())
+
+
+# A start outside the symmetric gauge: W0's rows (a feature's K weights) sum to 1 each, or to 1
+# and -1 (nothing in W0 and b0 together summing to zero the way the gauge asks); b0 alone.
+_OFF_GAUGE_STARTS = {
+    "rows sum to 1": (np.array([[1.0, 0.5, -0.5], [2.0, -1.0, 0.0]]), np.array([0.5, 0.5, 0.0])),
+    "rows sum to 1 and -1": (np.array([[1.0, 0.5, -0.5], [-2.0, 1.0, 0.0]]), np.zeros(3)),
+    "b0 alone": (None, np.array([3.0, 0.0, -1.0])),
+}
+
+
+@pytest.mark.parametrize("solver", sorted(SOLVERS))
+@pytest.mark.parametrize("start", sorted(_OFF_GAUGE_STARTS))
+def test_a_start_outside_the_gauge_keeps_its_class_shifts_unless_penalized(
+    solver: str, start: str
+) -> None:
+    """A common shift of a feature's K weights (or of the K intercepts) changes no p: the data
+    gradient has no component along it, so at l2 = 0 no solver moves the start's row sums
+    W.sum(axis=1), b.sum() (to the rounding of the steps); at l2 > 0 the penalty's own shift
+    component l2 W.mean(axis=1) takes W's row sums to the gauge (|sum| <= K tol / l2 once the
+    gradient is below tol), while b, never penalized, keeps b0's sum."""
+    X, y = _blobs(60, 2, 3, seed=3)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    W0, b0 = _OFF_GAUGE_STARTS[start]
+    W_start = np.zeros((2, 3)) if W0 is None else W0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", manual.ConvergenceWarning)
+        free = mm.fit(X, y, solver=solver, W0=W0, b0=b0, max_iter=100)
+        held = mm.fit(X, y, solver=solver, W0=W0, b0=b0, max_iter=2000, l2=0.5, tol=1e-8)
+    penalty = 0.25 * np.sum(W_start**2)
+    assert_within("the start's loss", free.losses[0], held.losses[0] - penalty, 4 * EPS * penalty)
+    assert free.losses[-1] < free.losses[0]
+    size = float(max(np.abs(free.W).max(), np.abs(free.b).max(), 1.0))
+    allowed = (free.n_iter + 1) * GAUGE_ULPS_PER_STEP * 3 * U * size
+    assert_within("l2 = 0: W's row sums", free.W.sum(axis=1), W_start.sum(axis=1), allowed)
+    assert_within("l2 = 0: b's sum", free.b.sum(), b0.sum(), allowed)
+    # each row of the gradient has mean l2 W.mean(axis=1) (the data part's is 0): its largest
+    # entry bounds |W.sum(axis=1)| by K |grad| / l2 at any iterate, near the optimum or not
+    assert held.grad_norms[-1] <= 1e-6
+    bound = 3 * held.grad_norms[-1] / 0.5 * (1 + 8 * EPS) + allowed
+    assert_within("l2 > 0: W's row sums", held.W.sum(axis=1), np.zeros(2), bound)
+    assert_within("l2 > 0: b's sum", held.b.sum(), b0.sum(), allowed)
+
+
+def test_gd_takes_one_over_lipschitz_as_its_default_step() -> None:
+    """lr=None is 1 / L, L = `lipschitz(X, l2)`: the result says which step ran, and the first
+    step is -lr times the gradient at the start."""
+    X, y = _blobs(50, 2, 3, seed=3)
+    l2 = 0.1
+    seen: list[np.ndarray] = []
+    res = mm.fit(
+        X, y, l2=l2, max_iter=1, tol=0.0, callback=lambda k, W, b, f, gW, gb: seen.append(W.copy())
+    )
+    assert res.solver == "gd" and res.lr == 1.0 / mm.lipschitz(X, l2)
+    gW, _ = mm.gradient(np.zeros((2, 3)), np.zeros(3), X, y, l2)
+    assert_within("first step", seen[1], -res.lr * gW, 4 * EPS * res.lr * np.abs(gW).max())
+    assert mm.fit(X, y, solver="newton", max_iter=1, tol=0.0).lr is None
+
+
+def test_the_callback_sees_each_iterate_with_its_gradient() -> None:
+    """callback(k, W, b, loss, grad_W, grad_b): W (d, K) and b (K,) the iterate k (the start at
+    k = 0, the result's (W, b) at the last k), loss its loss, grad_W, grad_b its gradient (to the
+    rounding of their sums over samples, TWIN_RTOL of its scale); d = 3, so that the intercepts
+    are not a feature's row."""
+    X, y = _blobs(40, 3, 4, seed=1)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    W0, b0 = np.zeros((3, 4)), np.array([0.3, -0.1, -0.2, 0.0])
+    seen: list[tuple] = []
+    res = mm.fit(
+        X,
+        y,
+        solver="lbfgs",
+        l2=1e-2,
+        W0=W0,
+        b0=b0,
+        max_iter=4,
+        tol=0.0,
+        callback=lambda *args: seen.append(tuple(np.copy(a) for a in args)),
+    )
+    assert [int(s[0]) for s in seen] == list(range(res.n_iter + 1))
+    np.testing.assert_array_equal(seen[0][1], W0)
+    np.testing.assert_array_equal(seen[0][2], b0)
+    np.testing.assert_array_equal(seen[-1][1], res.W)
+    np.testing.assert_array_equal(seen[-1][2], res.b)
+    for k, W, b, f, gW, gb in seen:
+        assert W.shape == gW.shape == (3, 4) and b.shape == gb.shape == (4,)
+        assert f == res.losses[k] == mm.loss(W, b, X, y, 1e-2)
+        eW, eb = mm.gradient(W, b, X, y, 1e-2)
+        scale = TWIN_RTOL * (1.0 + np.abs(X).max() * max(np.abs(W).max(), 1.0))
+        assert_within("grad_W", gW, eW, scale)
+        assert_within("grad_b", gb, eb, scale)
+
+
+# "years and a tiny column": offset 2000 at spread 10 next to a column of spread 1e-12, where
+# newton-cg's computed steps leave the gauge by ~80 times the rounding allowed below
+_YEARS_AND_TINY = (2000.0, 10.0, 1e-12)
+
+
+@pytest.mark.parametrize("solver", sorted(SOLVERS))
+@pytest.mark.parametrize("l2", [0.0, 1e-4])
+def test_every_solver_keeps_the_gauge_on_years_and_a_tiny_column(solver: str, l2: float) -> None:
+    """From zero the iterates stay in the gauge W.sum(axis=1) = 0, b.sum() = 0 off by the rounding
+    of the steps alone, also where the columns' scales differ by 1e10 (the computed steps gather
+    a shift there, which the fit removes: a common shift of a feature's K weights changes no p)."""
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((300, 2))
+    Z = X @ rng.standard_normal((2, 3))
+    P = np.exp(Z - Z.max(axis=1, keepdims=True))
+    y = (rng.random(300)[:, None] > np.cumsum(P / P.sum(axis=1, keepdims=True), axis=1)).sum(1)
+    y[:3] = [0, 1, 2]
+    offset, spread, tiny = _YEARS_AND_TINY
+    Xk = np.c_[offset + spread * X[:, 0], tiny * X[:, 1]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", manual.ConvergenceWarning)
+        res = mm.fit(Xk, y, solver=solver, l2=l2, max_iter=300)
+    mu = np.abs(Xk.mean(axis=0))
+    size = max(float(np.abs(res.W).max()), float(np.abs(res.b).max()), 1.0)
+    size = max(size, float((mu @ np.abs(res.W)).max()))
+    allowed = (res.n_iter + 1) * GAUGE_ULPS_PER_STEP * 3 * U * size
+    assert _gauge_error(res.W, res.b) <= allowed, (_gauge_error(res.W, res.b), allowed)
+
+
 def test_separable_classes_warn_at_l2_zero_and_not_with_a_penalty() -> None:
     rng = np.random.default_rng(0)
     y = np.repeat(np.arange(3), 20)
@@ -557,15 +730,21 @@ def test_a_class_separable_from_the_rest_warns_at_l2_zero(solver: str) -> None:
     from manual.multinomial import MultinomialLoss, separated_class
 
     data = iris()
-    with pytest.warns(manual.SeparationWarning, match="class 0 is separable from all the others"):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         res = mm.fit(data.X, data.y, solver=solver, max_iter=300)
     assert res.separable
+    # the one warning is the separation: no optimum, so no ConvergenceWarning for the short run
+    assert [w.category for w in caught] == [manual.SeparationWarning], caught
+    message = str(caught[0].message)
+    assert "class 0 is separable from all the others" in message
     Y = np.eye(3)[data.y]
     objective = LinearObjective(MultinomialLoss(3), data.X, Y, 0.0)
     theta = np.vstack([res.W, res.b]).ravel()
     pair = separated_class(objective, theta)
     assert pair is not None and pair[0] == 0
     k, j = pair
+    assert f"z_{k} - z_{j} is > 0 on each of its samples" in message  # the certified margin
     v = np.zeros((5, 3))
     v[:-1, k], v[-1, k] = res.W[:, k] - res.W[:, j], res.b[k] - res.b[j]
     losses = [objective.loss(theta + t * v.ravel()) for t in (0.0, 1.0, 10.0, 100.0)]
@@ -573,6 +752,23 @@ def test_a_class_separable_from_the_rest_warns_at_l2_zero(solver: str) -> None:
     # beyond its rounding (a few ulps), and is lower than at t = 0
     assert all(b <= a * (1 + 8 * EPS) for a, b in itertools.pairwise(losses)), losses
     assert losses[-1] < losses[0], losses
+
+
+def test_a_class_separable_from_the_rest_has_an_optimum_with_a_penalty() -> None:
+    """At l2 > 0 the loss is strongly convex in W and bounded below: a finite optimum exists
+    however the classes lie. Iris at l2 = 1e-2: Newton converges, and its optimum still separates
+    setosa (class 0) from the rest, which is no reason to warn."""
+    from manual.datasets import iris
+
+    data = iris()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = mm.fit(data.X, data.y, solver="newton", l2=1e-2)
+    assert res.converged and not res.separable
+    Z = mm.logits(data.X, res.W, res.b)
+    setosa = data.y == 0
+    margin = Z[:, 0] - Z[:, 1:].max(axis=1)
+    assert np.all(margin[setosa] > 0) and np.all(margin[~setosa] < 0)
 
 
 def test_overlapping_classes_do_not_warn() -> None:
@@ -910,6 +1106,24 @@ def test_bad_input_is_refused_by_name(call, error: type, words: str) -> None:
         ),
         (lambda: mm.lipschitz(_X, -1.0), ValueError, r"^l2 must lie in \[0\.0, inf\)"),
         (lambda: mm.lipschitz(_X, "1"), TypeError, r"^l2 must be a real number"),
+        (lambda: mm.fit(_X, [0, 0, 0]), ValueError, r"^y must hold at least two classes"),
+        (
+            lambda: mm.hvp(_W, _b, _X, [0, 1, 2], np.full((2, 3), np.nan), _b),
+            ValueError,
+            r"^V must be finite",
+        ),
+        (lambda: mm.hvp(_W, _b, _X, [0, 1, 2], _W, [np.inf, 0.0, 0.0]), ValueError, r"^c must be"),
+        (
+            lambda: mm.fit(_X, [0, 1, 2], W0=np.zeros((3, 3))),
+            ValueError,
+            r"^W0 must have shape \(d, K\) = \(2, K\)",
+        ),
+        (lambda: mm.fit(_X, [0, 1, 2], W0=np.full((2, 3), np.nan)), ValueError, r"^W0 must be"),
+        (
+            lambda: mm.fit(_X, [0, 1, 2], callback=3),
+            TypeError,
+            r"^callback must be callable or None, got int$",
+        ),
     ],
 )
 def test_a_refusal_opens_with_the_argument_it_names(call, error: type, pattern: str) -> None:
