@@ -306,6 +306,22 @@ def test_one_class_has_no_optimum_whatever_the_penalty() -> None:
                     assert res.separable
 
 
+def _count_passes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """[passes over X so far]: LinearObjective.blocks counted (80 samples are one block, read by
+    one thread: one call a pass)."""
+    from manual.linear import LinearObjective
+
+    passes = [0]
+    blocks = LinearObjective.blocks
+
+    def counted(self: LinearObjective, *rows: int) -> object:
+        passes[0] += 1
+        return blocks(self, *rows)
+
+    monkeypatch.setattr(LinearObjective, "blocks", counted)
+    return passes
+
+
 def test_fit_spends_at_most_one_pass_over_x_beyond_its_iterations(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -313,16 +329,7 @@ def test_fit_spends_at_most_one_pass_over_x_beyond_its_iterations(
     what follows the run (the separation certificate) at most one pass more on these sets (no
     sample pushed to its side after so few steps), whether or not the run converged: no hidden
     probe."""
-    from manual.linear import LinearObjective
-
-    passes = [0]
-    blocks = LinearObjective.blocks
-
-    def counted(self: LinearObjective, *rows: int) -> object:
-        passes[0] += 1  # 80 samples are one block, read by one thread: one call a pass
-        return blocks(self, *rows)
-
-    monkeypatch.setattr(LinearObjective, "blocks", counted)
+    passes = _count_passes(monkeypatch)
     rng = np.random.default_rng(4)
     x = np.concatenate([-rng.uniform(0, 1, 40) - 1e-6, rng.uniform(0, 1, 40) + 1e-6])
     separable = (np.column_stack([x, rng.standard_normal(80)]), (x > 0).astype(float))
@@ -343,16 +350,7 @@ def test_fit_spends_at_most_three_passes_over_x_on_a_quasi_complete_certificate(
     pass for the margins and the gradient's rounding, one for the certificate's Gram matrices,
     one to check its direction; k + 1 for the run's own loss and gradient. The certificate is
     found."""
-    from manual.linear import LinearObjective
-
-    passes = [0]
-    blocks = LinearObjective.blocks
-
-    def counted(self: LinearObjective, *rows: int) -> object:
-        passes[0] += 1  # 80 samples are one block, read by one thread: one call a pass
-        return blocks(self, *rows)
-
-    monkeypatch.setattr(LinearObjective, "blocks", counted)
+    passes = _count_passes(monkeypatch)
     rng = np.random.default_rng(4)
     x = np.concatenate([-rng.uniform(0.1, 1, 30), rng.uniform(0.1, 1, 30), np.zeros(20)])
     y = np.concatenate([np.zeros(30), np.ones(30), np.arange(20) % 2])
