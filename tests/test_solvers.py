@@ -281,3 +281,152 @@ def test_two_loop_satisfies_the_secant_equation_of_the_newest_pair(
     s, y, _ = pairs[-1]
     got = two_loop(y, pairs)
     assert np.max(np.abs(got - s)) <= 64 * m * d * EPS * np.max(np.abs(s))
+
+
+# --- the line searches and the steps, on objectives whose answers are known in closed form ------
+
+
+class _Line:
+    """A one-parameter objective theta = (t,) given by phi(t) and phi'(t): searched from t = 0
+    along step = (-1,), theta - t step is t itself and the slope along it is phi'(t). Past
+    `overflow` a trial raises ValueError, as where the logits leave float64."""
+
+    def __init__(self, phi: Any, dphi: Any, overflow: float = np.inf) -> None:
+        self.phi, self.dphi, self.overflow = phi, dphi, overflow
+        self.trials: list[float] = []
+
+    def loss_and_gradient(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        t = float(theta[0])
+        self.trials.append(t)
+        if t > self.overflow:
+            raise ValueError("the logits overflow")
+        return float(self.phi(t)), np.array([float(self.dphi(t))])
+
+    def hessian(self, theta: np.ndarray) -> np.ndarray:
+        raise AssertionError("a line search needs no Hessian")
+
+    def hvp(self, theta: np.ndarray, u: np.ndarray) -> np.ndarray:
+        raise AssertionError("a line search needs no Hessian")
+
+    def search(self) -> float | None:
+        from manual.solvers.driver import Iterate
+        from manual.solvers.line_search import wolfe
+
+        at = Iterate(np.zeros(1), float(self.phi(0.0)), np.array([float(self.dphi(0.0))]))
+        found = wolfe(self, at, np.array([-1.0]))
+        return None if found is None else float(found.theta[0])
+
+
+def _quadratic(t_star: float) -> _Line:
+    """phi(t) = 1 + (t - t*)^2 / 2: phi'(0) = -t*, the minimizer t*."""
+    return _Line(lambda t: 1.0 + 0.5 * (t - t_star) ** 2, lambda t: t - t_star)
+
+
+def test_wolfe_takes_the_unit_step_where_it_passes_and_doubles_a_short_one() -> None:
+    """phi'(t) = t - t*: t is in the strong Wolfe interval |1 - t / t*| <= WOLFE_C2, i.e.
+    t in [0.1 t*, 1.9 t*] (the decrease test holds there too). At t* = 0.7 the unit step is in
+    it, and is taken as it is; at t* = 50, t = 1, 2, 4 are too short and 8 = the first power of two
+    in [5, 95] is taken: the search doubles t from 1."""
+    assert _quadratic(0.7).search() == 1.0
+    assert _quadratic(50.0).search() == 8.0
+
+
+def _piecewise(knots: list[tuple[float, float]], slope_after: float) -> _Line:
+    """phi' = -1 up to knots[0]'s t, then linear between the knots (t, phi'), then rising at
+    slope_after: phi is convex (phi' nondecreasing), phi(0) = 1, and phi is its exact integral."""
+    ts = [0.0] + [k[0] for k in knots]
+    ds = [-1.0] + [k[1] for k in knots]
+
+    def dphi(t: float) -> float:
+        if t >= ts[-1]:
+            return ds[-1] + slope_after * (t - ts[-1])
+        return float(np.interp(t, ts, ds))
+
+    def phi(t: float) -> float:
+        grid = np.append([u for u in ts if u < t], t)
+        slopes = [dphi(u) for u in grid]
+        return 1.0 + float(np.sum(np.diff(grid) * (np.array(slopes[:-1]) + slopes[1:]) / 2))
+
+    return _Line(phi, dphi)
+
+
+def test_wolfe_narrows_a_bracket_by_the_secant_of_the_slope_within_its_middle_80_percent() -> None:
+    """Where t = 1, 2 are too short (phi' = -1) and t = 4 too long, the search narrows [2, 4] by
+    the zero of the line through (2, phi'(2)) and (4, phi'(4)): exact where phi' is linear on the
+    bracket (phi quadratic), kept within [2.2, 3.8]. And at t* = 0.3 the first bracket [0, 1] of
+    a quadratic is narrowed to t* at once."""
+    # phi' = -1 + 2 (t - 2) on [2, 4]: its zero 2.5 is the secant's, inside [2.2, 3.8]
+    assert _piecewise([(2.0, -1.0)], 2.0).search() == pytest.approx(2.5, abs=1e-15)
+    assert _quadratic(0.3).search() == pytest.approx(0.3, abs=1e-15)
+    # phi' = -1 + 5 (t - 2) up to 2.2, then 5.5 (t - 2.2): phi'(4) = 9.9, the secant 2 + 2 / 10.9
+    # = 2.18 is moved up to 2.2, where phi' = 0
+    assert _piecewise([(2.0, -1.0), (2.2, 0.0)], 5.5).search() == pytest.approx(2.2, abs=1e-12)
+
+
+def test_wolfe_shrinks_an_end_too_long_by_its_decrease_towards_the_short_one() -> None:
+    """phi' = -1 up to 0.01, then 0.0101: the slope test holds for every t > 0.01, and at t = 1
+    the loss is back to 1 - 1e-6, above the decrease test's phi(0) - ARMIJO_C t (the loss must
+    fall, not only not rise). From [0, 1] the secant, 1 / 1.0101 of the long end, lies past the
+    middle 80%: the trial is moved to 0.9, which passes (the decrease test holds up to
+    t = 0.0101 / 0.0102 = 0.990)."""
+    line = _Line(
+        lambda t: 1.0 - min(t, 0.01) + 0.0101 * max(t - 0.01, 0.0),
+        lambda t: -1.0 if t < 0.01 else 0.0101,
+    )
+    assert line.search() == pytest.approx(0.9, rel=1e-15)
+
+
+def test_wolfe_halves_a_bracket_whose_long_end_overflowed() -> None:
+    """phi = (t / t* - 1)^2 / 2 with t* = 1e-9, and every trial past 3e-9 overflows: an overflow
+    has no slope to interpolate, so the search halves [0, 1] down to t = 2^-29 = 1.9e-9, the first
+    trial that is computed, and in the Wolfe interval [0.1 t*, 1.9 t*]; the bracket is then far
+    wider than t's rounding."""
+    t_star = 1e-9
+    line = _Line(
+        lambda t: 0.5 * (t / t_star - 1.0) ** 2, lambda t: (t / t_star - 1.0) / t_star, 3e-9
+    )
+    assert line.search() == 2.0**-29
+
+
+def test_wolfe_gives_up_once_the_bracket_is_within_the_rounding_of_t() -> None:
+    """phi' jumps from -1 to 1 at 1/3: no float t passes the slope test. The search halves [0, 1]
+    until the bracket is 4 ulps of t wide (2^-52 > 4 EPS / 3 > 2^-53) and returns None: 1 + 52
+    trials, fewer than MAX_TRIALS."""
+    from manual.solvers.line_search import MAX_TRIALS
+
+    third = 1.0 / 3.0
+    line = _Line(lambda t: 1.0 - third + abs(t - third), lambda t: -1.0 if t < third else 1.0)
+    assert line.search() is None
+    assert len(line.trials) == 53 < MAX_TRIALS
+
+
+@pytest.mark.parametrize("dphi1", [WOLFE_C2, -WOLFE_C2, 0.0])
+def test_wolfe_conditions_are_the_documented_inclusive_inequalities(dphi1: float) -> None:
+    """phi'(0) = -1: a unit step whose slope is exactly +-WOLFE_C2 |phi'(0)| passes the curvature
+    test, and one whose loss is exactly phi(0) + C phi'(0) + slack passes the decrease test (<=)."""
+    f0 = 1.0
+
+    def armijo(t: float) -> float:  # the decrease test's bound, as the search computes it
+        return f0 + ARMIJO_C * t * -1.0 + loss_slack(f0)
+
+    on_bound = dphi1 == 0.0
+    line = _Line(
+        lambda t: f0 if t == 0 else (armijo(t) if on_bound else f0 - 0.5 * t),
+        lambda t: -1.0 if t == 0 else dphi1,
+    )
+    assert line.search() == 1.0
+
+
+def test_wolfe_refuses_a_direction_along_which_the_loss_does_not_fall() -> None:
+    """phi'(0) >= 0 (a zero step, or one along +g): no t > 0 lowers the loss, None."""
+    from manual.binary import BinaryLoss
+    from manual.linear import LinearObjective
+    from manual.solvers.driver import Iterate
+    from manual.solvers.line_search import wolfe
+
+    X, y = regime_data("plain", 40, 3, 0)
+    objective = LinearObjective(BinaryLoss, X, y, 0.0)
+    theta = np.array([0.5, -0.2, 0.1, 0.3])
+    at = Iterate(theta, *objective.loss_and_gradient(theta))
+    assert wolfe(objective, at, np.zeros(4)) is None
+    assert wolfe(objective, at, -0.3 * at.grad) is None
