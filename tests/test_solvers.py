@@ -430,3 +430,53 @@ def test_wolfe_refuses_a_direction_along_which_the_loss_does_not_fall() -> None:
     at = Iterate(theta, *objective.loss_and_gradient(theta))
     assert wolfe(objective, at, np.zeros(4)) is None
     assert wolfe(objective, at, -0.3 * at.grad) is None
+
+
+class _Scaled:
+    """c L for a power of two c: the same problem, every loss and slope scaled exactly."""
+
+    def __init__(self, objective: Any, c: float) -> None:
+        self.objective, self.c = objective, c
+
+    def loss_and_gradient(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        f, g = self.objective.loss_and_gradient(theta)
+        return self.c * f, self.c * g
+
+    def hessian(self, theta: np.ndarray) -> np.ndarray:
+        return self.c * self.objective.hessian(theta)
+
+    def hvp(self, theta: np.ndarray, u: np.ndarray) -> np.ndarray:
+        return self.c * self.objective.hvp(theta, u)
+
+
+@pytest.mark.parametrize("c", [2.0**-30, 2.0**30])
+def test_lbfgs_iterates_do_not_depend_on_the_scale_of_the_loss(c: float) -> None:
+    """L-BFGS's first direction is g scaled to a unit step in its largest coordinate, H_0 = gamma I
+    scales as 1 / c, and the Wolfe conditions compare losses and slopes with each other: on c L,
+    c a power of two (exact in float64), every iterate is the same to the last bit."""
+    from manual.binary import BinaryLoss
+    from manual.linear import LinearObjective
+    from manual.solvers import LBFGS, minimize
+
+    X, y = regime_data("plain", 100, 3, 4)
+    objective = LinearObjective(BinaryLoss, X, y, 0.0)
+    paths: list[list[np.ndarray]] = [[], []]
+    for path, obj in zip(paths, [objective, _Scaled(objective, c)], strict=True):
+        minimize(
+            obj, np.zeros(4), LBFGS(), max_iter=8, tol=0.0,
+            callback=lambda k, it, path=path: path.append(it.theta),
+        )  # fmt: skip
+    assert len(paths[0]) == 9
+    assert all(np.array_equal(a, b) for a, b in zip(*paths, strict=True))
+
+
+def test_lbfgs_memory_bounds_the_steps_it_remembers() -> None:
+    """Memory m keeps the last m pairs: within 10 steps, memory 10 is unlimited memory (the same
+    path, to the bit), and memory 1 is another path (the one-pair update of gamma I)."""
+    X, y = regime_data("plain", 100, 4, 5)
+
+    def path(memory: int) -> np.ndarray:
+        return manual.fit(X, y, solver="lbfgs", tol=0.0, max_iter=10, memory=memory).losses
+
+    assert np.array_equal(path(10), path(1000))
+    assert not np.array_equal(path(1), path(1000))
