@@ -480,3 +480,60 @@ def test_lbfgs_memory_bounds_the_steps_it_remembers() -> None:
 
     assert np.array_equal(path(10), path(1000))
     assert not np.array_equal(path(1), path(1000))
+
+
+@pytest.mark.parametrize("solver", NEW_SOLVERS)
+def test_a_well_posed_fit_warns_of_nothing(solver: str) -> None:
+    """Library code warns only through the project's own categories, and only where there is
+    something to report: a fit that converges on plain data raises no warning of any kind
+    (NumPy's deprecations included)."""
+    X, y = regime_data("plain", 100, 3, 6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert manual.fit(X, y, solver=solver, tol=TOL).converged
+
+
+class _Kink:
+    """L(theta) = |10 - a theta_0| + 0 theta_1, a > 0: convex, >= 0, its curvature 0 everywhere
+    but at its minimum (as where every sample's p (1 - p) has underflowed). At theta = 0,
+    g = (-a, 0) and L = 10: the linear model L - t g.g reaches 0 at t = 10 / a^2."""
+
+    def __init__(self, a: float) -> None:
+        self.a = a
+
+    def loss_and_gradient(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        u = 10.0 - self.a * theta[0]
+        return abs(u), np.array([-self.a * np.sign(u), 0.0])
+
+    def hessian(self, theta: np.ndarray) -> np.ndarray:
+        return np.zeros((2, 2))
+
+    def hvp(self, theta: np.ndarray, u: np.ndarray) -> np.ndarray:
+        return np.zeros(2)
+
+
+@pytest.mark.parametrize("a", [1.0, 3.0])
+def test_newton_cg_without_curvature_steps_to_the_zero_of_the_linear_model(a: float) -> None:
+    """With no curvature along g, CG finds no direction; the step is then along -g to where the
+    linear model L - t g.g reaches 0, t = L / g.g: here the minimum itself, L = 0 to its rounding
+    (g.g = 1 at a = 1, 9 at a = 3)."""
+    from manual.solvers import NewtonCG
+    from manual.solvers.driver import Iterate
+
+    objective = _Kink(a)
+    theta = np.zeros(2)
+    nxt = NewtonCG().step(objective, Iterate(theta, *objective.loss_and_gradient(theta)))
+    assert nxt is not None
+    assert nxt.theta[0] == pytest.approx(10.0 / a, rel=4 * EPS) and nxt.loss <= 40 * EPS
+
+
+def test_newton_cg_at_a_zero_gradient_does_not_move() -> None:
+    """g = 0 exactly (the minimum of L = 1 + |theta|^2 / 2): there is nothing to gain; the step is
+    None, or theta itself."""
+    from manual.solvers import NewtonCG
+    from manual.solvers.driver import Iterate
+
+    bowl = _Line(lambda t: 1.0 + 0.5 * t * t, lambda t: t)
+    bowl.hvp = lambda theta, u: u  # type: ignore[method-assign]
+    nxt = NewtonCG().step(bowl, Iterate(np.zeros(1), 1.0, np.zeros(1)))
+    assert nxt is None or np.array_equal(nxt.theta, np.zeros(1))
