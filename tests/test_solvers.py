@@ -537,3 +537,39 @@ def test_newton_cg_at_a_zero_gradient_does_not_move() -> None:
     bowl.hvp = lambda theta, u: u  # type: ignore[method-assign]
     nxt = NewtonCG().step(bowl, Iterate(np.zeros(1), 1.0, np.zeros(1)))
     assert nxt is None or np.array_equal(nxt.theta, np.zeros(1))
+
+
+class _RoughBowl:
+    """L(theta) = 1 + |theta|^2 / 2 whose computed loss comes out 10 too high, above its start,
+    at every theta = theta_start - t theta_start, t = 2^-k (k >= 0): a loss that no halving of
+    Newton's step can pass, while the gradient theta stays exact."""
+
+    def __init__(self, start: np.ndarray) -> None:
+        self.start = start
+
+    def loss_and_gradient(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        f = 1.0 + 0.5 * float(theta @ theta)
+        t = 1.0 - float(theta[0] / self.start[0])  # theta = start - t start
+        if t > 0 and np.frexp(t)[0] == 0.5:  # a power of two
+            f += 10.0
+        return f, theta.copy()
+
+    def hessian(self, theta: np.ndarray) -> np.ndarray:
+        return np.eye(len(theta))
+
+    def hvp(self, theta: np.ndarray, u: np.ndarray) -> np.ndarray:
+        return u.copy()
+
+
+def test_newton_cg_falls_back_on_the_wolfe_search_where_no_halving_passes() -> None:
+    """Newton's step d = theta (H = I) fails Armijo's test at every t = 1, 1/2, 1/4, ...; the
+    slope-steered Wolfe search along the same d still finds t = 0.9 (the middle 80% of [0, 1],
+    where t = 1 is too long), and the loss falls."""
+    from manual.solvers import NewtonCG
+    from manual.solvers.driver import Iterate
+
+    start = np.array([1.0, 2.0])
+    objective = _RoughBowl(start)
+    nxt = NewtonCG().step(objective, Iterate(start, *objective.loss_and_gradient(start)))
+    assert nxt is not None and nxt.loss < 1.0 + 0.5 * float(start @ start)
+    assert nxt.theta == pytest.approx(0.1 * start, rel=1e-14)
