@@ -573,3 +573,83 @@ def test_newton_cg_falls_back_on_the_wolfe_search_where_no_halving_passes() -> N
     nxt = NewtonCG().step(objective, Iterate(start, *objective.loss_and_gradient(start)))
     assert nxt is not None and nxt.loss < 1.0 + 0.5 * float(start @ start)
     assert nxt.theta == pytest.approx(0.1 * start, rel=1e-14)
+
+
+def test_newton_cg_converges_superlinearly() -> None:
+    """The forcing term eta = min(cg_tol, sqrt(||g||inf)) leaves a CG residual
+    ||r||_2 <= eta ||g||_2 <= sqrt(6) ||g||inf^1.5 (6 parameters), and the next gradient is r plus
+    a term of second order in the step: once ||g||inf <= 1e-3, each step takes it to at most
+    4 ||g||inf^1.5 (sqrt(6) < 4 leaves room for the second-order term), down to its rounding."""
+    from manual.binary import BinaryLoss
+    from manual.linear import LinearObjective
+    from manual.solvers import NewtonCG, minimize
+
+    X, y = regime_data("plain", 300, 5, 7)
+    run = minimize(
+        LinearObjective(BinaryLoss, X, y, 0.0), np.zeros(6), NewtonCG(), max_iter=50, tol=1e-14
+    )
+    assert run.converged
+    for g0, g1 in itertools.pairwise(run.grad_norms):
+        if g0 <= 1e-3 and g1 > 1e-15:
+            assert g1 <= 4.0 * g0**1.5, (g0, g1)
+
+
+def test_newton_cg_spends_at_most_cg_max_iter_products_a_step() -> None:
+    """cg_max_iter = 1 makes each step the Cauchy step (steepest descent with the model's exact
+    step length): linear convergence, many times the iterations of truncated Newton."""
+    X, y = regime_data("plain", 300, 5, 7)
+    full = manual.fit(X, y, solver="newton-cg", tol=1e-10)
+    cauchy = manual.fit(X, y, solver="newton-cg", tol=1e-10, max_iter=500, cg_max_iter=1)
+    assert full.converged and cauchy.converged
+    assert cauchy.n_iter > 3 * full.n_iter
+
+
+def _counted(H: np.ndarray) -> tuple[Any, list[int]]:
+    calls: list[int] = []
+
+    def hvp(p: np.ndarray) -> np.ndarray:
+        calls.append(1)
+        return H @ p
+
+    return hvp, calls
+
+
+def test_truncated_cg_reports_the_products_it_spent() -> None:
+    """(d, products of H spent): where it meets its forcing term, and where it runs out of
+    max_iter. On H = 2 I, CG is exact after one product (d = g / 2, r = 0) and stops there."""
+    from manual.solvers.newton_cg import truncated_cg
+
+    g = np.array([1.0, -3.0, 0.5])
+    hvp, calls = _counted(2.0 * np.eye(3))
+    d, used = truncated_cg(hvp, g, 0.0, 10)
+    assert used == len(calls) == 1 and np.array_equal(d, g / 2)
+
+    rng = np.random.default_rng(2)
+    Q, _ = np.linalg.qr(rng.standard_normal((8, 8)))
+    H = Q @ np.diag(np.linspace(1.0, 100.0, 8)) @ Q.T
+    g = rng.standard_normal(8)
+    hvp, calls = _counted(H)
+    d, used = truncated_cg(hvp, g, 1e-3, 50)  # meets ||r|| <= 1e-3 ||g|| in at most 8 + rounding
+    assert used == len(calls) < 50
+    assert np.linalg.norm(g - H @ d) <= 1e-3 * np.linalg.norm(g)
+    hvp, calls = _counted(H)
+    d, used = truncated_cg(hvp, g, 0.0, 3)  # eta = 0 is never met: it runs out of products
+    assert used == len(calls) == 3
+
+
+def test_truncated_cg_scales_inversely_with_h_and_stops_on_zero_curvature() -> None:
+    """H -> c H (c a power of two, exact) gives d -> d / c with the same products: the test for
+    curvature lost to rounding compares p.Hp with |p| |Hp|, both scaled by c. Where H p = 0 there
+    is no curvature: d = 0."""
+    from manual.solvers.newton_cg import truncated_cg
+
+    rng = np.random.default_rng(3)
+    Q, _ = np.linalg.qr(rng.standard_normal((6, 6)))
+    H = Q @ np.diag(np.linspace(1.0, 10.0, 6)) @ Q.T
+    g = rng.standard_normal(6)
+    c = 2.0**-80
+    d, used = truncated_cg(lambda p: H @ p, g, 1e-6, 20)
+    dc, used_c = truncated_cg(lambda p: c * (H @ p), g, 1e-6, 20)
+    assert used == used_c >= 1 and np.array_equal(dc * c, d)
+    d0, _ = truncated_cg(lambda p: 0.0 * p, g, 0.5, 20)
+    assert not np.any(d0)
