@@ -653,3 +653,58 @@ def test_truncated_cg_scales_inversely_with_h_and_stops_on_zero_curvature() -> N
     assert used == used_c >= 1 and np.array_equal(dc * c, d)
     d0, _ = truncated_cg(lambda p: 0.0 * p, g, 0.5, 20)
     assert not np.any(d0)
+
+
+class _Ray:
+    """L(theta) = phi(theta_0), flat in theta_1: a loss along the first coordinate only."""
+
+    def __init__(self, phi: Any, dphi: Any) -> None:
+        self.phi, self.dphi = phi, dphi
+
+    def loss_and_gradient(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        return float(self.phi(theta[0])), np.array([float(self.dphi(theta[0])), 0.0])
+
+    def hessian(self, theta: np.ndarray) -> np.ndarray:
+        raise AssertionError("a line search needs no Hessian")
+
+    def hvp(self, theta: np.ndarray, u: np.ndarray) -> np.ndarray:
+        raise AssertionError("a line search needs no Hessian")
+
+    def expanded(self, size: float) -> float:
+        """theta_0 reached by backtrack(expand=True) from 0 along step = (-size, 0)."""
+        from manual.solvers.driver import Iterate
+        from manual.solvers.line_search import backtrack
+
+        at = Iterate(np.zeros(2), *self.loss_and_gradient(np.zeros(2)))
+        found = backtrack(self, at, np.array([-size, 0.0]), expand=True)
+        assert found is not None
+        return float(found.theta[0])
+
+
+def test_backtrack_lengthens_a_full_step_while_the_loss_keeps_falling() -> None:
+    """L = |c - x|: linear along the whole unit step, so t = 2, 4, ... are tried, and the last
+    that lowers the loss beyond its rounding is taken: t = 2 for c = 3 (L(4) = L(2)), t = 128 for
+    c = 100 (L(256) = 156). A doubling whose loss is exactly the slack below the last one's is not
+    a fall (it is within the loss's rounding)."""
+
+    def vee(c: float) -> _Ray:
+        return _Ray(lambda x: abs(c - x), lambda x: -1.0 if x < c else 1.0)
+
+    assert vee(3.0).expanded(1.0) == 2.0
+    assert vee(100.0).expanded(1.0) == 128.0
+    flat = _Ray(lambda x: {0.0: 3.0, 1.0: 2.0, 2.0: 2.0 - loss_slack(2.0)}.get(x, 10.0), lambda x: -1.0)
+    assert flat.expanded(1.0) == 1.0
+
+
+@pytest.mark.parametrize("size", [1e300, 1e-300])
+def test_backtrack_lengthening_ends_quietly_where_the_step_leaves_float64(size: float) -> None:
+    """L linear up to 2 size, then 4 size / x (convex, falling for ever): the doublings go on
+    until theta - t step leaves float64 (t step overflows at size 1e300; t itself does, after 1024
+    doublings, at size 1e-300, where 0 t is then not a number): no warning, the last finite
+    doubling is taken."""
+    ray = _Ray(
+        lambda x: 4.0 - x / size if x <= 2 * size else 4.0 * size / x,
+        lambda x: -1.0 / size if x <= 2 * size else -(4.0 * size / x) / x,
+    )
+    last = 2.0**27 if size > 1 else 2.0**1023
+    assert ray.expanded(size) == last * size
