@@ -460,12 +460,14 @@ def test_lbfgs_iterates_do_not_depend_on_the_scale_of_the_loss(c: float) -> None
 
     X, y = regime_data("plain", 100, 3, 4)
     objective = LinearObjective(BinaryLoss, X, y, 0.0)
+    objectives: list[Any] = [objective, _Scaled(objective, c)]
     paths: list[list[np.ndarray]] = [[], []]
-    for path, obj in zip(paths, [objective, _Scaled(objective, c)], strict=True):
-        minimize(
-            obj, np.zeros(4), LBFGS(), max_iter=8, tol=0.0,
-            callback=lambda k, it, path=path: path.append(it.theta),
-        )  # fmt: skip
+    for path, obj in zip(paths, objectives, strict=True):
+
+        def record(k: int, it: Any, path: list[np.ndarray] = path) -> None:
+            path.append(it.theta)
+
+        minimize(obj, np.zeros(4), LBFGS(), max_iter=8, tol=0.0, callback=record)
     assert len(paths[0]) == 9
     assert all(np.array_equal(a, b) for a, b in zip(*paths, strict=True))
 
@@ -692,7 +694,9 @@ def test_backtrack_lengthens_a_full_step_while_the_loss_keeps_falling() -> None:
 
     assert vee(3.0).expanded(1.0) == 2.0
     assert vee(100.0).expanded(1.0) == 128.0
-    flat = _Ray(lambda x: {0.0: 3.0, 1.0: 2.0, 2.0: 2.0 - loss_slack(2.0)}.get(x, 10.0), lambda x: -1.0)
+    flat = _Ray(
+        lambda x: {0.0: 3.0, 1.0: 2.0, 2.0: 2.0 - loss_slack(2.0)}.get(x, 10.0), lambda x: -1.0
+    )
     assert flat.expanded(1.0) == 1.0
 
 
