@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import manual
 import reference
 from manual.solvers import SOLVERS
-from manual.solvers.line_search import ARMIJO_C, WOLFE_C2, loss_slack
+from manual.solvers.line_search import ARMIJO_C, LINEAR, WOLFE_C2, loss_slack
 from tests.strategies import FIT_REGIMES, Problem, regime_data
 from tests.tolerances import EPS, TWIN_RTOL, twin_loss_scale
 
@@ -712,3 +712,56 @@ def test_backtrack_lengthening_ends_quietly_where_the_step_leaves_float64(size: 
     )
     last = 2.0**27 if size > 1 else 2.0**1023
     assert ray.expanded(size) == last * size
+
+
+def _scripted(values: dict[float, float], f0: float) -> _Ray:
+    """L(0) = f0 and L(x) = values[x] at the listed x, 100 elsewhere; slope -1 at 0."""
+    return _Ray(lambda x: f0 if x == 0 else values.get(x, 100.0), lambda x: -1.0)
+
+
+def _backtrack(ray: _Ray, size: float, expand: bool | None) -> float | None:
+    """backtrack from 0 along step = (-size, 0); expand None: its default."""
+    from manual.solvers.driver import Iterate
+    from manual.solvers.line_search import backtrack
+
+    at = Iterate(np.zeros(2), *ray.loss_and_gradient(np.zeros(2)))
+    step = np.array([-size, 0.0])
+    kwargs = {} if expand is None else {"expand": expand}
+    found = backtrack(ray, at, step, **kwargs)
+    return None if found is None else float(found.theta[0])
+
+
+def test_backtrack_takes_the_first_halving_that_passes_armijo_and_lengthens_only_on_request() -> (
+    None
+):
+    """From L = f0 with slope -1 along a step of size s (g.step = s): t = 1 is taken where
+    L(s) <= 1 - ARMIJO_C s + slack (equality included), else t = 1/2 is tried. It is lengthened to
+    t = 2 only with `expand`, only from t = 1, and only where t = 1 fell by at least LINEAR g.step
+    (equality included): not at a fall of 0.75 of g.step = 2, nor from t = 1/2."""
+    f0 = 1.0
+    bound = f0 - ARMIJO_C * 1.0 * 1.0 + loss_slack(f0)  # as backtrack computes it, at t = 1, s = 1
+    assert _backtrack(_scripted({1.0: bound, 2.0: 0.5}, f0), 1.0, False) == 1.0
+    # no fall at t = 1: halved
+    assert _backtrack(_scripted({1.0: f0, 0.5: 0.5, 2.0: 0.0}, f0), 1.0, True) == 0.5
+    # linear at t = 1, a fall of exactly LINEAR g.step: lengthened with expand only
+    linear = {1.0: f0 - LINEAR * 1.0, 2.0: 0.0}
+    assert f0 - linear[1.0] == LINEAR * 1.0
+    assert _backtrack(_scripted(linear, f0), 1.0, True) == 2.0
+    assert _backtrack(_scripted(linear, f0), 1.0, False) == 1.0
+    assert _backtrack(_scripted(linear, f0), 1.0, None) == 1.0  # not lengthened by default
+    # s = 2: a fall of 1.5 < LINEAR * 2 at t = 1 is not linear
+    assert _backtrack(_scripted({2.0: 0.5, 4.0: 0.0}, 2.0), 2.0, True) == 2.0
+
+
+def test_backtrack_tries_every_t_that_could_pass_and_gives_up_at_the_slack() -> None:
+    """The loss is >= 0, so a t whose Armijo margin C t g.step exceeds L + slack is skipped
+    untried; one whose margin is L + slack exactly, or just below, can still pass with a loss of 0
+    (the step reaches the loss's zero), and is tried. Once t g.step is down to the slack
+    (g.step = 1, t = 2^-50: 4 EPS of L = 1), no shorter step can lower the loss measurably: None,
+    even where that t's loss is L itself."""
+    f0 = 1.0
+    for size in [1e4, (f0 + loss_slack(f0)) / ARMIJO_C]:
+        assert ARMIJO_C * size <= f0 + loss_slack(f0)
+        assert _backtrack(_scripted({size: 0.0}, f0), size, False) == size
+    assert loss_slack(f0) == 2.0**-50
+    assert _backtrack(_scripted({2.0**-50: f0}, f0), 1.0, False) is None
