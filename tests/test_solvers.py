@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import manual
 import reference
 from manual.solvers import SOLVERS
-from manual.solvers.line_search import ARMIJO_C, WOLFE_C2, loss_slack
+from manual.solvers.line_search import ARMIJO_C, LINEAR, WOLFE_C2, loss_slack
 from tests.strategies import FIT_REGIMES, Problem, regime_data
 from tests.tolerances import EPS, TWIN_RTOL, twin_loss_scale
 
@@ -281,3 +281,487 @@ def test_two_loop_satisfies_the_secant_equation_of_the_newest_pair(
     s, y, _ = pairs[-1]
     got = two_loop(y, pairs)
     assert np.max(np.abs(got - s)) <= 64 * m * d * EPS * np.max(np.abs(s))
+
+
+# --- the line searches and the steps, on objectives whose answers are known in closed form ------
+
+
+class _Line:
+    """A one-parameter objective theta = (t,) given by phi(t) and phi'(t): searched from t = 0
+    along step = (-1,), theta - t step is t itself and the slope along it is phi'(t). Past
+    `overflow` a trial raises ValueError, as where the logits leave float64."""
+
+    def __init__(self, phi: Any, dphi: Any, overflow: float = np.inf) -> None:
+        self.phi, self.dphi, self.overflow = phi, dphi, overflow
+        self.trials: list[float] = []
+
+    def loss_and_gradient(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        t = float(theta[0])
+        self.trials.append(t)
+        if t > self.overflow:
+            raise ValueError("the logits overflow")
+        return float(self.phi(t)), np.array([float(self.dphi(t))])
+
+    def hessian(self, theta: np.ndarray) -> np.ndarray:
+        raise AssertionError("a line search needs no Hessian")
+
+    def hvp(self, theta: np.ndarray, u: np.ndarray) -> np.ndarray:
+        raise AssertionError("a line search needs no Hessian")
+
+    def search(self) -> float | None:
+        from manual.solvers.driver import Iterate
+        from manual.solvers.line_search import wolfe
+
+        at = Iterate(np.zeros(1), float(self.phi(0.0)), np.array([float(self.dphi(0.0))]))
+        found = wolfe(self, at, np.array([-1.0]))
+        return None if found is None else float(found.theta[0])
+
+
+def _quadratic(t_star: float) -> _Line:
+    """phi(t) = 1 + (t - t*)^2 / 2: phi'(0) = -t*, the minimizer t*."""
+    return _Line(lambda t: 1.0 + 0.5 * (t - t_star) ** 2, lambda t: t - t_star)
+
+
+def test_wolfe_takes_the_unit_step_where_it_passes_and_doubles_a_short_one() -> None:
+    """phi'(t) = t - t*: t is in the strong Wolfe interval |1 - t / t*| <= WOLFE_C2, i.e.
+    t in [0.1 t*, 1.9 t*] (the decrease test holds there too). At t* = 0.7 the unit step is in
+    it, and is taken as it is; at t* = 50, t = 1, 2, 4 are too short and 8 = the first power of two
+    in [5, 95] is taken: the search doubles t from 1."""
+    assert _quadratic(0.7).search() == 1.0
+    assert _quadratic(50.0).search() == 8.0
+
+
+def _piecewise(knots: list[tuple[float, float]], slope_after: float) -> _Line:
+    """phi' = -1 up to knots[0]'s t, then linear between the knots (t, phi'), then rising at
+    slope_after: phi is convex (phi' nondecreasing), phi(0) = 1, and phi is its exact integral."""
+    ts = [0.0] + [k[0] for k in knots]
+    ds = [-1.0] + [k[1] for k in knots]
+
+    def dphi(t: float) -> float:
+        if t >= ts[-1]:
+            return ds[-1] + slope_after * (t - ts[-1])
+        return float(np.interp(t, ts, ds))
+
+    def phi(t: float) -> float:
+        grid = np.append([u for u in ts if u < t], t)
+        slopes = [dphi(u) for u in grid]
+        return 1.0 + float(np.sum(np.diff(grid) * (np.array(slopes[:-1]) + slopes[1:]) / 2))
+
+    return _Line(phi, dphi)
+
+
+def test_wolfe_narrows_a_bracket_by_the_secant_of_the_slope_within_its_middle_80_percent() -> None:
+    """Where t = 1, 2 are too short (phi' = -1) and t = 4 too long, the search narrows [2, 4] by
+    the zero of the line through (2, phi'(2)) and (4, phi'(4)): exact where phi' is linear on the
+    bracket (phi quadratic), kept within [2.2, 3.8]. And at t* = 0.3 the first bracket [0, 1] of
+    a quadratic is narrowed to t* at once."""
+    # phi' = -1 + 2 (t - 2) on [2, 4]: its zero 2.5 is the secant's, inside [2.2, 3.8]
+    assert _piecewise([(2.0, -1.0)], 2.0).search() == pytest.approx(2.5, abs=1e-15)
+    assert _quadratic(0.3).search() == pytest.approx(0.3, abs=1e-15)
+    # phi' = -1 + 5 (t - 2) up to 2.2, then 5.5 (t - 2.2): phi'(4) = 9.9, the secant 2 + 2 / 10.9
+    # = 2.18 is moved up to 2.2, where phi' = 0
+    assert _piecewise([(2.0, -1.0), (2.2, 0.0)], 5.5).search() == pytest.approx(2.2, abs=1e-12)
+
+
+def test_wolfe_shrinks_an_end_too_long_by_its_decrease_towards_the_short_one() -> None:
+    """phi' = -1 up to 0.01, then 0.0101: the slope test holds for every t > 0.01, and at t = 1
+    the loss is back to 1 - 1e-6, above the decrease test's phi(0) - ARMIJO_C t (the loss must
+    fall, not only not rise). From [0, 1] the secant, 1 / 1.0101 of the long end, lies past the
+    middle 80%: the trial is moved to 0.9, which passes (the decrease test holds up to
+    t = 0.0101 / 0.0102 = 0.990)."""
+    line = _Line(
+        lambda t: 1.0 - min(t, 0.01) + 0.0101 * max(t - 0.01, 0.0),
+        lambda t: -1.0 if t < 0.01 else 0.0101,
+    )
+    assert line.search() == pytest.approx(0.9, rel=1e-15)
+
+
+def test_wolfe_halves_a_bracket_whose_long_end_overflowed() -> None:
+    """phi = (t / t* - 1)^2 / 2 with t* = 1e-9, and every trial past 3e-9 overflows: an overflow
+    has no slope to interpolate, so the search halves [0, 1] down to t = 2^-29 = 1.9e-9, the first
+    trial that is computed, and in the Wolfe interval [0.1 t*, 1.9 t*]; the bracket is then far
+    wider than t's rounding."""
+    t_star = 1e-9
+    line = _Line(
+        lambda t: 0.5 * (t / t_star - 1.0) ** 2, lambda t: (t / t_star - 1.0) / t_star, 3e-9
+    )
+    assert line.search() == 2.0**-29
+
+
+def test_wolfe_gives_up_once_the_bracket_is_within_the_rounding_of_t() -> None:
+    """phi' jumps from -1 to 1 at 1/3: no float t passes the slope test. The search halves [0, 1]
+    until the bracket is 4 ulps of t wide (2^-52 > 4 EPS / 3 > 2^-53) and returns None: 1 + 52
+    trials, fewer than MAX_TRIALS."""
+    from manual.solvers.line_search import MAX_TRIALS
+
+    third = 1.0 / 3.0
+    line = _Line(lambda t: 1.0 - third + abs(t - third), lambda t: -1.0 if t < third else 1.0)
+    assert line.search() is None
+    assert len(line.trials) == 53 < MAX_TRIALS
+
+
+@pytest.mark.parametrize("dphi1", [WOLFE_C2, -WOLFE_C2, 0.0])
+def test_wolfe_conditions_are_the_documented_inclusive_inequalities(dphi1: float) -> None:
+    """phi'(0) = -1: a unit step whose slope is exactly +-WOLFE_C2 |phi'(0)| passes the curvature
+    test, and one whose loss is exactly phi(0) + C phi'(0) + slack passes the decrease test (<=)."""
+    f0 = 1.0
+
+    def armijo(t: float) -> float:  # the decrease test's bound, as the search computes it
+        return f0 + ARMIJO_C * t * -1.0 + loss_slack(f0)
+
+    on_bound = dphi1 == 0.0
+    line = _Line(
+        lambda t: f0 if t == 0 else (armijo(t) if on_bound else f0 - 0.5 * t),
+        lambda t: -1.0 if t == 0 else dphi1,
+    )
+    assert line.search() == 1.0
+
+
+def test_wolfe_refuses_a_direction_along_which_the_loss_does_not_fall() -> None:
+    """phi'(0) >= 0 (a zero step, or one along +g): no t > 0 lowers the loss, None."""
+    from manual.binary import BinaryLoss
+    from manual.linear import LinearObjective
+    from manual.solvers.driver import Iterate
+    from manual.solvers.line_search import wolfe
+
+    X, y = regime_data("plain", 40, 3, 0)
+    objective = LinearObjective(BinaryLoss, X, y, 0.0)
+    theta = np.array([0.5, -0.2, 0.1, 0.3])
+    at = Iterate(theta, *objective.loss_and_gradient(theta))
+    assert wolfe(objective, at, np.zeros(4)) is None
+    assert wolfe(objective, at, -0.3 * at.grad) is None
+
+
+class _Scaled:
+    """c L for a power of two c: the same problem, every loss and slope scaled exactly."""
+
+    def __init__(self, objective: Any, c: float) -> None:
+        self.objective, self.c = objective, c
+
+    def loss_and_gradient(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        f, g = self.objective.loss_and_gradient(theta)
+        return self.c * f, self.c * g
+
+    def hessian(self, theta: np.ndarray) -> np.ndarray:
+        return self.c * self.objective.hessian(theta)
+
+    def hvp(self, theta: np.ndarray, u: np.ndarray) -> np.ndarray:
+        return self.c * self.objective.hvp(theta, u)
+
+
+@pytest.mark.parametrize("c", [2.0**-30, 2.0**30])
+def test_lbfgs_iterates_do_not_depend_on_the_scale_of_the_loss(c: float) -> None:
+    """L-BFGS's first direction is g scaled to a unit step in its largest coordinate, H_0 = gamma I
+    scales as 1 / c, and the Wolfe conditions compare losses and slopes with each other: on c L,
+    c a power of two (exact in float64), every iterate is the same to the last bit."""
+    from manual.binary import BinaryLoss
+    from manual.linear import LinearObjective
+    from manual.solvers import LBFGS, minimize
+
+    X, y = regime_data("plain", 100, 3, 4)
+    objective = LinearObjective(BinaryLoss, X, y, 0.0)
+    objectives: list[Any] = [objective, _Scaled(objective, c)]
+    paths: list[list[np.ndarray]] = [[], []]
+    for path, obj in zip(paths, objectives, strict=True):
+
+        def record(k: int, it: Any, path: list[np.ndarray] = path) -> None:
+            path.append(it.theta)
+
+        minimize(obj, np.zeros(4), LBFGS(), max_iter=8, tol=0.0, callback=record)
+    assert len(paths[0]) == 9
+    assert all(np.array_equal(a, b) for a, b in zip(*paths, strict=True))
+
+
+def test_lbfgs_memory_bounds_the_steps_it_remembers() -> None:
+    """Memory m keeps the last m pairs: within 10 steps, memory 10 is unlimited memory (the same
+    path, to the bit), and memory 1 is another path (the one-pair update of gamma I)."""
+    X, y = regime_data("plain", 100, 4, 5)
+
+    def path(memory: int) -> np.ndarray:
+        return manual.fit(X, y, solver="lbfgs", tol=0.0, max_iter=10, memory=memory).losses
+
+    assert np.array_equal(path(10), path(1000))
+    assert not np.array_equal(path(1), path(1000))
+
+
+@pytest.mark.parametrize("solver", NEW_SOLVERS)
+def test_a_well_posed_fit_warns_of_nothing(solver: str) -> None:
+    """Library code warns only through the project's own categories, and only where there is
+    something to report: a fit that converges on plain data raises no warning of any kind
+    (NumPy's deprecations included)."""
+    X, y = regime_data("plain", 100, 3, 6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert manual.fit(X, y, solver=solver, tol=TOL).converged
+
+
+class _Kink:
+    """L(theta) = |10 - a theta_0| + 0 theta_1, a > 0: convex, >= 0, its curvature 0 everywhere
+    but at its minimum (as where every sample's p (1 - p) has underflowed). At theta = 0,
+    g = (-a, 0) and L = 10: the linear model L - t g.g reaches 0 at t = 10 / a^2."""
+
+    def __init__(self, a: float) -> None:
+        self.a = a
+
+    def loss_and_gradient(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        u = 10.0 - self.a * theta[0]
+        return abs(u), np.array([-self.a * np.sign(u), 0.0])
+
+    def hessian(self, theta: np.ndarray) -> np.ndarray:
+        return np.zeros((2, 2))
+
+    def hvp(self, theta: np.ndarray, u: np.ndarray) -> np.ndarray:
+        return np.zeros(2)
+
+
+@pytest.mark.parametrize("a", [1.0, 3.0])
+def test_newton_cg_without_curvature_steps_to_the_zero_of_the_linear_model(a: float) -> None:
+    """With no curvature along g, CG finds no direction; the step is then along -g to where the
+    linear model L - t g.g reaches 0, t = L / g.g: here the minimum itself, L = 0 to its rounding
+    (g.g = 1 at a = 1, 9 at a = 3)."""
+    from manual.solvers import NewtonCG
+    from manual.solvers.driver import Iterate
+
+    objective = _Kink(a)
+    theta = np.zeros(2)
+    nxt = NewtonCG().step(objective, Iterate(theta, *objective.loss_and_gradient(theta)))
+    assert nxt is not None
+    assert nxt.theta[0] == pytest.approx(10.0 / a, rel=4 * EPS) and nxt.loss <= 40 * EPS
+
+
+def test_newton_cg_at_a_zero_gradient_does_not_move() -> None:
+    """g = 0 exactly (the minimum of L = 1 + |theta|^2 / 2): there is nothing to gain; the step is
+    None, or theta itself."""
+    from manual.solvers import NewtonCG
+    from manual.solvers.driver import Iterate
+
+    bowl = _Line(lambda t: 1.0 + 0.5 * t * t, lambda t: t)
+    bowl.hvp = lambda theta, u: u  # type: ignore[method-assign]
+    nxt = NewtonCG().step(bowl, Iterate(np.zeros(1), 1.0, np.zeros(1)))
+    assert nxt is None or np.array_equal(nxt.theta, np.zeros(1))
+
+
+class _RoughBowl:
+    """L(theta) = 1 + |theta|^2 / 2 whose computed loss comes out 10 too high, above its start,
+    at every theta = theta_start - t theta_start, t = 2^-k (k >= 0): a loss that no halving of
+    Newton's step can pass, while the gradient theta stays exact."""
+
+    def __init__(self, start: np.ndarray) -> None:
+        self.start = start
+
+    def loss_and_gradient(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        f = 1.0 + 0.5 * float(theta @ theta)
+        t = 1.0 - float(theta[0] / self.start[0])  # theta = start - t start
+        if t > 0 and np.frexp(t)[0] == 0.5:  # a power of two
+            f += 10.0
+        return f, theta.copy()
+
+    def hessian(self, theta: np.ndarray) -> np.ndarray:
+        return np.eye(len(theta))
+
+    def hvp(self, theta: np.ndarray, u: np.ndarray) -> np.ndarray:
+        return u.copy()
+
+
+def test_newton_cg_falls_back_on_the_wolfe_search_where_no_halving_passes() -> None:
+    """Newton's step d = theta (H = I) fails Armijo's test at every t = 1, 1/2, 1/4, ...; the
+    slope-steered Wolfe search along the same d still finds t = 0.9 (the middle 80% of [0, 1],
+    where t = 1 is too long), and the loss falls."""
+    from manual.solvers import NewtonCG
+    from manual.solvers.driver import Iterate
+
+    start = np.array([1.0, 2.0])
+    objective = _RoughBowl(start)
+    nxt = NewtonCG().step(objective, Iterate(start, *objective.loss_and_gradient(start)))
+    assert nxt is not None and nxt.loss < 1.0 + 0.5 * float(start @ start)
+    assert nxt.theta == pytest.approx(0.1 * start, rel=1e-14)
+
+
+def test_newton_cg_converges_superlinearly() -> None:
+    """The forcing term eta = min(cg_tol, sqrt(||g||inf)) leaves a CG residual
+    ||r||_2 <= eta ||g||_2 <= sqrt(6) ||g||inf^1.5 (6 parameters), and the next gradient is r plus
+    a term of second order in the step: once ||g||inf <= 1e-3, each step takes it to at most
+    4 ||g||inf^1.5 (sqrt(6) < 4 leaves room for the second-order term), down to its rounding."""
+    from manual.binary import BinaryLoss
+    from manual.linear import LinearObjective
+    from manual.solvers import NewtonCG, minimize
+
+    X, y = regime_data("plain", 300, 5, 7)
+    run = minimize(
+        LinearObjective(BinaryLoss, X, y, 0.0), np.zeros(6), NewtonCG(), max_iter=50, tol=1e-14
+    )
+    assert run.converged
+    for g0, g1 in itertools.pairwise(run.grad_norms):
+        if g0 <= 1e-3 and g1 > 1e-15:
+            assert g1 <= 4.0 * g0**1.5, (g0, g1)
+
+
+def test_newton_cg_spends_at_most_cg_max_iter_products_a_step() -> None:
+    """cg_max_iter = 1 makes each step the Cauchy step (steepest descent with the model's exact
+    step length): linear convergence, many times the iterations of truncated Newton."""
+    X, y = regime_data("plain", 300, 5, 7)
+    full = manual.fit(X, y, solver="newton-cg", tol=1e-10)
+    cauchy = manual.fit(X, y, solver="newton-cg", tol=1e-10, max_iter=500, cg_max_iter=1)
+    assert full.converged and cauchy.converged
+    assert cauchy.n_iter > 3 * full.n_iter
+
+
+def _counted(H: np.ndarray) -> tuple[Any, list[int]]:
+    calls: list[int] = []
+
+    def hvp(p: np.ndarray) -> np.ndarray:
+        calls.append(1)
+        return H @ p
+
+    return hvp, calls
+
+
+def test_truncated_cg_reports_the_products_it_spent() -> None:
+    """(d, products of H spent): where it meets its forcing term, and where it runs out of
+    max_iter. On H = 2 I, CG is exact after one product (d = g / 2, r = 0) and stops there."""
+    from manual.solvers.newton_cg import truncated_cg
+
+    g = np.array([1.0, -3.0, 0.5])
+    hvp, calls = _counted(2.0 * np.eye(3))
+    d, used = truncated_cg(hvp, g, 0.0, 10)
+    assert used == len(calls) == 1 and np.array_equal(d, g / 2)
+
+    rng = np.random.default_rng(2)
+    Q, _ = np.linalg.qr(rng.standard_normal((8, 8)))
+    H = Q @ np.diag(np.linspace(1.0, 100.0, 8)) @ Q.T
+    g = rng.standard_normal(8)
+    hvp, calls = _counted(H)
+    d, used = truncated_cg(hvp, g, 1e-3, 50)  # meets ||r|| <= 1e-3 ||g|| in at most 8 + rounding
+    assert used == len(calls) < 50
+    assert np.linalg.norm(g - H @ d) <= 1e-3 * np.linalg.norm(g)
+    hvp, calls = _counted(H)
+    d, used = truncated_cg(hvp, g, 0.0, 3)  # eta = 0 is never met: it runs out of products
+    assert used == len(calls) == 3
+
+
+def test_truncated_cg_scales_inversely_with_h_and_stops_on_zero_curvature() -> None:
+    """H -> c H (c a power of two, exact) gives d -> d / c with the same products: the test for
+    curvature lost to rounding compares p.Hp with |p| |Hp|, both scaled by c. Where H p = 0 there
+    is no curvature: d = 0."""
+    from manual.solvers.newton_cg import truncated_cg
+
+    rng = np.random.default_rng(3)
+    Q, _ = np.linalg.qr(rng.standard_normal((6, 6)))
+    H = Q @ np.diag(np.linspace(1.0, 10.0, 6)) @ Q.T
+    g = rng.standard_normal(6)
+    c = 2.0**-80
+    d, used = truncated_cg(lambda p: H @ p, g, 1e-6, 20)
+    dc, used_c = truncated_cg(lambda p: c * (H @ p), g, 1e-6, 20)
+    assert used == used_c >= 1 and np.array_equal(dc * c, d)
+    d0, _ = truncated_cg(lambda p: 0.0 * p, g, 0.5, 20)
+    assert not np.any(d0)
+
+
+class _Ray:
+    """L(theta) = phi(theta_0), flat in theta_1: a loss along the first coordinate only."""
+
+    def __init__(self, phi: Any, dphi: Any) -> None:
+        self.phi, self.dphi = phi, dphi
+
+    def loss_and_gradient(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        return float(self.phi(theta[0])), np.array([float(self.dphi(theta[0])), 0.0])
+
+    def hessian(self, theta: np.ndarray) -> np.ndarray:
+        raise AssertionError("a line search needs no Hessian")
+
+    def hvp(self, theta: np.ndarray, u: np.ndarray) -> np.ndarray:
+        raise AssertionError("a line search needs no Hessian")
+
+    def expanded(self, size: float) -> float:
+        """theta_0 reached by backtrack(expand=True) from 0 along step = (-size, 0)."""
+        from manual.solvers.driver import Iterate
+        from manual.solvers.line_search import backtrack
+
+        at = Iterate(np.zeros(2), *self.loss_and_gradient(np.zeros(2)))
+        found = backtrack(self, at, np.array([-size, 0.0]), expand=True)
+        assert found is not None
+        return float(found.theta[0])
+
+
+def test_backtrack_lengthens_a_full_step_while_the_loss_keeps_falling() -> None:
+    """L = |c - x|: linear along the whole unit step, so t = 2, 4, ... are tried, and the last
+    that lowers the loss beyond its rounding is taken: t = 2 for c = 3 (L(4) = L(2)), t = 128 for
+    c = 100 (L(256) = 156). A doubling whose loss is exactly the slack below the last one's is not
+    a fall (it is within the loss's rounding)."""
+
+    def vee(c: float) -> _Ray:
+        return _Ray(lambda x: abs(c - x), lambda x: -1.0 if x < c else 1.0)
+
+    assert vee(3.0).expanded(1.0) == 2.0
+    assert vee(100.0).expanded(1.0) == 128.0
+    flat = _Ray(
+        lambda x: {0.0: 3.0, 1.0: 2.0, 2.0: 2.0 - loss_slack(2.0)}.get(x, 10.0), lambda x: -1.0
+    )
+    assert flat.expanded(1.0) == 1.0
+
+
+@pytest.mark.parametrize("size", [1e300, 1e-300])
+def test_backtrack_lengthening_ends_quietly_where_the_step_leaves_float64(size: float) -> None:
+    """L linear up to 2 size, then 4 size / x (convex, falling for ever): the doublings go on
+    until theta - t step leaves float64 (t step overflows at size 1e300; t itself does, after 1024
+    doublings, at size 1e-300, where 0 t is then not a number): no warning, the last finite
+    doubling is taken."""
+    ray = _Ray(
+        lambda x: 4.0 - x / size if x <= 2 * size else 4.0 * size / x,
+        lambda x: -1.0 / size if x <= 2 * size else -(4.0 * size / x) / x,
+    )
+    last = 2.0**27 if size > 1 else 2.0**1023
+    assert ray.expanded(size) == last * size
+
+
+def _scripted(values: dict[float, float], f0: float) -> _Ray:
+    """L(0) = f0 and L(x) = values[x] at the listed x, 100 elsewhere; slope -1 at 0."""
+    return _Ray(lambda x: f0 if x == 0 else values.get(x, 100.0), lambda x: -1.0)
+
+
+def _backtrack(ray: _Ray, size: float, expand: bool | None) -> float | None:
+    """backtrack from 0 along step = (-size, 0); expand None: its default."""
+    from manual.solvers.driver import Iterate
+    from manual.solvers.line_search import backtrack
+
+    at = Iterate(np.zeros(2), *ray.loss_and_gradient(np.zeros(2)))
+    step = np.array([-size, 0.0])
+    kwargs = {} if expand is None else {"expand": expand}
+    found = backtrack(ray, at, step, **kwargs)
+    return None if found is None else float(found.theta[0])
+
+
+def test_backtrack_takes_the_first_halving_that_passes_armijo_and_lengthens_only_on_request() -> (
+    None
+):
+    """From L = f0 with slope -1 along a step of size s (g.step = s): t = 1 is taken where
+    L(s) <= 1 - ARMIJO_C s + slack (equality included), else t = 1/2 is tried. It is lengthened to
+    t = 2 only with `expand`, only from t = 1, and only where t = 1 fell by at least LINEAR g.step
+    (equality included): not at a fall of 0.75 of g.step = 2, nor from t = 1/2."""
+    f0 = 1.0
+    bound = f0 - ARMIJO_C * 1.0 * 1.0 + loss_slack(f0)  # as backtrack computes it, at t = 1, s = 1
+    assert _backtrack(_scripted({1.0: bound, 2.0: 0.5}, f0), 1.0, False) == 1.0
+    # no fall at t = 1: halved
+    assert _backtrack(_scripted({1.0: f0, 0.5: 0.5, 2.0: 0.0}, f0), 1.0, True) == 0.5
+    # linear at t = 1, a fall of exactly LINEAR g.step: lengthened with expand only
+    linear = {1.0: f0 - LINEAR * 1.0, 2.0: 0.0}
+    assert f0 - linear[1.0] == LINEAR * 1.0
+    assert _backtrack(_scripted(linear, f0), 1.0, True) == 2.0
+    assert _backtrack(_scripted(linear, f0), 1.0, False) == 1.0
+    assert _backtrack(_scripted(linear, f0), 1.0, None) == 1.0  # not lengthened by default
+    # s = 2: a fall of 1.5 < LINEAR * 2 at t = 1 is not linear
+    assert _backtrack(_scripted({2.0: 0.5, 4.0: 0.0}, 2.0), 2.0, True) == 2.0
+
+
+def test_backtrack_tries_every_t_that_could_pass_and_gives_up_at_the_slack() -> None:
+    """The loss is >= 0, so a t whose Armijo margin C t g.step exceeds L + slack is skipped
+    untried; one whose margin is L + slack exactly, or just below, can still pass with a loss of 0
+    (the step reaches the loss's zero), and is tried. Once t g.step is down to the slack
+    (g.step = 1, t = 2^-50: 4 EPS of L = 1), no shorter step can lower the loss measurably: None,
+    even where that t's loss is L itself."""
+    f0 = 1.0
+    for size in [1e4, (f0 + loss_slack(f0)) / ARMIJO_C]:
+        assert ARMIJO_C * size <= f0 + loss_slack(f0)
+        assert _backtrack(_scripted({size: 0.0}, f0), size, False) == size
+    assert loss_slack(f0) == 2.0**-50
+    assert _backtrack(_scripted({2.0**-50: f0}, f0), 1.0, False) is None
