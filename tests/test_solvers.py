@@ -653,8 +653,9 @@ def test_truncated_cg_scales_inversely_with_h_and_stops_on_zero_curvature() -> N
     d, used = truncated_cg(lambda p: H @ p, g, 1e-6, 20)
     dc, used_c = truncated_cg(lambda p: c * (H @ p), g, 1e-6, 20)
     assert used == used_c >= 1 and np.array_equal(dc * c, d)
-    d0, _ = truncated_cg(lambda p: 0.0 * p, g, 0.5, 20)
-    assert not np.any(d0)
+    hvp, calls = _counted(np.zeros((6, 6)))
+    d0, used0 = truncated_cg(hvp, g, 0.5, 20)
+    assert not np.any(d0) and used0 == len(calls) == 1  # the product that found no curvature
 
 
 class _Ray:

@@ -51,7 +51,7 @@ def truncated_cg(
         # p.Hp is rounded to about size EPS |p| |Hp| (Cauchy-Schwarz bounds it by |p| |Hp|): below
         # that, the curvature along p cannot be told from 0 or less
         if pHp <= len(g) * EPS * float(np.linalg.norm(p) * np.linalg.norm(Hp)):
-            return d, j
+            return d, j + 1  # the product just made counts too
         a = rr / pHp
         d += a * p
         r -= a * Hp
