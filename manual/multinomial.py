@@ -381,7 +381,8 @@ class GaugedObjective:
 
     Why the Hessian: H is singular along the shifts (exactly along (0, 1_K); along every
     e_j kron 1_K at l2 = 0, where H (e_j kron 1) = l2 (e_j kron 1) otherwise), and H commutes with
-    Pi. Every gradient lies in the gauge subspace G = {sum over classes = 0} that Pi annihilates,
+    Pi (each shift is an eigenvector of H). mu is added along the singular ones only: at l2 > 0,
+    H's own l2 along a feature's shift lets Newton remove a start's shift in one step. Every gradient lies in the gauge subspace G = {sum over classes = 0} that Pi annihilates,
     so for g in G, (H + mu Pi)^-1 g = H^+ g: the minimum-norm Newton step, now from a positive
     definite matrix. Left to decide which eigenvalues of H are rounding-size zeros, the solver can
     keep a null direction whose eigenvalue rounded to 1e-9 (at offset columns such as years) and
@@ -392,7 +393,12 @@ class GaugedObjective:
     def __init__(self, inner: Objective, d: int, K: int, l2: float | Array = 0.0) -> None:
         self.inner = inner
         self.K, self.l2 = K, l2
-        self.shifts = np.kron(np.eye(d + 1), np.full((K, K), 1.0 / K))
+        # the shifts along which H is singular: the intercepts' always, feature j's where its
+        # penalty l2_j is 0 (elsewhere H has the curvature l2_j along it, the true one: mu added
+        # there would shrink Newton's step along it to l2_j / (l2_j + mu) of the shift)
+        penalties = np.broadcast_to(np.ravel(l2), (d,))
+        singular = np.append(penalties == 0.0, True).astype(np.float64)
+        self.shifts = np.kron(np.diag(singular), np.full((K, K), 1.0 / K))
 
     def _gauged(self, v: Array, u: Array) -> Array:
         """(I - Pi) v + l2 Pi (U_W, 0), v and u flat: v's rows (a feature's K classes) less their
