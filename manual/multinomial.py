@@ -382,8 +382,9 @@ class GaugedObjective:
     Why the Hessian: H is singular along the shifts (exactly along (0, 1_K); along every
     e_j kron 1_K at l2 = 0, where H (e_j kron 1) = l2 (e_j kron 1) otherwise), and H commutes with
     Pi (each shift is an eigenvector of H). mu is added along the singular ones only: at l2 > 0,
-    H's own l2 along a feature's shift lets Newton remove a start's shift in one step. Every gradient lies in the gauge subspace G = {sum over classes = 0} that Pi annihilates,
-    so for g in G, (H + mu Pi)^-1 g = H^+ g: the minimum-norm Newton step, now from a positive
+    H's own l2 along a feature's shift lets Newton remove a start's shift in one step. Every
+    gradient lies in the gauge subspace G = {sum over classes = 0} that Pi annihilates, so for g
+    in G, (H + mu Pi)^-1 g = H^+ g: the minimum-norm Newton step, now from a positive
     definite matrix. Left to decide which eigenvalues of H are rounding-size zeros, the solver can
     keep a null direction whose eigenvalue rounded to 1e-9 (at offset columns such as years) and
     step a long way along it. mu is H's largest diagonal entry, so that Pi's directions neither
