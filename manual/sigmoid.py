@@ -23,18 +23,11 @@ def tail(z: Array) -> Array:
 
 
 def sigmoid_from_tail(z: Array, e: Array) -> Array:
-    """sigmoid(z) given e = tail(z) (`sigmoid_of_side`). (tail(-z) = tail(z), so
-    sigmoid(-z) = sigmoid_from_tail(-z, e).)"""
-    return sigmoid_of_side(z >= 0, e)
-
-
-def sigmoid_of_side(right: Any, e: Array, q: Array | None = None) -> Array:
-    """sigmoid(z) given right = (z >= 0) and e = tail(z). z >= 0: 1 / (1 + e). z < 0: multiply top
-    and bottom by exp(z) to get e / (1 + e). One add and one divide of positive numbers: a few
-    ulps, nothing cancels. The top, 1 or e, is max(e, right) (e <= 1): the choice without a
-    branch. q = 1 + e may be passed in where both sigmoid(z) and sigmoid(-z) are wanted (with
-    right = z < 0 for the second: at z = 0, e = 1 and both tops are 1)."""
-    return np.maximum(e, right) / (1.0 + e if q is None else q)
+    """sigmoid(z) given e = tail(z). z >= 0: 1 / (1 + e). z < 0: multiply top and bottom by
+    exp(z) to get e / (1 + e). One add and one divide of positive numbers: a few ulps, nothing
+    cancels. The top, 1 or e, is max(e, z >= 0) (e <= 1): the choice without a branch.
+    (tail(-z) = tail(z), so sigmoid(-z) = sigmoid_from_tail(-z, e).)"""
+    return np.maximum(e, z >= 0) / (1.0 + e)
 
 
 def softplus_from_tail(z: Array, e: Array) -> Array:
