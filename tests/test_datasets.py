@@ -196,12 +196,17 @@ def test_load_class_csv_errors_say_where(
     tmp_path: Path, text: str, target: str | None, where: str, fact: str
 ) -> None:
     """Each refusal names the file, then the line and column (or the missing target), and what
-    is wrong there: the first bad cell, not some other."""
+    is wrong there: the first bad cell, not some other. target_classes, which reads the target
+    column alone, refuses a bad target column with the same words."""
     path = _write(tmp_path, text)
     with pytest.raises(ValueError) as err:
         load_class_csv(path, target=target)
     message = str(err.value)
     assert message.startswith(f"{path}: {where}") and fact in message
+    if "column 'b'" not in where:  # a fault of the target column: target_classes reads it alike
+        with pytest.raises(ValueError) as err:
+            target_classes(path, target=target)
+        assert str(err.value) == message
 
 
 def test_standardized_classes_changes_the_features_only() -> None:
