@@ -211,21 +211,24 @@ def test_load_class_csv_errors_say_where(
 
 def test_standardized_classes_changes_the_features_only() -> None:
     """Everything but X is kept; the stored means and scales map the features back, also for a
-    column near 1e308 whose plain mean would overflow."""
+    column near 1e308 whose plain mean would overflow, and for a constant column of the smallest
+    subnormal, 2^-1074."""
     rng = np.random.default_rng(0)
-    X = rng.normal(3.0, 7.0, (40, 3))
+    X = rng.normal(3.0, 7.0, (40, 4))
     X[:, 1] = 2.5  # constant column: to 0, its scale 1
     X[:, 2] = rng.uniform(1.0, 1.7, 40) * 1e308
     X[0, 2] = np.finfo(np.float64).max
+    X[:, 3] = 2.0**-1074  # the smallest subnormal, constant: its mean is itself, not 0/0
     y = rng.integers(0, 3, 40)
-    data = ClassDataset(X, y, ["c0", "c1", "c2"], ["a", "b", "c"], "t", "raw")
+    data = ClassDataset(X, y, ["c0", "c1", "c2"], ["a", "b", "c", "d"], "t", "raw")
     D = standardized_classes(data)
     assert np.array_equal(D.X, standardize(X)) and np.array_equal(D.y, y)
     assert D.classes == ["c0", "c1", "c2"]
-    assert D.feature_names == ["a", "b", "c"] and D.target_name == "t"
+    assert D.feature_names == ["a", "b", "c", "d"] and D.target_name == "t"
     assert D.description == "raw, features standardized"
     assert D.mean is not None and D.sd is not None
-    assert D.mean.shape == D.sd.shape == (3,)
+    assert D.mean.shape == D.sd.shape == (4,)
+    assert D.mean[3] == 2.0**-1074 and D.sd[3] == 1.0 and np.all(D.X[:, 3] == 0.0)
     assert np.allclose(D.mean[:2], X[:, :2].mean(axis=0), rtol=1e-15, atol=0)
     assert np.isclose(D.mean[2], np.mean(X[:, 2] / 1e308) * 1e308, rtol=1e-15, atol=0)
     assert D.sd[1] == 1.0
