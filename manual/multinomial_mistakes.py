@@ -98,8 +98,7 @@ def flat(
     X: Any, y: Any, K: int, l2: float = 0.0, gradient: Gradient = correct_gradient
 ) -> tuple[Callable[[Array], float], Callable[[Array], Array]]:
     """(f, grad_f) on theta = np.vstack([W, b]).ravel() for `check_gradient`: f(theta) = L(W, b)."""
-    X = np.asarray(X, dtype=np.float64).reshape(len(y), -1)
-    d = X.shape[1]
+    d = np.asarray(X).reshape(len(y), -1).shape[1]
     _, _, X, Y, l2 = as_multinomial_problem(np.zeros((d, K)), np.zeros(K), X, y, l2)
 
     def f(theta: Array) -> float:

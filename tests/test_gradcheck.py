@@ -1172,3 +1172,20 @@ def test_a_named_term_is_found_beside_a_noisy_gradient_component() -> None:
     report = manual.check_hessian(g, lambda t: Q - P, ZERO4, candidates={"l2 I": P})
     assert report.diagnosis.startswith("the term 'l2 I' missing"), report.summary()
     assert np.max(report.fd_error[0]) > 1e6 * np.max(report.fd_error[1:])  # the case it is about
+
+
+def test_far_data_is_classified_right_by_a_margin_past_40_at_its_theta() -> None:
+    """far_data's contract: at its theta = (w, 0) every point's logit has the sign of its label and
+    a size past 40, so that the loss is all sigmoid tail (below e^-40 ~ 4e-18 a sample); both
+    labels occur; a seed gives the same data each time, and another seed other data."""
+    for seed in (0, 1, 2):
+        X, y, theta = far_data(seed)
+        assert X.shape == (len(y), 3) and theta.shape == (4,) and theta[3] == 0.0
+        assert set(np.unique(y)) == {0.0, 1.0}
+        margins = (2 * y - 1) * (X @ theta[:3] + theta[3])
+        assert np.all(margins > 40)
+        assert 0.0 < manual.loss(theta[:3], theta[3], X, y) < np.exp(-40)
+        again = far_data(seed)
+        assert all(np.array_equal(a, b) for a, b in zip((X, y, theta), again, strict=True))
+    assert not np.array_equal(far_data(0)[0], far_data(1)[0])
+    assert np.array_equal(far_data()[0], far_data(0)[0])  # the default seed is 0, as documented

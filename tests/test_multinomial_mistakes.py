@@ -148,3 +148,19 @@ def test_each_mistake_reads_its_arguments_as_the_gradient_does(mistake: Mistake)
         mistake.gradient(W32.astype(float), b, X, y, 0.3),
     )
     np.testing.assert_array_equal(np.vstack(low), np.vstack(high))
+
+
+def test_flat_is_the_model_on_one_vector_and_checks_its_data_alike() -> None:
+    """f and grad_f of `flat` are the model's loss and gradient at theta = [W; b] raveled, with
+    the model's default l2 = 0 and its refusal of data that are not real numbers (naming X)."""
+    W, b, X, y, l2 = _problem(1.0)
+    theta = np.vstack([W, b]).ravel()
+    f, grad_f = flat(X, y, W.shape[1])
+    assert f(theta) == mm.loss(W, b, X, y)
+    assert np.array_equal(grad_f(theta), np.vstack(mm.gradient(W, b, X, y)).ravel())
+    f, _ = flat(X[:, 0], y, W.shape[1], l2)  # one feature given as a vector
+    assert f(np.vstack([W[:1], b]).ravel()) == mm.loss(W[:1], b, X[:, :1], y, l2)
+    with pytest.raises(TypeError, match=r"^X must hold real numbers"):
+        flat(X.astype(str), y, W.shape[1])
+    with pytest.raises(TypeError, match=r"^X must hold real numbers"):
+        mm.loss(W, b, X.astype(str), y)
