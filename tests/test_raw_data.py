@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Callable
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -21,7 +22,7 @@ from hypothesis import example, given, settings
 import manual
 import reference
 from tests.strategies import RawData, quasi_separated, quasi_separated_data, raw_data
-from tests.tolerances import ORACLE_LOSS_RTOL, ORACLE_RTOL
+from tests.tolerances import CERTIFY_ROUNDING_ULPS, ORACLE_LOSS_RTOL, ORACLE_RTOL
 
 
 def _oracle(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float, np.ndarray, float]:
@@ -404,6 +405,102 @@ def test_separation_names_complete_separation_and_one_class() -> None:
     assert separation(X, np.ones(4)).kind == "one class"
     with pytest.raises(ValueError, match=r"^y must hold labels 0 or 1"):
         separation(X, [0, 1, 2, 1])
+
+
+# --- the certificate's own check (`certify`) ----------------------------------------------------
+# 1e8 * fl(0.1) - 1e7 = 5.55e-10 exactly, but fl(1e8 * fl(0.1)) = 1e7: a margin computed as 0
+_FAR = (np.array([[1e8], [2e8], [0.0]]), np.array([1.0, 1.0, 0.0]), np.array([0.1, -1e7]))
+# margins (2 y_i - 1)(x_i @ v_w + v_b) of 0, 0 (the first two: v's boundary), then 4, 3, 2
+_QUASI = (
+    np.array([[3.0, 0.0], [1.0, 1.0], [5.0, 1.0], [0.0, 0.0], [-1.0, 1.0]]),
+    np.array([0.0, 1.0, 1.0, 0.0, 0.0]),
+    np.array([1.0, 2.0, -3.0]),
+)
+_COMPLETE = (_QUASI[0][2:], _QUASI[1][2:], _QUASI[2])  # margins 4, 3, 2
+_WRONG = (_QUASI[0][2:], np.zeros(3), np.array([1.0, 0.0, -4.0]))  # margins -1 (wrong), 4, 5
+_ON_IT = (np.ones((3, 1)), np.array([0.0, 1.0, 1.0]), np.array([1.0, -1.0]))  # margins all 0
+_ZERO = (_QUASI[0], _QUASI[1], np.zeros(3))
+# name: (X, y, v), the samples called on v's boundary, within, whether v is a certificate
+_CERTIFY_CASES: dict[str, tuple[tuple[np.ndarray, ...], list[int], float, bool]] = {
+    "quasi-complete": (_QUASI, [0, 1], 0.0, True),
+    "quasi-complete, its boundary not named": (_QUASI, [], 0.0, False),
+    "complete": (_COMPLETE, [], 0.0, True),
+    "zero direction": (_ZERO, [], 0.0, False),
+    "zero direction, every sample called on it": (_ZERO, [0, 1, 2, 3, 4], 0.0, False),
+    "zero direction, within 1": (_ZERO, [], 1.0, False),
+    "every margin 0": (_ON_IT, [], 0.0, False),
+    "every margin 0, within 1": (_ON_IT, [], 1.0, False),
+    "every margin 0, every sample called on it": (_ON_IT, [0, 1, 2], 0.0, False),
+    "a sample on its wrong side by 1": (_WRONG, [], 0.0, False),
+    "a sample on its wrong side by 1, within 2": (_WRONG, [], 2.0, True),
+    "a rounded margin on the boundary": (_FAR, [0], 0.0, True),
+    "a rounded margin, within 1": (_FAR, [], 1.0, True),
+}
+
+
+def _exact_margins(X: np.ndarray, y: np.ndarray, v: np.ndarray) -> list[Fraction]:
+    """(2 y_i - 1)(x_i @ v_w + v_b) of the floats as given, in exact rational arithmetic."""
+    return [
+        (1 if label > 0.5 else -1)
+        * (sum(Fraction(a) * Fraction(c) for a, c in zip(x, v[:-1], strict=True)) + Fraction(v[-1]))
+        for x, label in zip(X, y, strict=True)
+    ]
+
+
+@pytest.mark.parametrize("rows", [1, 2, None])
+@pytest.mark.parametrize("case", list(_CERTIFY_CASES))
+def test_certify_vouches_only_for_what_holds_in_exact_arithmetic(
+    case: str, rows: int | None
+) -> None:
+    """`certify(objective, v, boundary, within)` returns a gap only where v is a certificate: in
+    exact arithmetic every sample of `boundary` within gap of v's boundary, every other sample no
+    further than gap on its wrong side, and one beyond gap on its own side; and the gap is within
+    what the boundary was allowed (`within`, default 0, or the rounding of its own margins: a
+    few ulps of |x_i| @ |v_w| + |v_b|, exactly 0 with no boundary and every margin beyond it).
+    The same verdict whatever the blocks of rows of the pass."""
+    from manual.binary import BinaryLoss
+    from manual.diagnostics import certify
+    from manual.linear import LinearObjective
+
+    (X, y, v), on, within, accepted = _CERTIFY_CASES[case]
+    boundary = np.isin(np.arange(len(y)), on)
+    objective = LinearObjective(BinaryLoss, X, y, 0.0, block_rows=rows)
+    given_within = {"within": within} if within else {}  # 0 is the default
+    gap = certify(objective, v.copy(), boundary, **given_within)
+    assert (gap is not None) == accepted, gap
+    if gap is None:
+        return
+    margins = _exact_margins(X, y, v)
+    assert all(abs(m) <= gap for m, b in zip(margins, boundary, strict=True) if b)
+    assert all(m >= -gap for m, b in zip(margins, boundary, strict=True) if not b)
+    assert any(m > gap for m, b in zip(margins, boundary, strict=True) if not b)
+    # the rounding of a margin is some ulps of its scale (the sum of d + 1 products)
+    scale = float(np.max(np.abs(X) @ np.abs(v[:-1]) + abs(v[-1])))
+    assert gap <= max(within, CERTIFY_ROUNDING_ULPS * np.finfo(float).eps * scale)
+    if not boundary.any() and within == 0.0:
+        assert gap == 0.0
+
+
+@pytest.mark.parametrize(
+    ("X", "v"),
+    [
+        (np.array([[1e200, -1e200], [1.0, 1.0]]), np.array([1e200, 1e200, 0.0])),  # inf - inf
+        (np.array([[1e308, 1e308], [1.0, 1.0]]), np.array([1.0, -1.0, 1.0])),  # its rounding
+        (np.array([[0.0, 1.0], [1.0, 1.0]]), np.array([np.inf, 1.0, 0.0])),  # 0 * inf
+    ],
+)
+def test_certify_refuses_directions_whose_margins_are_not_finite(
+    X: np.ndarray, v: np.ndarray
+) -> None:
+    """A margin or its rounding beyond float64, or a direction with an infinite entry (a column of
+    1e-300 maps v_w back to the user's units as v_w / 1e-300), vouches for nothing: None, and no
+    RuntimeWarning (the suite makes them errors)."""
+    from manual.binary import BinaryLoss
+    from manual.diagnostics import certify
+    from manual.linear import LinearObjective
+
+    objective = LinearObjective(BinaryLoss, X, np.array([1.0, 0.0]), 0.0)
+    assert certify(objective, v, np.zeros(2, dtype=bool), within=1.0) is None
 
 
 @pytest.mark.parametrize("twin", [manual, reference])
