@@ -8,6 +8,7 @@ columns, statsmodels itself is off at such scales.)"""
 
 from __future__ import annotations
 
+import math
 import re
 import warnings
 from collections.abc import Callable
@@ -405,6 +406,50 @@ def test_separation_names_complete_separation_and_one_class() -> None:
     assert separation(X, np.ones(4)).kind == "one class"
     with pytest.raises(ValueError, match=r"^y must hold labels 0 or 1"):
         separation(X, [0, 1, 2, 1])
+
+
+@pytest.mark.parametrize("label", [0.0, 1.0])
+@pytest.mark.parametrize("n", [1, 3])
+def test_separation_gives_one_class_the_intercepts_direction(label: float, n: int) -> None:
+    """y of one class (a single sample included): the intercept alone, (v_w, v_b) = (0, +-1) up
+    to a factor, puts every sample on its side: b -> +inf for y = 1, -inf for y = 0."""
+    from manual.diagnostics import separation
+
+    X = np.arange(2.0 * n).reshape(n, 2) - 2.0
+    y = np.full(n, label)
+    found = separation(X, y)
+    assert found.kind == "one class" and found.direction is not None
+    v_w, v_b = found.direction
+    assert v_w.shape == (2,) and np.all(v_w == 0.0)
+    _assert_certificate(X, y, v_w, v_b, found.gap)
+
+
+@pytest.mark.parametrize("max_iter", [1, 2])
+def test_separation_certifies_complete_separation_by_the_margins_of_its_last_iterate(
+    max_iter: int,
+) -> None:
+    """Eight separable points: one or two Newton steps put every sample on its side while the loss
+    is still above log(2) / n (that certificate alone would miss it): the margins of the last
+    iterate certify "complete"."""
+    from manual.diagnostics import separation
+
+    x = np.array([-4.0, -3.0, -2.0, -1.0, 1.0, 2.0, 3.0, 4.0])
+    X, y = x[:, None], (x > 0).astype(float)
+    found = separation(X, y, max_iter=max_iter)
+    assert found.kind == "complete" and found.direction is not None
+    v_w, v_b = found.direction
+    _assert_certificate(X, y, v_w, v_b, 0.0)
+    assert manual.loss(v_w, v_b, X, y) > math.log(2.0) / len(y)
+
+
+def test_separation_refuses_a_bad_max_iter_by_name() -> None:
+    from manual.diagnostics import separation
+
+    X, y = np.array([[-1.0], [1.0]]), np.array([0.0, 1.0])
+    with pytest.raises(ValueError, match=r"^max_iter must be an int >= 0"):
+        separation(X, y, max_iter=-1)
+    with pytest.raises(TypeError, match=r"^max_iter must be an int"):
+        separation(X, y, max_iter=1.5)
 
 
 # --- the certificate's own check (`certify`) ----------------------------------------------------
