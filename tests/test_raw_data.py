@@ -23,7 +23,7 @@ from hypothesis import example, given, settings
 import manual
 import reference
 from tests.strategies import RawData, quasi_separated, quasi_separated_data, raw_data
-from tests.tolerances import CERTIFY_ROUNDING_ULPS, ORACLE_LOSS_RTOL, ORACLE_RTOL
+from tests.tolerances import CERTIFY_ROUNDING_ULPS, EPS, ORACLE_LOSS_RTOL, ORACLE_RTOL
 
 
 def _oracle(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float, np.ndarray, float]:
@@ -450,6 +450,74 @@ def test_separation_refuses_a_bad_max_iter_by_name() -> None:
         separation(X, y, max_iter=-1)
     with pytest.raises(TypeError, match=r"^max_iter must be an int"):
         separation(X, y, max_iter=1.5)
+
+
+# --- what a finished run reads off X's columns (`survey`, `examine`) ----------------------------
+# columns, in 4 rows: spreads about the first entry 5, 0 (constant), ~2e-10 about 1 (tiny, and far
+# from 0 for it), 4 about 1e6, 2e308 (past float64: inf), and 0 at 1e308 (whose sum overflows)
+_COLUMNS = np.array(
+    [
+        [1.0, 3.0, 1.0 + 1e-10, 1e6 + 2.0, 1e308, 1e308],
+        [-2.0, 3.0, 1.0 - 1e-10, 1e6 - 2.0, -1e308, 1e308],
+        [3.0, 3.0, 1.0, 1e6, 0.0, 1e308],
+        [6.0, 3.0, 1.0 + 1e-10, 1e6 + 1.0, 1e308, 1e308],
+    ]
+)
+
+
+@pytest.mark.parametrize("rows", [1, 3, None])
+def test_survey_gives_each_columns_spread_about_its_first_entry_and_its_offset(
+    rows: int | None,
+) -> None:
+    """`survey(columns=True)`: spread_j = max_i |x_ij - x_1j| (each difference rounded once, so
+    the largest of them is exact to its rounding; inf past float64) and offset_j = |mean_i x_ij|
+    (exact rationals as the oracle; finite where the mean is, however large the sum), whatever the
+    blocks of rows, with no RuntimeWarning (the suite makes them errors)."""
+    from manual.binary import BinaryLoss
+    from manual.diagnostics import survey
+    from manual.linear import LinearObjective
+
+    X, y = _COLUMNS, np.array([0.0, 1.0, 0.0, 1.0])
+    objective = LinearObjective(BinaryLoss, X, y, 0.0, block_rows=rows)
+    found = survey(objective, np.zeros(7), margins=False, rounding=False, columns=True)
+    assert found.spread is not None and found.offset is not None
+    with np.errstate(over="ignore"):
+        assert np.array_equal(found.spread, np.max(np.abs(X - X[0]), axis=0))
+    mean = [abs(sum(Fraction(v) for v in column)) / len(X) for column in X.T]
+    assert np.allclose(found.offset, [float(m) for m in mean], rtol=len(X) * EPS, atol=0.0)
+
+
+@pytest.mark.parametrize("l2", [0.0, 1e-3])
+def test_examine_names_the_columns_tol_cannot_see_and_those_far_from_0_for_their_spread(
+    l2: float,
+) -> None:
+    """At the end of a run (here theta = 0 on data of both classes that no direction separates):
+    `blind`, at l2 = 0, the columns whose spread is in (0, blind_below] (a constant column's
+    weight is free, not blind); `uncentred`, asked with offsets, the others whose |mean| passes
+    UNCENTRED (1e4) times their spread, a column of infinite spread never. Neither is asked for
+    by default."""
+    from manual.binary import BinaryLoss
+    from manual.diagnostics import examine
+    from manual.linear import LinearObjective
+
+    X, y = _COLUMNS, np.array([0.0, 1.0, 0.0, 1.0])
+    objective = LinearObjective(BinaryLoss, X, y, l2)
+    losses = np.array([math.log(2.0)])
+
+    def seen(**asked: Any) -> tuple[list[int], list[int]]:
+        found = examine(objective, np.zeros(7), losses, 2, 2, unfinished=False, **asked)
+        assert found.no_optimum is False
+        return found.blind, found.uncentred
+
+    # the tiny column (spread ~2e-10) is blind at l2 = 0 for blind_below = 1e-8, not for 1e-11;
+    # a blind column is named once, as blind
+    assert seen(blind_below=1e-8, offsets=True) == (([2], [3]) if l2 == 0 else ([], [2, 3]))
+    assert seen(blind_below=1e-8) == (([2], []) if l2 == 0 else ([], []))
+    assert seen(blind_below=1e-11, offsets=True) == ([], [2, 3])
+    tiny = float(np.max(np.abs(X[:, 2] - X[0, 2])))  # a spread of exactly blind_below: blind
+    assert seen(blind_below=tiny) == (([2], []) if l2 == 0 else ([], []))
+    assert seen(offsets=True) == ([], [2, 3])
+    assert seen() == ([], [])
 
 
 # --- the certificate's own check (`certify`) ----------------------------------------------------
