@@ -240,6 +240,7 @@ def test_the_advice_reports_the_run_and_reads_its_last_gradient_against_its_roun
     assert "1.0e+03 times its own rounding (1.0e-06)" in far
     unknown = advice("newton", None, losses, norms, 1e-8, True, lr_given=False)
     assert "optimum is reached" in unknown and "rounding at these weights" not in unknown
+    assert "None" not in unknown  # an unknown rounding is left out, not printed
     # 100 ulps up from 1e-3: a rise there, though far below the rounding of the first loss, 1.0
     rose = np.array([1.0, 1e-3, 1e-3 * (1 + 100 * EPS)])
     assert "too large" in advice("gd", 2.0, rose, norms[:3], 1e-8, False, lr_given=True)

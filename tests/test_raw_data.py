@@ -8,9 +8,11 @@ columns, statsmodels itself is off at such scales.)"""
 
 from __future__ import annotations
 
+import math
 import re
 import warnings
 from collections.abc import Callable
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -21,7 +23,7 @@ from hypothesis import example, given, settings
 import manual
 import reference
 from tests.strategies import RawData, quasi_separated, quasi_separated_data, raw_data
-from tests.tolerances import ORACLE_LOSS_RTOL, ORACLE_RTOL
+from tests.tolerances import CERTIFY_ROUNDING_ULPS, EPS, ORACLE_LOSS_RTOL, ORACLE_RTOL
 
 
 def _oracle(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float, np.ndarray, float]:
@@ -404,6 +406,214 @@ def test_separation_names_complete_separation_and_one_class() -> None:
     assert separation(X, np.ones(4)).kind == "one class"
     with pytest.raises(ValueError, match=r"^y must hold labels 0 or 1"):
         separation(X, [0, 1, 2, 1])
+
+
+@pytest.mark.parametrize("label", [0.0, 1.0])
+@pytest.mark.parametrize("n", [1, 3])
+def test_separation_gives_one_class_the_intercepts_direction(label: float, n: int) -> None:
+    """y of one class (a single sample included): the intercept alone, (v_w, v_b) = (0, +-1) up
+    to a factor, puts every sample on its side: b -> +inf for y = 1, -inf for y = 0."""
+    from manual.diagnostics import separation
+
+    X = np.arange(2.0 * n).reshape(n, 2) - 2.0
+    y = np.full(n, label)
+    found = separation(X, y)
+    assert found.kind == "one class" and found.direction is not None
+    v_w, v_b = found.direction
+    assert v_w.shape == (2,) and np.all(v_w == 0.0)
+    _assert_certificate(X, y, v_w, v_b, found.gap)
+
+
+@pytest.mark.parametrize("max_iter", [1, 2])
+def test_separation_certifies_complete_separation_by_the_margins_of_its_last_iterate(
+    max_iter: int,
+) -> None:
+    """Eight separable points: one or two Newton steps put every sample on its side while the loss
+    is still above log(2) / n (that certificate alone would miss it): the margins of the last
+    iterate certify "complete"."""
+    from manual.diagnostics import separation
+
+    x = np.array([-4.0, -3.0, -2.0, -1.0, 1.0, 2.0, 3.0, 4.0])
+    X, y = x[:, None], (x > 0).astype(float)
+    found = separation(X, y, max_iter=max_iter)
+    assert found.kind == "complete" and found.direction is not None
+    v_w, v_b = found.direction
+    _assert_certificate(X, y, v_w, v_b, 0.0)
+    assert manual.loss(v_w, v_b, X, y) > math.log(2.0) / len(y)
+
+
+def test_separation_refuses_a_bad_max_iter_by_name() -> None:
+    from manual.diagnostics import separation
+
+    X, y = np.array([[-1.0], [1.0]]), np.array([0.0, 1.0])
+    with pytest.raises(ValueError, match=r"^max_iter must be an int >= 0"):
+        separation(X, y, max_iter=-1)
+    with pytest.raises(TypeError, match=r"^max_iter must be an int"):
+        separation(X, y, max_iter=1.5)
+
+
+# --- what a finished run reads off X's columns (`survey`, `examine`) ----------------------------
+# columns, in 4 rows: spreads about the first entry 5, 0 (constant), ~2e-10 about 1 (tiny, and far
+# from 0 for it), 4 about 1e6, 2e308 (past float64: inf), and 0 at 1e308 (whose sum overflows)
+_COLUMNS = np.array(
+    [
+        [1.0, 3.0, 1.0 + 1e-10, 1e6 + 2.0, 1e308, 1e308],
+        [-2.0, 3.0, 1.0 - 1e-10, 1e6 - 2.0, -1e308, 1e308],
+        [3.0, 3.0, 1.0, 1e6, 0.0, 1e308],
+        [6.0, 3.0, 1.0 + 1e-10, 1e6 + 1.0, 1e308, 1e308],
+    ]
+)
+
+
+@pytest.mark.parametrize("rows", [1, 3, None])
+def test_survey_gives_each_columns_spread_about_its_first_entry_and_its_offset(
+    rows: int | None,
+) -> None:
+    """`survey(columns=True)`: spread_j = max_i |x_ij - x_1j| (each difference rounded once, so
+    the largest of them is exact to its rounding; inf past float64) and offset_j = |mean_i x_ij|
+    (exact rationals as the oracle; finite where the mean is, however large the sum), whatever the
+    blocks of rows, with no RuntimeWarning (the suite makes them errors)."""
+    from manual.binary import BinaryLoss
+    from manual.diagnostics import survey
+    from manual.linear import LinearObjective
+
+    X, y = _COLUMNS, np.array([0.0, 1.0, 0.0, 1.0])
+    objective = LinearObjective(BinaryLoss, X, y, 0.0, block_rows=rows)
+    found = survey(objective, np.zeros(7), margins=False, rounding=False, columns=True)
+    assert found.spread is not None and found.offset is not None
+    with np.errstate(over="ignore"):
+        assert np.array_equal(found.spread, np.max(np.abs(X - X[0]), axis=0))
+    mean = [abs(sum(Fraction(v) for v in column)) / len(X) for column in X.T]
+    assert np.allclose(found.offset, [float(m) for m in mean], rtol=len(X) * EPS, atol=0.0)
+
+
+@pytest.mark.parametrize("l2", [0.0, 1e-3])
+def test_examine_names_the_columns_tol_cannot_see_and_those_far_from_0_for_their_spread(
+    l2: float,
+) -> None:
+    """At the end of a run (here theta = 0 on data of both classes that no direction separates):
+    `blind`, at l2 = 0, the columns whose spread is in (0, blind_below] (a constant column's
+    weight is free, not blind); `uncentred`, asked with offsets, the others whose |mean| passes
+    UNCENTRED (1e4) times their spread, a column of infinite spread never. Neither is asked for
+    by default."""
+    from manual.binary import BinaryLoss
+    from manual.diagnostics import examine
+    from manual.linear import LinearObjective
+
+    X, y = _COLUMNS, np.array([0.0, 1.0, 0.0, 1.0])
+    objective = LinearObjective(BinaryLoss, X, y, l2)
+    losses = np.array([math.log(2.0)])
+
+    def seen(**asked: Any) -> tuple[list[int], list[int]]:
+        found = examine(objective, np.zeros(7), losses, 2, 2, unfinished=False, **asked)
+        assert found.no_optimum is False
+        return found.blind, found.uncentred
+
+    # the tiny column (spread ~2e-10) is blind at l2 = 0 for blind_below = 1e-8, not for 1e-11;
+    # a blind column is named once, as blind
+    assert seen(blind_below=1e-8, offsets=True) == (([2], [3]) if l2 == 0 else ([], [2, 3]))
+    assert seen(blind_below=1e-8) == (([2], []) if l2 == 0 else ([], []))
+    assert seen(blind_below=1e-11, offsets=True) == ([], [2, 3])
+    tiny = float(np.max(np.abs(X[:, 2] - X[0, 2])))  # a spread of exactly blind_below: blind
+    assert seen(blind_below=tiny) == (([2], []) if l2 == 0 else ([], []))
+    assert seen(offsets=True) == ([], [2, 3])
+    assert seen() == ([], [])
+
+
+# --- the certificate's own check (`certify`) ----------------------------------------------------
+# 1e8 * fl(0.1) - 1e7 = 5.55e-10 exactly, but fl(1e8 * fl(0.1)) = 1e7: a margin computed as 0
+_FAR = (np.array([[1e8], [2e8], [0.0]]), np.array([1.0, 1.0, 0.0]), np.array([0.1, -1e7]))
+# margins (2 y_i - 1)(x_i @ v_w + v_b) of 0, 0 (the first two: v's boundary), then 4, 3, 2
+_QUASI = (
+    np.array([[3.0, 0.0], [1.0, 1.0], [5.0, 1.0], [0.0, 0.0], [-1.0, 1.0]]),
+    np.array([0.0, 1.0, 1.0, 0.0, 0.0]),
+    np.array([1.0, 2.0, -3.0]),
+)
+_COMPLETE = (_QUASI[0][2:], _QUASI[1][2:], _QUASI[2])  # margins 4, 3, 2
+_WRONG = (_QUASI[0][2:], np.zeros(3), np.array([1.0, 0.0, -4.0]))  # margins -1 (wrong), 4, 5
+_ON_IT = (np.ones((3, 1)), np.array([0.0, 1.0, 1.0]), np.array([1.0, -1.0]))  # margins all 0
+_ZERO = (_QUASI[0], _QUASI[1], np.zeros(3))
+# name: (X, y, v), the samples called on v's boundary, within, whether v is a certificate
+_CERTIFY_CASES: dict[str, tuple[tuple[np.ndarray, ...], list[int], float, bool]] = {
+    "quasi-complete": (_QUASI, [0, 1], 0.0, True),
+    "quasi-complete, its boundary not named": (_QUASI, [], 0.0, False),
+    "complete": (_COMPLETE, [], 0.0, True),
+    "zero direction": (_ZERO, [], 0.0, False),
+    "zero direction, every sample called on it": (_ZERO, [0, 1, 2, 3, 4], 0.0, False),
+    "zero direction, within 1": (_ZERO, [], 1.0, False),
+    "every margin 0": (_ON_IT, [], 0.0, False),
+    "every margin 0, within 1": (_ON_IT, [], 1.0, False),
+    "every margin 0, every sample called on it": (_ON_IT, [0, 1, 2], 0.0, False),
+    "a sample on its wrong side by 1": (_WRONG, [], 0.0, False),
+    "a sample on its wrong side by 1, within 2": (_WRONG, [], 2.0, True),
+    "a rounded margin on the boundary": (_FAR, [0], 0.0, True),
+    "a rounded margin, within 1": (_FAR, [], 1.0, True),
+}
+
+
+def _exact_margins(X: np.ndarray, y: np.ndarray, v: np.ndarray) -> list[Fraction]:
+    """(2 y_i - 1)(x_i @ v_w + v_b) of the floats as given, in exact rational arithmetic."""
+    return [
+        (1 if label > 0.5 else -1)
+        * (sum(Fraction(a) * Fraction(c) for a, c in zip(x, v[:-1], strict=True)) + Fraction(v[-1]))
+        for x, label in zip(X, y, strict=True)
+    ]
+
+
+@pytest.mark.parametrize("rows", [1, 2, None])
+@pytest.mark.parametrize("case", list(_CERTIFY_CASES))
+def test_certify_vouches_only_for_what_holds_in_exact_arithmetic(
+    case: str, rows: int | None
+) -> None:
+    """`certify(objective, v, boundary, within)` returns a gap only where v is a certificate: in
+    exact arithmetic every sample of `boundary` within gap of v's boundary, every other sample no
+    further than gap on its wrong side, and one beyond gap on its own side; and the gap is within
+    what the boundary was allowed (`within`, default 0, or the rounding of its own margins: a
+    few ulps of |x_i| @ |v_w| + |v_b|, exactly 0 with no boundary and every margin beyond it).
+    The same verdict whatever the blocks of rows of the pass."""
+    from manual.binary import BinaryLoss
+    from manual.diagnostics import certify
+    from manual.linear import LinearObjective
+
+    (X, y, v), on, within, accepted = _CERTIFY_CASES[case]
+    boundary = np.isin(np.arange(len(y)), on)
+    objective = LinearObjective(BinaryLoss, X, y, 0.0, block_rows=rows)
+    given_within = {"within": within} if within else {}  # 0 is the default
+    gap = certify(objective, v.copy(), boundary, **given_within)
+    assert (gap is not None) == accepted, gap
+    if gap is None:
+        return
+    margins = _exact_margins(X, y, v)
+    assert all(abs(m) <= gap for m, b in zip(margins, boundary, strict=True) if b)
+    assert all(m >= -gap for m, b in zip(margins, boundary, strict=True) if not b)
+    assert any(m > gap for m, b in zip(margins, boundary, strict=True) if not b)
+    # the rounding of a margin is some ulps of its scale (the sum of d + 1 products)
+    scale = float(np.max(np.abs(X) @ np.abs(v[:-1]) + abs(v[-1])))
+    assert gap <= max(within, CERTIFY_ROUNDING_ULPS * np.finfo(float).eps * scale)
+    if not boundary.any() and within == 0.0:
+        assert gap == 0.0
+
+
+@pytest.mark.parametrize(
+    ("X", "v"),
+    [
+        (np.array([[1e200, -1e200], [1.0, 1.0]]), np.array([1e200, 1e200, 0.0])),  # inf - inf
+        (np.array([[1e308, 1e308], [1.0, 1.0]]), np.array([1.0, -1.0, 1.0])),  # its rounding
+        (np.array([[0.0, 1.0], [1.0, 1.0]]), np.array([np.inf, 1.0, 0.0])),  # 0 * inf
+    ],
+)
+def test_certify_refuses_directions_whose_margins_are_not_finite(
+    X: np.ndarray, v: np.ndarray
+) -> None:
+    """A margin or its rounding beyond float64, or a direction with an infinite entry (a column of
+    1e-300 maps v_w back to the user's units as v_w / 1e-300), vouches for nothing: None, and no
+    RuntimeWarning (the suite makes them errors)."""
+    from manual.binary import BinaryLoss
+    from manual.diagnostics import certify
+    from manual.linear import LinearObjective
+
+    objective = LinearObjective(BinaryLoss, X, np.array([1.0, 0.0]), 0.0)
+    assert certify(objective, v, np.zeros(2, dtype=bool), within=1.0) is None
 
 
 @pytest.mark.parametrize("twin", [manual, reference])

@@ -42,6 +42,13 @@ AUTODIFF_CURVATURE_ATOL = 256 * EPS
 # XLA on the CPU flushes subnormal results (below 2.2e-308) to zero; NumPy keeps them.
 SUBNORMAL_ATOL = float(np.finfo(np.float64).tiny)
 
+# --- a certificate of separation (manual.diagnostics.certify) ------------------------------------
+# A margin x_i @ v_w + v_b of d + 1 products rounds by at most (d + 1) u of its scale
+# |x_i| @ |v_w| + |v_b|; the gap of a direction whose boundary samples lie on it is that rounding
+# and a bound on it, ~2 (d + 2) EPS = 8 EPS of the scale at the d <= 2 of the tests; 64 ulps
+# leaves a factor of 8, and still tells a gap of rounding from one of a margin (1 and more).
+CERTIFY_ROUNDING_ULPS = 64
+
 
 def p_of(z: np.ndarray) -> np.ndarray:
     """sigmoid(z) = (1 + tanh(z / 2)) / 2: an independent formula, for scales only."""
