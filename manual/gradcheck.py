@@ -913,10 +913,13 @@ def finite_difference(
     point = np.array(theta, copy=True)
     if point.dtype.kind in "biu":  # an integer theta would truncate the step h to an integer
         point = point.astype(np.float64)
-    if not np.isfinite(h) or h == 0:
-        raise ValueError(f"h must be a finite, nonzero step; got {h!r}")
     direction = np.asarray(v, dtype=point.dtype)
-    step = point.dtype.type(h)
+    with np.errstate(over="ignore"):  # an h beyond theta's dtype becomes inf: refused below
+        step = point.dtype.type(h)
+    if not np.isfinite(step) or step == 0:  # h in theta's dtype: in float16 1e-8 is 0, 1e5 inf
+        raise ValueError(
+            f"h must be a finite, nonzero step in theta's dtype {point.dtype}; got {h!r}"
+        )
 
     def at(t: Any) -> float:
         return float(f(point + t * direction))

@@ -306,8 +306,14 @@ def test_finite_differences_of_a_cubic_are_the_textbook_formulas() -> None:
     # an integer theta is differenced in float64 (its step is not truncated to an integer)
     assert finite_difference(cube, [1], [1], 0.5, "forward") == 4.75
     for h in (0.0, np.inf, np.nan):  # no step, or no number: refused by name, not a silent NaN
-        with pytest.raises(ValueError, match=r"^h must be a finite, nonzero step; got "):
+        with pytest.raises(ValueError, match=r"^h must be a finite, nonzero step"):
             finite_difference(cube, one, np.array([1.0]), h)
+    # the step is taken in theta's dtype: one that is 0 or inf there (float16: 1e-8 and 1e5) is
+    # refused as well, not a division by zero or a NaN
+    x16 = np.array([1.0], dtype=np.float16)
+    for h in (1e-8, -1e-8, 1e5):
+        with pytest.raises(ValueError, match=r"^h must be a finite, nonzero step .*float16"):
+            finite_difference(cube, x16, np.array([1.0]), h, "forward")
 
 
 def _smooth() -> tuple[
