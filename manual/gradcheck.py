@@ -307,8 +307,14 @@ def _snap(c: float) -> float:
 
 def _fit(x: Array, y: Array, weight: Array) -> float:
     """The least-squares c of y ~ c x, weighted: sum(w x y) / sum(w x^2) (0 if x is 0)."""
-    den = float(np.sum(weight * x * x))
-    return float(np.sum(weight * x * y) / den) if den > 0 else 0.0
+    # on u = sqrt(w) x / max|sqrt(w) x|, at most 1: w x^2 overflows for w = 1 / tiny (an error
+    # of 0, as where a linear gradient is differenced) and |x| > 2
+    root = np.sqrt(weight)
+    top = float(np.max(np.abs(root * x)))
+    if not top:
+        return 0.0
+    u = root * x / top
+    return float(np.sum(u * (root * y / top)) / np.sum(u * u))
 
 
 def _factor_words(c: float, n_samples: int | None) -> str:

@@ -1178,3 +1178,24 @@ def test_a_named_term_is_found_beside_a_noisy_gradient_component() -> None:
     report = manual.check_hessian(g, lambda t: Q - P, ZERO4, candidates={"l2 I": P})
     assert report.diagnosis.startswith("the term 'l2 I' missing"), report.summary()
     assert np.max(report.fd_error[0]) > 1e6 * np.max(report.fd_error[1:])  # the case it is about
+
+
+def test_a_named_term_is_found_where_the_differences_are_exact() -> None:
+    """A cross term T of size 3 on Q's zero entries (0, 2) and (2, 0): there grad_f is exactly 0
+    along e_j, the differences' error is exactly 0 and the fit weighs the entries by 1 / tiny
+    (1 / tiny times 3^2 is beyond float64: a plain weighted sum overflows). The term is named with
+    its count all the same; and in check_gradient, a term in the gradient of f = 0."""
+    T = 3.0 * (_unit(0, 2) + _unit(2, 0))
+    terms = {"nothing": np.zeros((4, 4)), "T": T}  # a zero term explains nothing: passed over
+    for alpha, words in [(1.0, "one 'T' too many"), (-1.0, "the term 'T' missing")]:
+        report = _quadratic_report(lambda H, a=alpha: H + a * T, candidates=terms)
+        assert report.diagnosis.startswith(words), report.summary()
+        assert report.fd_error[0, 2] == report.fd_error[2, 0] == 0.0  # the case it is about
+    halved = _quadratic_report(lambda H: H + 0.5 * T, candidates={"T": T})
+    assert halved.diagnosis.startswith("'T' counted +0.5 times too often"), halved.summary()
+    t = np.array([3.0, 0.0, 0.0])
+    flat_zero = manual.check_gradient(
+        lambda th: 0.0, lambda th: t, np.array([0.3, -0.2, 0.1]), candidates={"t": t}
+    )
+    assert np.all(flat_zero.fd_error == 0.0)
+    assert flat_zero.diagnosis.startswith("one 't' too many"), flat_zero.summary()
