@@ -985,12 +985,16 @@ PLACES: dict[str, tuple[Callable[[np.ndarray], np.ndarray], str, list[str]]] = {
     "one diagonal entry": (
         lambda H: H + 0.1 * _unit(0, 0),
         "the row and column of parameter 0 ",
-        [r"\[\(0, 0\)\]", r"\boff by \+0\.1\b"],
+        [r"\[\(0, 0\)\]", r"\boff by \+0\.1\b", r"\bthe rest agrees\b"],
     ),
     "the intercept's row and column": (
         lambda H: H + 0.05 * (_unit(3, 0) + _unit(0, 3) + _unit(3, 3)),
         "the row and column of parameter 3 ",
-        [r"\bthe intercept's block\b", r"\[\(0, 3\), \(3, 0\), \(3, 3\)\]"],
+        [
+            r"\bthe intercept's block\b",
+            r"\[\(0, 3\), \(3, 0\), \(3, 3\)\]",
+            r"\bthe rest agrees\b",
+        ],
     ),
     "two diagonal entries swapped": (
         lambda H: H + (H[1, 1] - H[0, 0]) * (_unit(0, 0) - _unit(1, 1)),
@@ -1002,7 +1006,7 @@ PLACES: dict[str, tuple[Callable[[np.ndarray], np.ndarray], str, list[str]]] = {
         "no simple pattern",
         [r"\b3 of 16 entries\b", r"\[\(0, 0\), \(1, 1\), \(2, 2\)\]"],
     ),
-    "diagonal only": (lambda H: np.diag(np.diag(H)), "only the diagonal", []),
+    "diagonal only": (lambda H: np.diag(np.diag(H)), "only the diagonal", [r"\bsure\b"]),
     "cross terms doubled": (
         lambda H: H + (H - np.diag(np.diag(H))),
         "wrong cross terms",
@@ -1024,6 +1028,8 @@ def test_where_the_hessian_is_wrong_is_named(kind: str) -> None:
     if "parameter 0 " in opening:
         assert "intercept" not in report.diagnosis, report.summary()
     expected = np.argwhere(np.abs(change(Q.copy()) - Q) > 0).tolist()
+    # an amount off is stated only where one entry is wrong: several entries have several
+    assert ("off by" in report.diagnosis) == (len(expected) == 1), report.summary()
     assert sorted(report.wrong_entries.tolist()) == sorted(expected)
     lines = _summary_lines(report)
     assert lines[1] == "wrong entries: [" + ", ".join(f"({i}, {j})" for i, j in expected) + "]"
@@ -1199,3 +1205,25 @@ def test_a_named_term_is_found_where_the_differences_are_exact() -> None:
     )
     assert np.all(flat_zero.fd_error == 0.0)
     assert flat_zero.diagnosis.startswith("one 't' too many"), flat_zero.summary()
+
+
+def test_a_named_terms_count_is_fitted_with_each_entry_weighed_by_its_precision() -> None:
+    """grad_f's components 0 and 1 noisy at 1e-9 (their entries err by ~1e-5, the others by
+    ~1e-15 or 0) and hess_f = Q + 0.3 T + D: T on the noisy 2 x 2 block and on entry (2, 2), D
+    five times each noisy entry's own error (so those entries agree once 0.3 T is taken away).
+    Weighed by 1 / error^2 (the inverse variance), the fit takes its 0.3 from entry (2, 2); by
+    1 / error, the four noisy entries would pull it off by ~20 times (2, 2)'s error."""
+    noisy = _noisy_gradient(lambda t: Q @ t)
+
+    def g(t: np.ndarray) -> np.ndarray:
+        return np.append(noisy(t)[:2], (Q @ t)[2:])
+
+    T = np.zeros((4, 4))
+    T[:2, :2] = T[2, 2] = 1.0
+    base = manual.check_hessian(g, lambda t: Q + 0.3 * T, ZERO4, candidates={"T": T})
+    assert base.fd_error[2, 2] < 1e-9 * np.min(base.fd_error[:2, :2])  # the case it is about
+    D = np.zeros((4, 4))
+    D[:2, :2] = 5 * base.fd_error[:2, :2]
+    report = manual.check_hessian(g, lambda t: Q + 0.3 * T + D, ZERO4, candidates={"T": T})
+    np.testing.assert_array_equal(report.fd_error, base.fd_error)
+    assert report.diagnosis.startswith("'T' counted +0.3 times too often"), report.summary()
