@@ -1227,3 +1227,25 @@ def test_a_named_terms_count_is_fitted_with_each_entry_weighed_by_its_precision(
     report = manual.check_hessian(g, lambda t: Q + 0.3 * T + D, ZERO4, candidates={"T": T})
     np.testing.assert_array_equal(report.fd_error, base.fd_error)
     assert report.diagnosis.startswith("'T' counted +0.3 times too often"), report.summary()
+
+
+def test_a_long_list_of_wrong_coordinates_is_cut_and_says_how_many_in_all() -> None:
+    """f = |theta|^2 / 2 on 20 coordinates, grad_f off by 1/2 on the first m: the summary lists
+    the m wrong coordinates, all of them when there are few (12: no "...", no count), and when
+    there are many (20) a first few then "..." and how many in all."""
+    theta = np.linspace(-1.0, 1.0, 20)
+    for m in (12, 20):
+        off = 0.5 * (np.arange(20) < m)
+        report = manual.check_gradient(
+            lambda t: 0.5 * float(t @ t), lambda t, off=off: t + off, theta
+        )
+        assert report.wrong_coordinates.tolist() == list(range(m)), report.summary()
+        line = next(s for s in report.summary().splitlines() if s.startswith("wrong coordinates"))
+        listed = re.fullmatch(r"wrong coordinates: \[([\d, ]+)(, \.\.\. \((\d+) in all\))?\]", line)
+        assert listed, line
+        shown = [int(i) for i in listed.group(1).split(", ")]
+        assert shown == list(range(len(shown))), line
+        if m == 12:
+            assert len(shown) == 12 and listed.group(2) is None, line
+        else:
+            assert len(shown) < 20 and listed.group(3) == "20", line
