@@ -152,6 +152,8 @@ def test_report_fields_and_bad_arguments() -> None:
     r = manual.check_gradient(f, g, np.zeros(4), order=2)
     assert r.order == 2 and r.numeric.shape == r.fd_error.shape == r.step.shape == (4,)
     assert r.passed and r.ratio <= SAFETY and isinstance(r.rel_error, float)
+    # passed: no wrong coordinate, still an int array (the contract's type)
+    assert r.wrong_coordinates.shape == (0,) and r.wrong_coordinates.dtype.kind == "i"
     with pytest.raises(ValueError, match="theta must be finite"):
         manual.check_gradient(f, g, np.array([np.nan, 0, 0, 0]))
     with pytest.raises(ValueError, match=r"grad_f\(theta\) must have shape \(4,\)"):
