@@ -749,8 +749,13 @@ def test_f_of_the_wrong_kind_and_bad_arguments_are_refused_by_name() -> None:
         ({"step": 2.0}, ValueError, r"^step must lie in"),
         ({"step": 10**400}, ValueError, r"^step must hold numbers within float64's range"),
         ({"safety": 10**400}, ValueError, r"^safety must hold numbers within float64's range"),
-        ({"candidates": [1.0]}, TypeError, r"^candidates must be a dict"),
+        ({"candidates": [1.0]}, TypeError, r"^candidates must be a dict .*, got list$"),
         ({"candidates": {"c": np.ones(3)}}, ValueError, r"^candidates\['c'\] must have 4"),
+        (
+            {"candidates": {"c": [np.nan, 0, 0, 0]}},
+            ValueError,
+            r"^candidates\['c'\] must be finite",
+        ),
         ({"n_samples": 0}, ValueError, r"^n_samples must be an int >= 1"),
     ]:
         with pytest.raises(error, match=message):
@@ -847,6 +852,10 @@ def test_check_hessian_finds_a_named_term_and_refuses_bad_arguments() -> None:
     report = manual.check_hessian(g, lambda t: H(t) - penalty, theta, candidates={"l2 I": penalty})
     assert "the term 'l2 I' missing" in report.diagnosis, report.summary()
     assert "wrong entries: [(0, 0), (1, 1), (2, 2)]" in report.summary()
+    # a term given flat, its 16 entries row by row, is read as the (4, 4) matrix it flattens
+    flat_term = {"l2 I": penalty.ravel()}
+    again = manual.check_hessian(g, lambda t: H(t) - penalty, theta, candidates=flat_term)
+    assert again.diagnosis == report.diagnosis, again.summary()
     with pytest.raises(ValueError, match=r"^hess_f\(theta\) must have shape \(4, 4\); got \(4,\)"):
         manual.check_hessian(g, lambda t: np.zeros(4), theta)
     with pytest.raises(ValueError, match=r"^grad_f\(theta\) must have shape \(4,\) like theta"):
