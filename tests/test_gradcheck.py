@@ -404,7 +404,9 @@ def test_f_of_another_dtype_warns_once_at_the_callers_line_and_a_nan_is_refused(
 
 def test_check_gradient_takes_a_list_and_names_what_is_wrong() -> None:
     f, g, theta = _smooth()
-    assert manual.check_gradient(f, g, theta.tolist()).passed  # a list has no dtype: no warning
+    with warnings.catch_warnings():  # a list has no dtype: no warning
+        warnings.simplefilter("error", manual.GradientCheckWarning)
+        assert manual.check_gradient(f, g, theta.tolist()).passed
     with pytest.raises(
         TypeError,
         match=r"^f and grad_f must be callables mapping a flat vector to a float / vector$",
@@ -490,6 +492,10 @@ def test_check_gradient_refuses_bad_numbers_by_name_and_takes_the_edges() -> Non
     # f exact (f_accuracy = 0) is allowed, and a safety below 1 is the caller's to choose
     assert manual.check_gradient(f, g, theta, f_accuracy=0.0).passed
     assert manual.check_gradient(f, g, theta, safety=0.5).safety == 0.5
+    # the step's range is closed at both ends; a mean over one sample is a mean too
+    for step in manual.gradcheck.STEP_RANGE:
+        assert manual.check_gradient(f, g, theta, step=step).step.shape == (4,)
+    assert manual.check_gradient(f, g, theta, n_samples=1).passed
     with pytest.warns(manual.GradientCheckWarning) as record:
         manual.check_gradient(f, g, theta.astype(np.float32))
     assert str(record[0].message) == (
