@@ -740,13 +740,30 @@ def test_f_of_the_wrong_kind_and_bad_arguments_are_refused_by_name() -> None:
     TypeError naming f; seed, order and step out of their ranges and Python ints beyond float64
     are errors naming the argument, never a raw NumPy error, a NaN or a ComplexWarning."""
     f, g, theta = _smooth()
-    for value in (np.ones(2), [1.0], None, 1j, np.complex128(1.0), "1.0"):
+    wrong_kinds: list[tuple[object, str]] = [
+        (np.ones(2), "shape"),
+        ([1.0], "list"),
+        (None, "None"),
+        (1j, "complex"),
+        (np.complex128(1.0), "complex"),
+        ("1.0", "str"),
+        (True, "bool"),
+        (np.True_, "bool"),
+        (np.array(1.0, dtype=object), "object"),
+    ]
+    for value, kind in wrong_kinds:  # the message names the kind of value given
 
         def returns(t: np.ndarray, value: object = value) -> object:
             return value
 
-        with pytest.raises(TypeError, match=r"^f must return"):
+        with pytest.raises(TypeError, match=rf"^f must return .*\b{kind}"):
             manual.check_gradient(returns, g, theta)
+    with pytest.raises(ValueError, match=r"^f must return a finite value"):
+        manual.check_gradient(lambda t: 10**400, g, theta)
+    # a 0-d float64 array is a float; an int64 is a number whose rounding (1) swamps the steps
+    assert manual.check_gradient(lambda t: np.asarray(f(t)), g, theta).passed
+    with pytest.warns(manual.GradientCheckWarning, match=r"^f returned int64, .*\(~1e\+00\)"):
+        manual.check_gradient(lambda t: np.int64(round(1e6 * f(t))), g, theta)
     for kwargs, error, message in [
         ({"seed": -1}, ValueError, r"^seed must be an int >= 0; got -1$"),
         ({"order": [4]}, TypeError, r"^order must be the int 2 or 4, got list \[4\]$"),
