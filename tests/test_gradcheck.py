@@ -377,6 +377,10 @@ def test_the_noise_of_f_is_measured_and_widens_the_error_estimate() -> None:
     noisy = _noisy(f)
     assert 1e-11 < _noise(noisy, theta, 0, [False]) < 1e-8
     assert _noise(f, theta, 0, [False]) < 1e-14 * abs(f(theta))
+    # far from 0 the probe widens with |theta| (relative spacing): its 7 points stay distinct
+    # floats at theta ~ 3e3 (ulp 5e-13), and the same noise is seen (on an f of order 1)
+    far = _noisy(lambda t: float(np.sum(np.sin(t))))
+    assert 1e-11 < _noise(far, np.full(4, 3e3), 0, [False]) < 1e-8
     quiet = manual.check_gradient(f, g, theta)
     loud = manual.check_gradient(noisy, g, theta)
     assert loud.passed and np.all(loud.fd_error > 10 * quiet.fd_error)
@@ -461,6 +465,23 @@ def test_check_gradient_reports_the_shrunk_step_and_its_derivative() -> None:
     np.testing.assert_array_equal(report.numeric, [2.0**-12, 3.0])
     # plus f's rounding over h: 4 eps max|f| / h = 4 eps 2^-9 * 64 = 1.1e-16, 5e-13 of 2^-12
     assert report.fd_error[0] == pytest.approx(2.0**-12, rel=1e-12)
+
+
+def test_where_no_step_reaches_taylors_regime_the_last_one_keeps_its_error_estimate() -> None:
+    """f = t0 |t0|^(1/2) + t1 at 0: along t0 the central difference is D(h) = sqrt(h), whose
+    differences shrink as sqrt(h), never as h^2, so no step is in the regime and the step shrinks
+    to its last try. The derivative there, R(h) = (4 - sqrt 2) sqrt(h) / 3, comes with the same
+    estimate as at any step, |R(2h) - R(h)| / 15 = (sqrt 2 - 1) R(h) / 15 (rounding, ~1e-13 of
+    it, aside): a positive error and a finite ratio."""
+    report = manual.check_gradient(
+        lambda t: float(t[0] * np.sqrt(abs(t[0])) + t[1]),
+        lambda t: np.array([1.5 * np.sqrt(abs(t[0])), 1.0]),
+        np.zeros(2),
+    )
+    h = report.step[0]
+    assert h < 1e-12 and report.numeric[0] == pytest.approx((4 - np.sqrt(2)) / 3 * np.sqrt(h))
+    assert report.fd_error[0] == pytest.approx((np.sqrt(2) - 1) / 15 * report.numeric[0], rel=1e-6)
+    assert np.isfinite(report.ratio)
 
 
 def test_the_summary_says_the_verdict_the_numbers_the_coordinates_and_the_diagnosis() -> None:
