@@ -307,8 +307,14 @@ def _snap(c: float) -> float:
 
 def _fit(x: Array, y: Array, weight: Array) -> float:
     """The least-squares c of y ~ c x, weighted: sum(w x y) / sum(w x^2) (0 if x is 0)."""
-    den = float(np.sum(weight * x * x))
-    return float(np.sum(weight * x * y) / den) if den > 0 else 0.0
+    # on u = sqrt(w) x / max|sqrt(w) x|, at most 1: w x^2 overflows for w = 1 / tiny (an error
+    # of 0, as where a linear gradient is differenced) and |x| > 2
+    root = np.sqrt(weight)
+    top = float(np.max(np.abs(root * x)))
+    if not top:
+        return 0.0
+    u = root * x / top
+    return float(np.sum(u * (root * y / top)) / np.sum(u * u))
 
 
 def _factor_words(c: float, n_samples: int | None) -> str:
@@ -913,10 +919,13 @@ def finite_difference(
     point = np.array(theta, copy=True)
     if point.dtype.kind in "biu":  # an integer theta would truncate the step h to an integer
         point = point.astype(np.float64)
-    if not np.isfinite(h) or h == 0:
-        raise ValueError(f"h must be a finite, nonzero step; got {h!r}")
     direction = np.asarray(v, dtype=point.dtype)
-    step = point.dtype.type(h)
+    with np.errstate(over="ignore"):  # an h beyond theta's dtype becomes inf: refused below
+        step = point.dtype.type(h)
+    if not np.isfinite(step) or step == 0:  # h in theta's dtype: in float16 1e-8 is 0, 1e5 inf
+        raise ValueError(
+            f"h must be a finite, nonzero step in theta's dtype {point.dtype}; got {h!r}"
+        )
 
     def at(t: Any) -> float:
         return float(f(point + t * direction))

@@ -152,6 +152,8 @@ def test_report_fields_and_bad_arguments() -> None:
     r = manual.check_gradient(f, g, np.zeros(4), order=2)
     assert r.order == 2 and r.numeric.shape == r.fd_error.shape == r.step.shape == (4,)
     assert r.passed and r.ratio <= SAFETY and isinstance(r.rel_error, float)
+    # passed: no wrong coordinate, still an int array (the contract's type)
+    assert r.wrong_coordinates.shape == (0,) and r.wrong_coordinates.dtype.kind == "i"
     with pytest.raises(ValueError, match="theta must be finite"):
         manual.check_gradient(f, g, np.array([np.nan, 0, 0, 0]))
     with pytest.raises(ValueError, match=r"grad_f\(theta\) must have shape \(4,\)"):
@@ -306,8 +308,14 @@ def test_finite_differences_of_a_cubic_are_the_textbook_formulas() -> None:
     # an integer theta is differenced in float64 (its step is not truncated to an integer)
     assert finite_difference(cube, [1], [1], 0.5, "forward") == 4.75
     for h in (0.0, np.inf, np.nan):  # no step, or no number: refused by name, not a silent NaN
-        with pytest.raises(ValueError, match=r"^h must be a finite, nonzero step; got "):
+        with pytest.raises(ValueError, match=r"^h must be a finite, nonzero step"):
             finite_difference(cube, one, np.array([1.0]), h)
+    # the step is taken in theta's dtype: one that is 0 or inf there (float16: 1e-8 and 1e5) is
+    # refused as well, not a division by zero or a NaN
+    x16 = np.array([1.0], dtype=np.float16)
+    for h in (1e-8, -1e-8, 1e5):
+        with pytest.raises(ValueError, match=r"^h must be a finite, nonzero step .*float16"):
+            finite_difference(cube, x16, np.array([1.0]), h, "forward")
 
 
 def _smooth() -> tuple[
@@ -369,6 +377,10 @@ def test_the_noise_of_f_is_measured_and_widens_the_error_estimate() -> None:
     noisy = _noisy(f)
     assert 1e-11 < _noise(noisy, theta, 0, [False]) < 1e-8
     assert _noise(f, theta, 0, [False]) < 1e-14 * abs(f(theta))
+    # far from 0 the probe widens with |theta| (relative spacing): its 7 points stay distinct
+    # floats at theta ~ 3e3 (ulp 5e-13), and the same noise is seen (on an f of order 1)
+    far = _noisy(lambda t: float(np.sum(np.sin(t))))
+    assert 1e-11 < _noise(far, np.full(4, 3e3), 0, [False]) < 1e-8
     quiet = manual.check_gradient(f, g, theta)
     loud = manual.check_gradient(noisy, g, theta)
     assert loud.passed and np.all(loud.fd_error > 10 * quiet.fd_error)
@@ -396,7 +408,9 @@ def test_f_of_another_dtype_warns_once_at_the_callers_line_and_a_nan_is_refused(
 
 def test_check_gradient_takes_a_list_and_names_what_is_wrong() -> None:
     f, g, theta = _smooth()
-    assert manual.check_gradient(f, g, theta.tolist()).passed  # a list has no dtype: no warning
+    with warnings.catch_warnings():  # a list has no dtype: no warning
+        warnings.simplefilter("error", manual.GradientCheckWarning)
+        assert manual.check_gradient(f, g, theta.tolist()).passed
     with pytest.raises(
         TypeError,
         match=r"^f and grad_f must be callables mapping a flat vector to a float / vector$",
@@ -453,6 +467,23 @@ def test_check_gradient_reports_the_shrunk_step_and_its_derivative() -> None:
     assert report.fd_error[0] == pytest.approx(2.0**-12, rel=1e-12)
 
 
+def test_where_no_step_reaches_taylors_regime_the_last_one_keeps_its_error_estimate() -> None:
+    """f = t0 |t0|^(1/2) + t1 at 0: along t0 the central difference is D(h) = sqrt(h), whose
+    differences shrink as sqrt(h), never as h^2, so no step is in the regime and the step shrinks
+    to its last try. The derivative there, R(h) = (4 - sqrt 2) sqrt(h) / 3, comes with the same
+    estimate as at any step, |R(2h) - R(h)| / 15 = (sqrt 2 - 1) R(h) / 15 (rounding, ~1e-13 of
+    it, aside): a positive error and a finite ratio."""
+    report = manual.check_gradient(
+        lambda t: float(t[0] * np.sqrt(abs(t[0])) + t[1]),
+        lambda t: np.array([1.5 * np.sqrt(abs(t[0])), 1.0]),
+        np.zeros(2),
+    )
+    h = report.step[0]
+    assert h < 1e-12 and report.numeric[0] == pytest.approx((4 - np.sqrt(2)) / 3 * np.sqrt(h))
+    assert report.fd_error[0] == pytest.approx((np.sqrt(2) - 1) / 15 * report.numeric[0], rel=1e-6)
+    assert np.isfinite(report.ratio)
+
+
 def test_the_summary_says_the_verdict_the_numbers_the_coordinates_and_the_diagnosis() -> None:
     """What summary() shows is the report itself: the verdict, rel_error and ratio to the digits
     it prints, the wrong coordinates and the diagnosis when failed, the count of calls."""
@@ -482,6 +513,10 @@ def test_check_gradient_refuses_bad_numbers_by_name_and_takes_the_edges() -> Non
     # f exact (f_accuracy = 0) is allowed, and a safety below 1 is the caller's to choose
     assert manual.check_gradient(f, g, theta, f_accuracy=0.0).passed
     assert manual.check_gradient(f, g, theta, safety=0.5).safety == 0.5
+    # the step's range is closed at both ends; a mean over one sample is a mean too
+    for step in manual.gradcheck.STEP_RANGE:
+        assert manual.check_gradient(f, g, theta, step=step).step.shape == (4,)
+    assert manual.check_gradient(f, g, theta, n_samples=1).passed
     with pytest.warns(manual.GradientCheckWarning) as record:
         manual.check_gradient(f, g, theta.astype(np.float32))
     assert str(record[0].message) == (
@@ -726,13 +761,30 @@ def test_f_of_the_wrong_kind_and_bad_arguments_are_refused_by_name() -> None:
     TypeError naming f; seed, order and step out of their ranges and Python ints beyond float64
     are errors naming the argument, never a raw NumPy error, a NaN or a ComplexWarning."""
     f, g, theta = _smooth()
-    for value in (np.ones(2), [1.0], None, 1j, np.complex128(1.0), "1.0"):
+    wrong_kinds: list[tuple[object, str]] = [
+        (np.ones(2), "shape"),
+        ([1.0], "list"),
+        (None, "None"),
+        (1j, "complex"),
+        (np.complex128(1.0), "complex"),
+        ("1.0", "str"),
+        (True, "bool"),
+        (np.True_, "bool"),
+        (np.array(1.0, dtype=object), "object"),
+    ]
+    for value, kind in wrong_kinds:  # the message names the kind of value given
 
         def returns(t: np.ndarray, value: object = value) -> object:
             return value
 
-        with pytest.raises(TypeError, match=r"^f must return"):
+        with pytest.raises(TypeError, match=rf"^f must return .*\b{kind}"):
             manual.check_gradient(returns, g, theta)
+    with pytest.raises(ValueError, match=r"^f must return a finite value"):
+        manual.check_gradient(lambda t: 10**400, g, theta)
+    # a 0-d float64 array is a float; an int64 is a number whose rounding (1) swamps the steps
+    assert manual.check_gradient(lambda t: np.asarray(f(t)), g, theta).passed
+    with pytest.warns(manual.GradientCheckWarning, match=r"^f returned int64, .*\(~1e\+00\)"):
+        manual.check_gradient(lambda t: np.int64(round(1e6 * f(t))), g, theta)
     for kwargs, error, message in [
         ({"seed": -1}, ValueError, r"^seed must be an int >= 0; got -1$"),
         ({"order": [4]}, TypeError, r"^order must be the int 2 or 4, got list \[4\]$"),
@@ -741,8 +793,13 @@ def test_f_of_the_wrong_kind_and_bad_arguments_are_refused_by_name() -> None:
         ({"step": 2.0}, ValueError, r"^step must lie in"),
         ({"step": 10**400}, ValueError, r"^step must hold numbers within float64's range"),
         ({"safety": 10**400}, ValueError, r"^safety must hold numbers within float64's range"),
-        ({"candidates": [1.0]}, TypeError, r"^candidates must be a dict"),
+        ({"candidates": [1.0]}, TypeError, r"^candidates must be a dict .*, got list$"),
         ({"candidates": {"c": np.ones(3)}}, ValueError, r"^candidates\['c'\] must have 4"),
+        (
+            {"candidates": {"c": [np.nan, 0, 0, 0]}},
+            ValueError,
+            r"^candidates\['c'\] must be finite",
+        ),
         ({"n_samples": 0}, ValueError, r"^n_samples must be an int >= 1"),
     ]:
         with pytest.raises(error, match=message):
@@ -839,6 +896,10 @@ def test_check_hessian_finds_a_named_term_and_refuses_bad_arguments() -> None:
     report = manual.check_hessian(g, lambda t: H(t) - penalty, theta, candidates={"l2 I": penalty})
     assert "the term 'l2 I' missing" in report.diagnosis, report.summary()
     assert "wrong entries: [(0, 0), (1, 1), (2, 2)]" in report.summary()
+    # a term given flat, its 16 entries row by row, is read as the (4, 4) matrix it flattens
+    flat_term = {"l2 I": penalty.ravel()}
+    again = manual.check_hessian(g, lambda t: H(t) - penalty, theta, candidates=flat_term)
+    assert again.diagnosis == report.diagnosis, again.summary()
     with pytest.raises(ValueError, match=r"^hess_f\(theta\) must have shape \(4, 4\); got \(4,\)"):
         manual.check_hessian(g, lambda t: np.zeros(4), theta)
     with pytest.raises(ValueError, match=r"^grad_f\(theta\) must have shape \(4,\) like theta"):
@@ -979,12 +1040,16 @@ PLACES: dict[str, tuple[Callable[[np.ndarray], np.ndarray], str, list[str]]] = {
     "one diagonal entry": (
         lambda H: H + 0.1 * _unit(0, 0),
         "the row and column of parameter 0 ",
-        [r"\[\(0, 0\)\]", r"\boff by \+0\.1\b"],
+        [r"\[\(0, 0\)\]", r"\boff by \+0\.1\b", r"\bthe rest agrees\b"],
     ),
     "the intercept's row and column": (
         lambda H: H + 0.05 * (_unit(3, 0) + _unit(0, 3) + _unit(3, 3)),
         "the row and column of parameter 3 ",
-        [r"\bthe intercept's block\b", r"\[\(0, 3\), \(3, 0\), \(3, 3\)\]"],
+        [
+            r"\bthe intercept's block\b",
+            r"\[\(0, 3\), \(3, 0\), \(3, 3\)\]",
+            r"\bthe rest agrees\b",
+        ],
     ),
     "two diagonal entries swapped": (
         lambda H: H + (H[1, 1] - H[0, 0]) * (_unit(0, 0) - _unit(1, 1)),
@@ -996,7 +1061,7 @@ PLACES: dict[str, tuple[Callable[[np.ndarray], np.ndarray], str, list[str]]] = {
         "no simple pattern",
         [r"\b3 of 16 entries\b", r"\[\(0, 0\), \(1, 1\), \(2, 2\)\]"],
     ),
-    "diagonal only": (lambda H: np.diag(np.diag(H)), "only the diagonal", []),
+    "diagonal only": (lambda H: np.diag(np.diag(H)), "only the diagonal", [r"\bsure\b"]),
     "cross terms doubled": (
         lambda H: H + (H - np.diag(np.diag(H))),
         "wrong cross terms",
@@ -1018,6 +1083,8 @@ def test_where_the_hessian_is_wrong_is_named(kind: str) -> None:
     if "parameter 0 " in opening:
         assert "intercept" not in report.diagnosis, report.summary()
     expected = np.argwhere(np.abs(change(Q.copy()) - Q) > 0).tolist()
+    # an amount off is stated only where one entry is wrong: several entries have several
+    assert ("off by" in report.diagnosis) == (len(expected) == 1), report.summary()
     assert sorted(report.wrong_entries.tolist()) == sorted(expected)
     lines = _summary_lines(report)
     assert lines[1] == "wrong entries: [" + ", ".join(f"({i}, {j})" for i, j in expected) + "]"
@@ -1189,3 +1256,66 @@ def test_far_data_is_classified_right_by_a_margin_past_40_at_its_theta() -> None
         assert all(np.array_equal(a, b) for a, b in zip((X, y, theta), again, strict=True))
     assert not np.array_equal(far_data(0)[0], far_data(1)[0])
     assert np.array_equal(far_data()[0], far_data(0)[0])  # the default seed is 0, as documented
+def test_a_named_term_is_found_where_the_differences_are_exact() -> None:
+    """A cross term T of size 3 on Q's zero entries (0, 2) and (2, 0): there grad_f is exactly 0
+    along e_j, the differences' error is exactly 0 and the fit weighs the entries by 1 / tiny
+    (1 / tiny times 3^2 is beyond float64: a plain weighted sum overflows). The term is named with
+    its count all the same; and in check_gradient, a term in the gradient of f = 0."""
+    T = 3.0 * (_unit(0, 2) + _unit(2, 0))
+    terms = {"nothing": np.zeros((4, 4)), "T": T}  # a zero term explains nothing: passed over
+    for alpha, words in [(1.0, "one 'T' too many"), (-1.0, "the term 'T' missing")]:
+        report = _quadratic_report(lambda H, a=alpha: H + a * T, candidates=terms)
+        assert report.diagnosis.startswith(words), report.summary()
+        assert report.fd_error[0, 2] == report.fd_error[2, 0] == 0.0  # the case it is about
+    halved = _quadratic_report(lambda H: H + 0.5 * T, candidates={"T": T})
+    assert halved.diagnosis.startswith("'T' counted +0.5 times too often"), halved.summary()
+    t = np.array([3.0, 0.0, 0.0])
+    flat_zero = manual.check_gradient(
+        lambda th: 0.0, lambda th: t, np.array([0.3, -0.2, 0.1]), candidates={"t": t}
+    )
+    assert np.all(flat_zero.fd_error == 0.0)
+    assert flat_zero.diagnosis.startswith("one 't' too many"), flat_zero.summary()
+
+
+def test_a_named_terms_count_is_fitted_with_each_entry_weighed_by_its_precision() -> None:
+    """grad_f's components 0 and 1 noisy at 1e-9 (their entries err by ~1e-5, the others by
+    ~1e-15 or 0) and hess_f = Q + 0.3 T + D: T on the noisy 2 x 2 block and on entry (2, 2), D
+    five times each noisy entry's own error (so those entries agree once 0.3 T is taken away).
+    Weighed by 1 / error^2 (the inverse variance), the fit takes its 0.3 from entry (2, 2); by
+    1 / error, the four noisy entries would pull it off by ~20 times (2, 2)'s error."""
+    noisy = _noisy_gradient(lambda t: Q @ t)
+
+    def g(t: np.ndarray) -> np.ndarray:
+        return np.append(noisy(t)[:2], (Q @ t)[2:])
+
+    T = np.zeros((4, 4))
+    T[:2, :2] = T[2, 2] = 1.0
+    base = manual.check_hessian(g, lambda t: Q + 0.3 * T, ZERO4, candidates={"T": T})
+    assert base.fd_error[2, 2] < 1e-9 * np.min(base.fd_error[:2, :2])  # the case it is about
+    D = np.zeros((4, 4))
+    D[:2, :2] = 5 * base.fd_error[:2, :2]
+    report = manual.check_hessian(g, lambda t: Q + 0.3 * T + D, ZERO4, candidates={"T": T})
+    np.testing.assert_array_equal(report.fd_error, base.fd_error)
+    assert report.diagnosis.startswith("'T' counted +0.3 times too often"), report.summary()
+
+
+def test_a_long_list_of_wrong_coordinates_is_cut_and_says_how_many_in_all() -> None:
+    """f = |theta|^2 / 2 on 20 coordinates, grad_f off by 1/2 on the first m: the summary lists
+    the m wrong coordinates, all of them when there are few (12: no "...", no count), and when
+    there are many (20) a first few then "..." and how many in all."""
+    theta = np.linspace(-1.0, 1.0, 20)
+    for m in (12, 20):
+        off = 0.5 * (np.arange(20) < m)
+        report = manual.check_gradient(
+            lambda t: 0.5 * float(t @ t), lambda t, off=off: t + off, theta
+        )
+        assert report.wrong_coordinates.tolist() == list(range(m)), report.summary()
+        line = next(s for s in report.summary().splitlines() if s.startswith("wrong coordinates"))
+        listed = re.fullmatch(r"wrong coordinates: \[([\d, ]+)(, \.\.\. \((\d+) in all\))?\]", line)
+        assert listed, line
+        shown = [int(i) for i in listed.group(1).split(", ")]
+        assert shown == list(range(len(shown))), line
+        if m == 12:
+            assert len(shown) == 12 and listed.group(2) is None, line
+        else:
+            assert len(shown) < 20 and listed.group(3) == "20", line
