@@ -159,7 +159,7 @@ class LinearObjective:
         v = W / m
         value = float(((m * self.l2) * v).ravel() @ v.ravel()) * m * 0.5
         if not math.isfinite(value):
-            shown = repr(self.l2) if np.ndim(self.l2) == 0 else f"up to {np.max(self.l2)!r}"
+            shown = repr(self.l2) if np.ndim(self.l2) == 0 else f"up to {float(np.max(self.l2))!r}"
             raise ValueError(
                 "w and l2 give a penalty (l2 / 2) ||w||^2 that overflows float64 "
                 f"(max |w| = {m:.3e}, l2 = {shown}); rescale X so that the weights stay "

@@ -5,6 +5,7 @@ import math
 import warnings
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -145,3 +146,28 @@ def test_separable_data_have_no_maximum_likelihood_weights() -> None:
         warnings.simplefilter("ignore", manual.SeparationWarning)
         res = manual.fit(x, y, solver="newton", max_iter=50)
     assert res.separable and res.w[0] > 10
+
+
+# lipschitz against lambda_max computed on X / 2^k: scaling by a power of 2 is exact, so only
+# the eigenvalue solver's rounding and manual's own scaling by max|X| (not a power of 2) differ:
+# a few (d + 1) n u relative, far below this
+SCALED_LIPSCHITZ_RTOL = 1e-12
+
+
+@pytest.mark.parametrize("sign", ["mixed", "positive", "negative"])
+def test_lipschitz_of_features_whose_gram_matrix_overflows(sign: str) -> None:
+    """At features of ~1e153 (n max|X|^2 past 1e300: X1' X1 itself would overflow), L_smooth =
+    lambda_max(X1' X1) / (4 n) + l2 still holds to rounding, whatever the columns' signs; at ~1e156
+    the bound itself passes the largest float and is refused by a ValueError that names X's
+    scale."""
+    rng = np.random.default_rng(8)
+    Xn = rng.standard_normal((50, 3))
+    Xn = {"mixed": Xn, "positive": np.abs(Xn) + 0.5, "negative": -np.abs(Xn) - 0.5}[sign]
+    k = 508  # X = Xn * 2^508 ~ 8e152
+    # X1 = [Xn 2^k, 1] = 2^k [Xn, 2^-k]: lambda_max(X1' X1) = 2^2k lambda_max(A' A)
+    A = np.column_stack([Xn, np.full(50, 2.0**-k)])
+    want = float(np.linalg.eigvalsh(A.T @ A / 50)[-1]) / 4 * 2.0 ** (2 * k) + 0.5
+    got = manual.lipschitz(Xn * 2.0**k, 0.5)
+    assert abs(got - want) <= SCALED_LIPSCHITZ_RTOL * want, (got, want)
+    with pytest.raises(ValueError, match=r"^X's scale .* overflow float64"):
+        manual.lipschitz(Xn * 2.0**520)

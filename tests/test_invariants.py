@@ -8,6 +8,8 @@
   (central differences with a rigorous error bound).
 """
 
+from typing import Any
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -208,3 +210,173 @@ def test_a_loss_whose_sum_passes_the_largest_float_keeps_its_mean() -> None:
     assert manual.loss(w, 0.0, X, y) == pytest.approx(want, rel=4 * EPS)
     with pytest.raises(ValueError, match="overflow"):
         manual.loss(w, 1e308, X, y)  # z = 2.5e308: inf
+
+
+# --- the shared linear composition, against the chain rule written out directly -----------------
+def _direct(X: np.ndarray, Y: np.ndarray, W: np.ndarray, b: Any, l2: Any) -> tuple:
+    """(L, dL/dtheta, d2L/dtheta2) from the module formulas of `manual.linear`, with no blocks:
+    Z = X W + b; L = mean_i l_i + (l2 / 2) ||W||^2; dL/dW = X' (dl/dZ) / n + l2 W,
+    dL/db = sum_i dl/dZ_i / n; H = sum_i (x1_i x1_i') kron (d2l/dZ_i2) / n + l2 on the W block.
+    One logit a sample (Y of shape (n,)): l = softplus(z) - y z; K logits: logsumexp(Z) - Y.Z."""
+    n = X.shape[0]
+    X1 = np.column_stack([X, np.ones(n)])
+    Z = X @ W + b
+    if Y.ndim == 1:
+        p = 0.5 * (1.0 + np.tanh(0.5 * Z))  # sigmoid, a formula manual does not use
+        l, r, h = np.logaddexp(0.0, Z) - Y * Z, p - Y, (p * (1.0 - p))[:, None, None]
+        r = r[:, None]
+    else:
+        m = Z.max(axis=1, keepdims=True)
+        lse = m[:, 0] + np.log(np.exp(Z - m).sum(axis=1))
+        P = np.exp(Z - lse[:, None])
+        l, r = lse - (Y * Z).sum(axis=1), P - Y
+        h = np.einsum("ik,kl->ikl", P, np.eye(P.shape[1])) - P[:, :, None] * P[:, None, :]
+    K = r.shape[1]
+    l2W = np.broadcast_to(l2, W.shape) * W
+    value = float(np.mean(l)) + 0.5 * float(np.sum(l2W * W))
+    grad = X1.T @ r / n
+    grad[:-1] += l2W.reshape(-1, K)
+    H = np.einsum("ij,il,ikm->jklm", X1, X1, h).reshape(X1.shape[1] * K, -1) / n
+    w_block = np.arange(X.shape[1] * K)
+    H[w_block, w_block] += np.broadcast_to(l2, W.shape).ravel()
+    return value, grad.ravel(), H
+
+
+# Every result below is the same sums in another order (blocks, threads, chunks): rounding of
+# n + d + K terms of size at most ~10 (features and weights of order 1), far below this.
+BLOCK_ORDER_ATOL = 1e-12
+
+_rng = np.random.default_rng(23)
+# (loss, X, Y, W, b, l2): one logit a sample and K = 3, each with a float l2 and one a feature;
+# K = 64 at d = 1 makes the multinomial Hessian's chunks of rows (2^21 / ((d + 1) K^2) = 256
+# rows) split its 300 rows in two
+_X7 = _rng.standard_normal((7, 3))
+_X300 = _rng.standard_normal((300, 1))
+BLOCK_CASES: dict[str, tuple[Any, ...]] = {
+    "binary": ("binary", _X7, (_rng.random(7) < 0.5) * 1.0, _rng.standard_normal(3), 0.3, 0.7),
+    "binary, l2 a feature": (
+        "binary", _X7, _rng.random(7), _rng.standard_normal(3), -0.2, np.array([0.5, 0.0, 2.0])
+    ),
+    "K = 3": (
+        "multinomial", _X7, np.eye(3)[_rng.integers(0, 3, 7)], _rng.standard_normal((3, 3)),
+        _rng.standard_normal(3), 0.4,
+    ),
+    "K = 3, l2 a feature": (
+        "multinomial", _X7, _rng.dirichlet(np.ones(3), 7), _rng.standard_normal((3, 3)),
+        _rng.standard_normal(3), np.array([[0.5], [0.0], [2.0]]),
+    ),
+    "K = 64, 300 rows": (
+        "multinomial", _X300, np.eye(64)[_rng.integers(0, 64, 300)],
+        _rng.standard_normal((1, 64)), _rng.standard_normal(64), 0.1,
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", BLOCK_CASES, ids=list(BLOCK_CASES))
+def test_every_block_size_and_thread_count_gives_the_chain_rule_written_out(case: str) -> None:
+    """`LinearObjective` reads X a block of rows at a time, its blocks shared by threads and the
+    multinomial Hessian's rows taken a chunk at a time: whatever the block size (one row, a few,
+    all, more than n) and the threads (1 to 3), the loss, gradient, Hessian and Hessian-vector
+    product equal the module's formulas written out over all rows at once; and `blocks()` yields
+    consecutive blocks of at most `block_rows` rows that cover X and y in order."""
+    from manual.binary import BinaryLoss
+    from manual.linear import LinearObjective
+    from manual.multinomial import MultinomialLoss
+
+    kind, X, Y, W, b, l2 = BLOCK_CASES[case]
+    loss = BinaryLoss if kind == "binary" else MultinomialLoss(Y.shape[1])
+    value, grad, H = _direct(X, Y, W, b, l2)
+    theta = np.append(np.vstack([W.reshape(X.shape[1], -1), np.reshape(b, (1, -1))]), [])
+    u = np.random.default_rng(5).standard_normal(theta.size)
+    n = X.shape[0]
+    # the 300 rows' case only splits the Hessian's chunks: a block of them all, and of 250
+    for rows in (1, 3, n - 1, n, 2 * n, None) if n < 100 else (None, 250):
+        for workers in (1, 2, 3) if n < 100 else (1, 2):
+            obj = LinearObjective(loss, X, Y, l2, block_rows=rows, workers=workers)
+            f, g = obj.loss_and_gradient(theta)
+            assert abs(f - value) <= BLOCK_ORDER_ATOL, (rows, workers)
+            assert obj.loss(theta) == f
+            assert np.array_equal(obj.gradient(theta), g)
+            assert g.shape == theta.shape and np.allclose(g, grad, rtol=0, atol=BLOCK_ORDER_ATOL)
+            assert np.allclose(obj.hessian(theta), H, rtol=0, atol=BLOCK_ORDER_ATOL)
+            Hu = obj.hvp(theta, u)
+            assert Hu.shape == theta.shape and np.allclose(Hu, H @ u, rtol=0, atol=1e-11)
+            blocks = list(obj.blocks())
+            size = n if rows is None else min(rows, n)
+            assert [len(Xb) for Xb, _ in blocks] == [min(size, n - s) for s in range(0, n, size)]
+            assert np.array_equal(np.concatenate([Xb for Xb, _ in blocks]), X)
+            assert np.array_equal(np.concatenate([yb for _, yb in blocks]), Y)
+
+
+# The penalty (l2 / 2) ||W||^2 formed as ((m l2) v) . v * m / 2, v = W / m: d + 4 correctly rounded
+# operations on positive terms, <= (d + 4) u relative; 2 (d + 4) EPS leaves a factor of 4.
+def _penalty_rtol(W: np.ndarray) -> float:
+    return 2 * (W.size + 4) * EPS
+
+
+PENALTY_CASES: dict[str, tuple[Any, Any]] = {
+    "max |w| = 1": (np.array([1.0, -0.5]), 0.8),
+    "w = 0": (np.zeros(2), 0.8),
+    "l2 = 0": (np.array([3.0, -0.5]), 0.0),
+    "||w||^2 past the largest float": (np.array([1e200, -3e199]), 1e-100),
+    "l2 the smallest float at |w| = 1e200": (np.array([1e200]), 5e-324),
+    "l2 a feature": (np.array([0.25, 2.0, -1.0]), np.array([0.5, 0.0, 2.0])),
+    "K = 3, l2 a feature": (
+        np.array([[0.5, -1.0, 0.5], [2.0, 0.0, -2.0]]),
+        np.array([[0.3], [1.5]]),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", PENALTY_CASES, ids=list(PENALTY_CASES))
+def test_the_penalty_is_half_l2_times_the_squared_norm_at_every_scale(case: str) -> None:
+    """`LinearObjective.penalty` is sum_j (l2_j / 2) ||W_j||^2 in exact arithmetic, rounded: at
+    max |w| = 1, at w = 0 and l2 = 0 (exactly 0), where ||w||^2 alone overflows and where l2 is the
+    smallest float (l2 meets the large |w| first: 2.5e76, not 0); with l2 one value a feature."""
+    from fractions import Fraction
+
+    from manual.binary import BinaryLoss
+    from manual.linear import LinearObjective
+    from manual.multinomial import MultinomialLoss
+
+    W, l2 = PENALTY_CASES[case]
+    loss = BinaryLoss if W.ndim == 1 else MultinomialLoss(W.shape[1])
+    objective = LinearObjective(loss, np.ones((2, W.shape[0])), np.zeros(2), l2)
+    l2_each = np.broadcast_to(l2, W.shape).ravel()
+    exact = sum(
+        Fraction(float(a)) / 2 * Fraction(float(w)) ** 2
+        for a, w in zip(l2_each, W.ravel(), strict=True)
+    )
+    got = objective.penalty(W)
+    assert abs(Fraction(got) - exact) <= _penalty_rtol(W) * exact, (got, float(exact))
+
+
+@pytest.mark.parametrize(
+    ("l2", "shown"), [(1e-50, "l2 = 1e-50"), (np.array([1e-50, 3e-50]), "l2 = up to 3e-50")]
+)
+def test_a_penalty_past_the_largest_float_is_refused_naming_l2(l2: Any, shown: str) -> None:
+    """(l2 / 2) ||w||^2 = 1e350 at |w| = 1e200, l2 = 1e-50: a ValueError that names the penalty,
+    the overflow and the value of l2 (its largest where it is one a feature)."""
+    from manual.binary import BinaryLoss
+    from manual.linear import LinearObjective
+
+    objective = LinearObjective(BinaryLoss, np.ones((2, 2)), np.zeros(2), l2)
+    with pytest.raises(ValueError, match="penalty") as raised:
+        objective.penalty(np.array([1e200, 1e200]))
+    assert "overflows float64" in str(raised.value) and shown in str(raised.value)
+
+
+def test_a_data_set_of_more_rows_than_a_block_keeps_its_mean() -> None:
+    """300 000 rows of one feature, more than a default block (2 MiB of X, 262 144 rows at d = 1):
+    every row repeated 100 000 times leaves the mean loss, gradient and Hessian unchanged."""
+    X = np.array([[0.5], [-1.0], [2.0]])
+    y = np.array([1.0, 0.0, 0.0])
+    w, b = np.array([0.7]), -0.2
+    reps = 100_000
+    big_X, big_y = np.tile(X, (reps, 1)), np.tile(y, reps)
+    # sums of 3e5 terms of size <= 3 in blocks (pairwise within each): far below 1e-12
+    assert abs(manual.loss(w, b, big_X, big_y) - manual.loss(w, b, X, y)) <= 1e-12
+    big_gw, big_gb = manual.gradient(w, b, big_X, big_y)
+    gw, gb = manual.gradient(w, b, X, y)
+    assert np.allclose(big_gw, gw, rtol=0, atol=1e-12) and abs(big_gb - gb) <= 1e-12
+    assert np.allclose(manual.hessian(w, b, big_X, big_y), manual.hessian(w, b, X, y), atol=1e-12)
