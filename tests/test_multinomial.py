@@ -885,16 +885,20 @@ SE_MAX_CONDITION = 1e4
 def test_standard_errors_are_the_inverse_fisher_information_of_the_reference_parameters(
     b: list[float], base: int | None
 ) -> None:
+    """sqrt(diag(I_r^-1)) of the information retyped by hand, with no warning of any kind on the
+    way (a deprecated NumPy call would be an error in a later NumPy)."""
     rng = np.random.default_rng(5)
     n, d, K = 60, 2, 3
     X = rng.standard_normal((n, d))
     y = rng.integers(0, K, n)
     W = 0.5 * rng.standard_normal((d, K))
     b_ = np.array(b)
-    if base is None:
-        se_W, se_b = mm.standard_errors(W, b_, X, y)
-    else:
-        se_W, se_b = mm.standard_errors(W, b_, X, y, base=base)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        if base is None:
+            se_W, se_b = mm.standard_errors(W, b_, X, y)
+        else:
+            se_W, se_b = mm.standard_errors(W, b_, X, y, base=base)
     info = _reference_fisher(W, b_, X, 0 if base is None else base)
     assert np.linalg.cond(info) < SE_MAX_CONDITION
     want = np.sqrt(np.diag(np.linalg.inv(info))).reshape(d + 1, K - 1)
