@@ -513,6 +513,39 @@ def test_the_gauged_gradient_and_hvp_are_the_projected_data_part_plus_the_penalt
         assert np.abs(Pi @ gg).max() > 0.1 * penalty
 
 
+@pytest.mark.parametrize("l2", [0.0, 0.5, "per feature"])
+def test_the_gauged_hessian_adds_h_s_largest_diagonal_entry_along_its_singular_shifts(
+    l2: float | str,
+) -> None:
+    """GaugedObjective's Hessian is H + mu Pi_s: Pi_s = diag(s) kron (1 1^T / K) the projector onto
+    the class shifts along which H is singular (the intercepts' always, feature j's where its
+    penalty l2_j is 0; "per feature": l2_j = (0, 0.5, 0.25), as `Centring` gives it), mu = H's
+    largest diagonal entry. So each such shift is an eigenvector of curvature mu, within H's own
+    range (mu <= lambda_max(H), a diagonal entry being a Rayleigh quotient): the shift neither
+    dominates nor vanishes, and the other shifts keep H's true curvature l2_j. Built here from
+    Pi_s as a matrix; to the rounding of H's entries, a few EPS of mu."""
+    n, d, K = 30, 3, 4
+    rng = np.random.default_rng(8)
+    X = rng.standard_normal((n, d))
+    Y = np.eye(K)[rng.integers(0, K, n)]
+    penalty = np.array([[0.0], [0.5], [0.25]]) if l2 == "per feature" else float(l2)
+    inner = manual.linear.LinearObjective(MultinomialLoss(K), X, Y, penalty)
+    gauged = mm.GaugedObjective(inner, d, K, penalty)
+    theta = 0.3 * rng.standard_normal((d + 1) * K)
+    H = inner.hessian(theta)
+    mu = float(np.max(np.diagonal(H)))
+    l2_rows = np.append(np.broadcast_to(np.ravel(penalty), (d,)), 0.0)  # the intercepts': none
+    singular = l2_rows == 0.0
+    Pi_s = np.kron(np.diag(singular.astype(float)), np.full((K, K), 1.0 / K))
+    got = gauged.hessian(theta)
+    assert_within("gauged Hessian", got, H + mu * Pi_s, 4 * EPS * mu)
+    for j in range(d + 1):  # the shift of row j (a feature's K weights, or the intercepts)
+        shift = np.kron(np.eye(d + 1)[j], np.ones(K))
+        curvature = mu if singular[j] else l2_rows[j]
+        assert_within(f"shift {j}", got @ shift, curvature * shift, 8 * (d + 1) * K * EPS * mu)
+    assert mu <= np.linalg.eigvalsh(H)[-1] * (1 + 8 * EPS)
+
+
 def test_newton_takes_the_minimum_norm_step_on_offset_columns() -> None:
     """Two columns of years (offset 1990, sd ~1 and ~100) and one of sd 1e-2, l2 = 0: H's null
     eigenvalues round to ~1e-9 there, and a step along them would break the gauge by 1e10 ulps;
