@@ -370,6 +370,28 @@ def test_hvp_is_the_hessian_times_the_direction(P: MultiProblem, seed: int) -> N
     assert_within("hvp", _flat(HV, Hc), H @ _flat(V, c), bound)
 
 
+def test_the_default_penalty_is_none_in_every_function_of_the_objective() -> None:
+    """loss, gradient, hessian and hvp without l2 are the unpenalized ones (the contract's
+    l2=0.0): the same bits as l2 = 0.0 given, in both twins, at a W that a penalty would move."""
+    X = np.array([[0.5, 1.0], [-1.0, 0.2], [2.0, -0.7]])
+    y = np.array([0, 2, 1])
+    W, b = np.array([[0.3, -0.2, 0.4], [1.0, 0.1, -0.6]]), np.array([0.1, -0.1, 0.0])
+    V, c = np.array([[2.0, -1.0, 0.5], [0.3, 0.2, -1.5]]), np.array([0.5, 0.0, -0.25])
+
+    def flat(parts: tuple[np.ndarray, ...]) -> np.ndarray:
+        return np.concatenate([np.ravel(part) for part in parts])
+
+    for twin in (mm, rm):
+        assert twin.loss(W, b, X, y) == twin.loss(W, b, X, y, 0.0)
+        for got, want in [
+            (twin.gradient(W, b, X, y), twin.gradient(W, b, X, y, 0.0)),
+            ((twin.hessian(W, b, X, y),), (twin.hessian(W, b, X, y, 0.0),)),
+            (twin.hvp(W, b, X, y, V, c), twin.hvp(W, b, X, y, V, c, l2=0.0)),
+        ]:
+            np.testing.assert_array_equal(flat(got), flat(want))
+        assert twin.loss(W, b, X, y, 1.0) != twin.loss(W, b, X, y)  # a penalty would show
+
+
 @settings(max_examples=40)
 @given(multi_problems(), st.randoms(use_true_random=False))
 def test_permuting_the_classes_permutes_every_output(P: MultiProblem, rnd) -> None:
