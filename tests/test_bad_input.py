@@ -206,15 +206,21 @@ def test_the_smallest_counts_are_accepted() -> None:
 
 
 def test_logits_of_inf_minus_inf_are_refused_as_overflow_without_a_runtime_warning() -> None:
-    """z = 2e308 - 2e308: NumPy's matmul meets inf - inf (an 'invalid' operation); the public
-    functions refuse it with their ValueError, and no RuntimeWarning (an error under this suite's
-    settings) escapes first."""
-    X1, w1 = np.array([[2.0, -2.0]]), np.array([1e308, 1e308])
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        for fn in (manual.loss, manual.gradient, manual.hessian):
-            with pytest.raises(ValueError, match="overflow float64"):
-                fn(w1, 0.0, X1, np.ones(1))
+    """z = 2e308 - 2e308, once or 8 times over: NumPy's matmul overflows, and where its partial
+    sums (how many, in what order, is the BLAS's choice) reach +inf and -inf before they meet, it
+    also meets inf - inf (an 'invalid' operation; 16 alternating terms do on OpenBLAS). The public
+    functions, the objective's and the predictions', refuse both with their ValueError, and no
+    RuntimeWarning (an error under this suite's settings) escapes first."""
+    for X1 in (np.array([[2.0, -2.0]]), np.array([[2.0, -2.0] * 8])):
+        w1 = np.full(X1.shape[1], 1e308)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            for fn in (manual.loss, manual.gradient, manual.hessian):
+                with pytest.raises(ValueError, match="overflow float64"):
+                    fn(w1, 0.0, X1, np.ones(1))
+            for predict in (manual.predict_proba, manual.predict):
+                with pytest.raises(ValueError, match="overflow float64"):
+                    predict(X1, w1, 0.0)
 
 
 _X3 = np.array([[0.0, 1.0], [1.0, 0.5], [2.0, -1.0]])

@@ -370,6 +370,28 @@ def test_hvp_is_the_hessian_times_the_direction(P: MultiProblem, seed: int) -> N
     assert_within("hvp", _flat(HV, Hc), H @ _flat(V, c), bound)
 
 
+def test_the_default_penalty_is_none_in_every_function_of_the_objective() -> None:
+    """loss, gradient, hessian and hvp without l2 are the unpenalized ones (the contract's
+    l2=0.0): the same bits as l2 = 0.0 given, in both twins, at a W that a penalty would move."""
+    X = np.array([[0.5, 1.0], [-1.0, 0.2], [2.0, -0.7]])
+    y = np.array([0, 2, 1])
+    W, b = np.array([[0.3, -0.2, 0.4], [1.0, 0.1, -0.6]]), np.array([0.1, -0.1, 0.0])
+    V, c = np.array([[2.0, -1.0, 0.5], [0.3, 0.2, -1.5]]), np.array([0.5, 0.0, -0.25])
+
+    def flat(parts: tuple[np.ndarray, ...]) -> np.ndarray:
+        return np.concatenate([np.ravel(part) for part in parts])
+
+    for twin in (mm, rm):
+        assert twin.loss(W, b, X, y) == twin.loss(W, b, X, y, 0.0)
+        for got, want in [
+            (twin.gradient(W, b, X, y), twin.gradient(W, b, X, y, 0.0)),
+            ((twin.hessian(W, b, X, y),), (twin.hessian(W, b, X, y, 0.0),)),
+            (twin.hvp(W, b, X, y, V, c), twin.hvp(W, b, X, y, V, c, l2=0.0)),
+        ]:
+            np.testing.assert_array_equal(flat(got), flat(want))
+        assert twin.loss(W, b, X, y, 1.0) != twin.loss(W, b, X, y)  # a penalty would show
+
+
 @settings(max_examples=40)
 @given(multi_problems(), st.randoms(use_true_random=False))
 def test_permuting_the_classes_permutes_every_output(P: MultiProblem, rnd) -> None:
@@ -511,6 +533,39 @@ def test_the_gauged_gradient_and_hvp_are_the_projected_data_part_plus_the_penalt
     assert_within("hvp", gauged.hvp(theta, u), expected, bound)
     if penalty > 0:  # the shift part is there to be seen: l2 times W's row means
         assert np.abs(Pi @ gg).max() > 0.1 * penalty
+
+
+@pytest.mark.parametrize("l2", [0.0, 0.5, "per feature"])
+def test_the_gauged_hessian_adds_h_s_largest_diagonal_entry_along_its_singular_shifts(
+    l2: float | str,
+) -> None:
+    """GaugedObjective's Hessian is H + mu Pi_s: Pi_s = diag(s) kron (1 1^T / K) the projector onto
+    the class shifts along which H is singular (the intercepts' always, feature j's where its
+    penalty l2_j is 0; "per feature": l2_j = (0, 0.5, 0.25), as `Centring` gives it), mu = H's
+    largest diagonal entry. So each such shift is an eigenvector of curvature mu, within H's own
+    range (mu <= lambda_max(H), a diagonal entry being a Rayleigh quotient): the shift neither
+    dominates nor vanishes, and the other shifts keep H's true curvature l2_j. Built here from
+    Pi_s as a matrix; to the rounding of H's entries, a few EPS of mu."""
+    n, d, K = 30, 3, 4
+    rng = np.random.default_rng(8)
+    X = rng.standard_normal((n, d))
+    Y = np.eye(K)[rng.integers(0, K, n)]
+    penalty = np.array([[0.0], [0.5], [0.25]]) if l2 == "per feature" else float(l2)
+    inner = manual.linear.LinearObjective(MultinomialLoss(K), X, Y, penalty)
+    gauged = mm.GaugedObjective(inner, d, K, penalty)
+    theta = 0.3 * rng.standard_normal((d + 1) * K)
+    H = inner.hessian(theta)
+    mu = float(np.max(np.diagonal(H)))
+    l2_rows = np.append(np.broadcast_to(np.ravel(penalty), (d,)), 0.0)  # the intercepts': none
+    singular = l2_rows == 0.0
+    Pi_s = np.kron(np.diag(singular.astype(float)), np.full((K, K), 1.0 / K))
+    got = gauged.hessian(theta)
+    assert_within("gauged Hessian", got, H + mu * Pi_s, 4 * EPS * mu)
+    for j in range(d + 1):  # the shift of row j (a feature's K weights, or the intercepts)
+        shift = np.kron(np.eye(d + 1)[j], np.ones(K))
+        curvature = mu if singular[j] else l2_rows[j]
+        assert_within(f"shift {j}", got @ shift, curvature * shift, 8 * (d + 1) * K * EPS * mu)
+    assert mu <= np.linalg.eigvalsh(H)[-1] * (1 + 8 * EPS)
 
 
 def test_newton_takes_the_minimum_norm_step_on_offset_columns() -> None:
@@ -885,16 +940,20 @@ SE_MAX_CONDITION = 1e4
 def test_standard_errors_are_the_inverse_fisher_information_of_the_reference_parameters(
     b: list[float], base: int | None
 ) -> None:
+    """sqrt(diag(I_r^-1)) of the information retyped by hand, with no warning of any kind on the
+    way (a deprecated NumPy call would be an error in a later NumPy)."""
     rng = np.random.default_rng(5)
     n, d, K = 60, 2, 3
     X = rng.standard_normal((n, d))
     y = rng.integers(0, K, n)
     W = 0.5 * rng.standard_normal((d, K))
     b_ = np.array(b)
-    if base is None:
-        se_W, se_b = mm.standard_errors(W, b_, X, y)
-    else:
-        se_W, se_b = mm.standard_errors(W, b_, X, y, base=base)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        if base is None:
+            se_W, se_b = mm.standard_errors(W, b_, X, y)
+        else:
+            se_W, se_b = mm.standard_errors(W, b_, X, y, base=base)
     info = _reference_fisher(W, b_, X, 0 if base is None else base)
     assert np.linalg.cond(info) < SE_MAX_CONDITION
     want = np.sqrt(np.diag(np.linalg.inv(info))).reshape(d + 1, K - 1)

@@ -766,3 +766,57 @@ def test_backtrack_tries_every_t_that_could_pass_and_gives_up_at_the_slack() -> 
         assert _backtrack(_scripted({size: 0.0}, f0), size, False) == size
     assert loss_slack(f0) == 2.0**-50
     assert _backtrack(_scripted({2.0**-50: f0}, f0), 1.0, False) is None
+
+
+class _Bowl:
+    """L(theta) = 1 + g0.theta + (1/2) theta' diag(h) theta: convex, with L = 1 and gradient g0 at 0
+    (so that backtrack's slack there is loss_slack(1) = 2^-50); every value below is exact."""
+
+    def __init__(self, g0: list[float], h: list[float]) -> None:
+        self.g0, self.h = np.array(g0), np.array(h)
+
+    def loss_and_gradient(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        loss = 1.0 + float(self.g0 @ theta + 0.5 * theta @ (self.h * theta))
+        return loss, self.g0 + self.h * theta
+
+    def hessian(self, theta: np.ndarray) -> np.ndarray:
+        raise AssertionError("a line search needs no Hessian")
+
+    def hvp(self, theta: np.ndarray, u: np.ndarray) -> np.ndarray:
+        raise AssertionError("a line search needs no Hessian")
+
+
+@pytest.mark.parametrize(
+    ("bowl", "step", "taken"),
+    [
+        # -g_new.step = 4 (2^-26)^2 = 2^-50, the slack exactly, and ||g||inf falls from 1 to
+        # 1 - 2^-25: taken (the loss rises by 2^-51, within its rounding)
+        (_Bowl([1.0, 0.5], [2.0, 0.5]), [2.0**-26, -(2.0**-25)], True),
+        # g.step = 0, ||g||inf falls from 1 to 3/4, but -g_new.step = 3/16: the loss may rise (it
+        # does, by 3/32), far beyond its rounding: refused
+        (_Bowl([1.0, 0.5, 0.5], [1.0, 1.0, 1.0]), [0.25, -0.25, -0.25], False),
+        # g.step = 0 and -g_new.step = 2^-60, within the slack, but ||g||inf stays 1: refused
+        (_Bowl([1.0, 0.0], [1.0, 1.0]), [0.0, 2.0**-30], False),
+    ],
+)
+def test_backtrack_judges_a_step_below_the_losss_rounding_by_its_gradient(
+    bowl: _Bowl, step: list[float], taken: bool
+) -> None:
+    """Where the whole step promises a fall g.step within the slack, the losses cannot judge it:
+    the step is taken exactly where convexity bounds the loss's rise, L(theta - s) - L(theta) <=
+    -g_new.s, within the slack (equality included) and the gradient's largest entry strictly
+    shrinks; else None. A step taken never raises the loss beyond the slack."""
+    from manual.solvers.driver import Iterate
+    from manual.solvers.line_search import backtrack
+
+    s = np.array(step)
+    at = Iterate(np.zeros(len(s)), *bowl.loss_and_gradient(np.zeros(len(s))))
+    assert at.grad @ s <= loss_slack(at.loss) == 2.0**-50
+    found = backtrack(bowl, at, s)
+    if not taken:
+        assert found is None
+        return
+    assert found is not None
+    np.testing.assert_array_equal(found.theta, -s)
+    assert found.loss <= at.loss + loss_slack(at.loss)
+    assert np.max(np.abs(found.grad)) < np.max(np.abs(at.grad))
