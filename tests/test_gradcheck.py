@@ -1256,6 +1256,8 @@ def test_far_data_is_classified_right_by_a_margin_past_40_at_its_theta() -> None
         assert all(np.array_equal(a, b) for a, b in zip((X, y, theta), again, strict=True))
     assert not np.array_equal(far_data(0)[0], far_data(1)[0])
     assert np.array_equal(far_data()[0], far_data(0)[0])  # the default seed is 0, as documented
+
+
 def test_a_named_term_is_found_where_the_differences_are_exact() -> None:
     """A cross term T of size 3 on Q's zero entries (0, 2) and (2, 0): there grad_f is exactly 0
     along e_j, the differences' error is exactly 0 and the fit weighs the entries by 1 / tiny
