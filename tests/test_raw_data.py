@@ -570,7 +570,11 @@ def test_centring_is_an_exact_reparametrization(K, scale: bool, l2: float, colum
     )
     theta = coef.ravel()
     W, b = coef[:-1], coef[-1]
-    y: np.ndarray = (rng.random(n) < 0.5) * 1.0 if K is None else np.eye(K)[rng.integers(0, K, n)]
+    y = (
+        np.asarray(rng.random(n) < 0.5, dtype=float)
+        if K is None
+        else np.eye(K)[rng.integers(0, K, n)]
+    )
     loss = BinaryLoss if K is None else MultinomialLoss(K)
 
     cen = Centring(X, shape, scale=scale, l2=l2)
