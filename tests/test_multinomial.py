@@ -1153,6 +1153,12 @@ def test_one_features_w_may_be_1d_and_each_refusal_names_the_first_offending_ent
             mm.loss(_W, _b, _X, y)
     with pytest.raises(ValueError, match=r"^b must be finite"):
         mm.loss(_W, [0.0, np.nan, 0.0], _X, [0, 1, 2])
+    with pytest.raises(ValueError, match=r"^y must be finite.*first at index \(1,\)"):
+        mm.fit(_X, [0, np.nan, 2])
+    with pytest.raises(
+        ValueError, match=r"^y must hold integer class labels .*, first y\[2\] = 2\.5$"
+    ):
+        mm.fit(_X, [0, 1, 2.5])
 
 
 def test_soft_rows_within_the_stated_tolerance_pass() -> None:
