@@ -545,12 +545,21 @@ _RAW = np.column_stack(
     ]
 )
 _STANDARD = _cr.standard_normal((40, 4))
+# near the largest float: column 0's mean overflows (its sum passes 1.8e308), column 1's does not
+# but max - mean does, column 2 is ordinary beside them
+_HUGE = np.column_stack(
+    [
+        np.resize([1.7e308, 1.7e308, -1.7e308, 1.6e308], 40),
+        np.resize([1.7e308, -1.7e308, -1.7e308, 0.0], 40),
+        _cr.standard_normal(40),
+    ]
+)
 
 
 @pytest.mark.parametrize("K", [None, 3])
 @pytest.mark.parametrize("scale", [False, True])
 @pytest.mark.parametrize("l2", [0.0, 0.01, 1e-310, 1e4])
-@pytest.mark.parametrize("columns", ["raw", "standard"])
+@pytest.mark.parametrize("columns", ["raw", "standard", "huge"])
 def test_centring_is_an_exact_reparametrization(K, scale: bool, l2: float, columns: str) -> None:
     """z = X W + b = ((X - mu) / c)(c W) + (b + mu W): `Centring`'s features, its inward map
     [c W; b + mu W] and its l2 (one value a feature, l2 / c^2) give the same logits and the same
@@ -560,11 +569,11 @@ def test_centring_is_an_exact_reparametrization(K, scale: bool, l2: float, colum
     from manual.linear import Centring, LinearObjective
     from manual.multinomial import MultinomialLoss
 
-    X = _RAW if columns == "raw" else _STANDARD
+    X = {"raw": _RAW, "standard": _STANDARD, "huge": _HUGE}[columns]
     n, d = X.shape
     shape = (d + 1,) if K is None else (d + 1, K)
     rng = np.random.default_rng(4)
-    spread = np.ptp(X, axis=0)
+    spread = np.max(np.abs(X), axis=0)
     coef = rng.standard_normal(shape) / np.append(spread, 1.0).reshape(
         (-1,) + (1,) * (len(shape) - 1)
     )
@@ -577,6 +586,10 @@ def test_centring_is_an_exact_reparametrization(K, scale: bool, l2: float, colum
     )
     loss = BinaryLoss if K is None else MultinomialLoss(K)
 
+    if columns == "huge" and scale and l2 == 0.0:
+        # a spread near 2^1024 gives c_j = 2^1024 = inf at l2 = 0 (only l2 > 0 resets it to 1):
+        # inward then returns None and fit runs on the raw columns
+        pytest.xfail("Centring's c_j is inf at l2 = 0 for a spread near 2^1024")
     cen = Centring(X, shape, scale=scale, l2=l2)
     c = np.ravel(cen.c) * np.ones(d)
     assert np.all(c > 0) and np.array_equal(c, 2.0 ** np.round(np.log2(c))), c
@@ -597,7 +610,7 @@ def test_centring_is_an_exact_reparametrization(K, scale: bool, l2: float, colum
     back, grad = cen.outward(theta_c, centred.gradient(theta_c))
     assert np.all(np.abs(back - theta) <= CENTRING_RTOL * (np.abs(theta) + np.abs(theta_c)))
     g = user.gradient(theta).reshape(shape)
-    scale_g = np.append(np.mean(np.abs(X), axis=0) + np.abs(cen.mu), 1.0)
+    scale_g = np.append(np.max(np.abs(X), axis=0) + np.abs(cen.mu), 1.0)
     scale_g = scale_g.reshape((-1,) + (1,) * (len(shape) - 1)) + l2 * np.abs(coef)
     assert np.all(np.abs(grad.reshape(shape) - g) <= CENTRING_RTOL * scale_g)
 
