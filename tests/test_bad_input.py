@@ -341,3 +341,14 @@ def test_finite_entries_are_accepted_whatever_their_sum(twin: Any) -> None:
             X_bad[i, j] = bad
             with pytest.raises(ValueError, match=rf"^X must be finite.*index \({i}, {j}\)"):
                 twin.predict_proba(X_bad, np.zeros(2), 0.0)
+
+
+@pytest.mark.parametrize("twin", [manual, reference])
+def test_a_masked_array_is_refused_rather_than_read_without_its_mask(twin: Any) -> None:
+    """np.asarray drops a mask and reads the values under it: a masked X or y is refused by a
+    TypeError that names the argument and the mask."""
+    Xm = np.ma.masked_array(X, mask=np.zeros_like(X, dtype=bool))
+    ym = np.ma.masked_array(y, mask=[False, True, False])
+    for changes, name in (({"X": Xm}, "X"), ({"y": ym}, "y")):
+        with pytest.raises(TypeError, match=rf"^{name} must be .*MaskedArray.*mask"):
+            _call(twin.loss, changes)

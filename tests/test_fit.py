@@ -720,3 +720,25 @@ def test_make_fit_builds_the_fit_that_the_package_exports(module: Any, make_obje
             {"data": (X, y), "cg_max_iter": 0},
         ]
     assert _same(_runs(fresh, calls), _runs(module.fit, calls))
+
+
+def test_the_checked_options_keep_each_value_given_down_to_the_smallest_counts() -> None:
+    """FitOptions.checked returns every option as given (checked, not replaced by a default):
+    cg_tol anywhere in (0, 1), and the smallest counts the contract allows (memory = 1 pair,
+    cg_max_iter = 1 product), with which the solvers run."""
+    from manual.options import FitOptions
+
+    options = FitOptions.checked(
+        solver="newton-cg", lr=None, max_iter=3, tol=1e-6, l2=0.5, memory=1, cg_tol=0.3,
+        cg_max_iter=1,
+    )  # fmt: skip
+    assert (options.memory, options.cg_tol, options.cg_max_iter) == (1, 0.3, 1)
+    assert (options.solver, options.lr, options.max_iter, options.tol, options.l2) == (
+        "newton-cg", None, 3, 1e-6, 0.5,
+    )  # fmt: skip
+    X, y = _nonseparable(30, 2, 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", manual.ConvergenceWarning)
+        for kwargs in ({"solver": "lbfgs", "memory": 1}, {"solver": "newton-cg", "cg_max_iter": 1}):
+            res = manual.fit(X, y, max_iter=3, **kwargs)
+            assert res.n_iter == 3 and res.losses[-1] < res.losses[0]

@@ -1192,6 +1192,34 @@ def test_a_refusal_opens_with_the_argument_it_names(call, error: type, pattern: 
         call()
 
 
+def test_one_features_w_may_be_1d_and_each_refusal_names_the_first_offending_entry() -> None:
+    """A 1-D W of K weights is the one feature's row when X has one feature (as a scalar w is in
+    the binary model), and is refused as given (shape (K,)) when X has more; a refusal of y names
+    the first label, entry or row that breaks the rule."""
+    x1, W1 = np.array([0.5, -1.0, 2.0]), np.array([0.3, -0.1, 0.2])
+    assert mm.loss(W1, _b, x1, [0, 1, 2]) == mm.loss(W1[None, :], _b, x1[:, None], [0, 1, 2])
+    with pytest.raises(ValueError, match=r"^W must have shape \(d, K\) = \(2, K\).*\(3,\)$"):
+        mm.loss(W1, _b, _X, [0, 1, 2])
+    soft = np.array([[1.0, 0.0, 0.0], [0.0, 1.5, 0.0], [0.0, 0.0, 1.0]])
+    rows = np.array([[1.0, 0.0, 0.0], [0.5, 0.6, 0.0], [0.25, 0.25, 0.25]])
+    for y, pattern in (
+        ([0, 1, 3], r"^y must hold class labels in 0\.\.2 .*, first y\[2\] = 3\.0$"),
+        ([0, 1.5, 2], r"^y must hold integer class labels .*, first y\[1\] = 1\.5$"),
+        (soft, r"^y must hold soft labels in \[0, 1\]; got 1 value.*, first y\[1, 1\] = 1\.5$"),
+        (rows, r"^y's soft-label rows must sum to 1 .* got 2 row.*, first row 1 summing to 1\.1"),
+    ):
+        with pytest.raises(ValueError, match=pattern):
+            mm.loss(_W, _b, _X, y)
+    with pytest.raises(ValueError, match=r"^b must be finite"):
+        mm.loss(_W, [0.0, np.nan, 0.0], _X, [0, 1, 2])
+    with pytest.raises(ValueError, match=r"^y must be finite.*first at index \(1,\)"):
+        mm.fit(_X, [0, np.nan, 2])
+    with pytest.raises(
+        ValueError, match=r"^y must hold integer class labels .*, first y\[2\] = 2\.5$"
+    ):
+        mm.fit(_X, [0, 1, 2.5])
+
+
 def test_soft_rows_within_the_stated_tolerance_pass() -> None:
     from manual.multinomial_checks import SOFT_ROW_TOL
 
