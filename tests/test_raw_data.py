@@ -477,14 +477,16 @@ def test_survey_gives_each_columns_spread_about_its_first_entry_and_its_offset(
     from manual.diagnostics import survey
     from manual.linear import LinearObjective
 
-    X, y = _COLUMNS, np.array([0.0, 1.0, 0.0, 1.0])
-    objective = LinearObjective(BinaryLoss, X, y, 0.0, block_rows=rows)
-    found = survey(objective, np.zeros(7), margins=False, rounding=False, columns=True)
-    assert found.spread is not None and found.offset is not None
-    with np.errstate(over="ignore"):
-        assert np.array_equal(found.spread, np.max(np.abs(X - X[0]), axis=0))
-    mean = [abs(sum(Fraction(v) for v in column)) / len(X) for column in X.T]
-    assert np.allclose(found.offset, [float(m) for m in mean], rtol=len(X) * EPS, atol=0.0)
+    y = np.array([0.0, 1.0, 0.0, 1.0])
+    for X in (_COLUMNS, _COLUMNS[:, :4]):  # with and without the columns past float64
+        objective = LinearObjective(BinaryLoss, X, y, 0.0, block_rows=rows)
+        theta = np.zeros(X.shape[1] + 1)
+        found = survey(objective, theta, margins=False, rounding=False, columns=True)
+        assert found.spread is not None and found.offset is not None
+        with np.errstate(over="ignore"):
+            assert np.array_equal(found.spread, np.max(np.abs(X - X[0]), axis=0))
+        mean = [float(abs(sum(Fraction(v) for v in column)) / len(X)) for column in X.T]
+        assert np.allclose(found.offset, mean, rtol=len(X) * EPS, atol=0.0)
 
 
 @pytest.mark.parametrize("l2", [0.0, 1e-3])
