@@ -479,7 +479,7 @@ def test_separation_refuses_a_bad_max_iter_by_name() -> None:
     with pytest.raises(ValueError, match=r"^max_iter must be an int >= 0"):
         separation(X, y, max_iter=-1)
     with pytest.raises(TypeError, match=r"^max_iter must be an int"):
-        separation(X, y, max_iter=1.5)
+        separation(X, y, max_iter=1.5)  # type: ignore[arg-type]
 
 
 # --- what a finished run reads off X's columns (`survey`, `examine`) ----------------------------
@@ -515,7 +515,9 @@ def test_survey_gives_each_columns_spread_about_its_first_entry_and_its_offset(
         assert found.spread is not None and found.offset is not None
         with np.errstate(over="ignore"):
             assert np.array_equal(found.spread, np.max(np.abs(X - X[0]), axis=0))
-        mean = [float(abs(sum(Fraction(v) for v in column)) / len(X)) for column in X.T]
+        mean = [
+            float(abs(sum(map(Fraction, column.tolist()), Fraction(0))) / len(X)) for column in X.T
+        ]
         assert np.allclose(found.offset, mean, rtol=len(X) * EPS, atol=0.0)
 
 
