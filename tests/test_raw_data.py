@@ -488,13 +488,14 @@ def test_separation_refuses_a_bad_max_iter_by_name() -> None:
 
 # --- what a finished run reads off X's columns (`survey`, `examine`) ----------------------------
 # columns, in 4 rows: spreads about the first entry 5, 0 (constant), ~2e-10 about 1 (tiny, and far
-# from 0 for it), 4 about 1e6, 2e308 (past float64: inf), and 0 at 1e308 (whose sum overflows)
+# from 0 for it), 4 about 1e6, 2e308 (past float64: inf), 0 at 1e308 (whose sum overflows), and
+# 2e306 (UNCENTRED times it overflows)
 _COLUMNS = np.array(
     [
-        [1.0, 3.0, 1.0 + 1e-10, 1e6 + 2.0, 1e308, 1e308],
-        [-2.0, 3.0, 1.0 - 1e-10, 1e6 - 2.0, -1e308, 1e308],
-        [3.0, 3.0, 1.0, 1e6, 0.0, 1e308],
-        [6.0, 3.0, 1.0 + 1e-10, 1e6 + 1.0, 1e308, 1e308],
+        [1.0, 3.0, 1.0 + 1e-10, 1e6 + 2.0, 1e308, 1e308, 1e306],
+        [-2.0, 3.0, 1.0 - 1e-10, 1e6 - 2.0, -1e308, 1e308, -1e306],
+        [3.0, 3.0, 1.0, 1e6, 0.0, 1e308, 0.0],
+        [6.0, 3.0, 1.0 + 1e-10, 1e6 + 1.0, 1e308, 1e308, 0.0],
     ]
 )
 
@@ -532,8 +533,9 @@ def test_examine_names_the_columns_tol_cannot_see_and_those_far_from_0_for_their
     """At the end of a run (here theta = 0 on data of both classes that no direction separates):
     `blind`, at l2 = 0, the columns whose spread is in (0, blind_below] (a constant column's
     weight is free, not blind); `uncentred`, asked with offsets, the others whose |mean| passes
-    UNCENTRED (1e4) times their spread, a column of infinite spread never. Neither is asked for
-    by default."""
+    UNCENTRED (1e4) times their spread, a column of infinite spread never (nor one whose spread
+    times UNCENTRED passes float64, and no RuntimeWarning there). Neither is asked for by
+    default."""
     from manual.binary import BinaryLoss
     from manual.diagnostics import examine
     from manual.linear import LinearObjective
@@ -543,7 +545,7 @@ def test_examine_names_the_columns_tol_cannot_see_and_those_far_from_0_for_their
     losses = np.array([math.log(2.0)])
 
     def seen(**asked: Any) -> tuple[list[int], list[int]]:
-        found = examine(objective, np.zeros(7), losses, 2, 2, unfinished=False, **asked)
+        found = examine(objective, np.zeros(8), losses, 2, 2, unfinished=False, **asked)
         assert found.no_optimum is False
         return found.blind, found.uncentred
 
