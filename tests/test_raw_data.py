@@ -560,6 +560,30 @@ def test_examine_names_the_columns_tol_cannot_see_and_those_far_from_0_for_their
     assert seen() == ([], [])
 
 
+@pytest.mark.parametrize("rows", [1, 2, 3, None])
+def test_surveys_quasi_complete_candidate_is_the_same_whatever_the_blocks(rows: int | None) -> None:
+    """Seven samples, three on the line x_1 = 0 with both labels, the rest separated by x_1, at
+    theta = (30, 1, 0) (the run's direction with a stray x_2 part): `survey` gathers the Gram
+    matrix of the samples not pushed to their side over every block, so its candidate is
+    (1, 0, 0) up to a factor whatever the blocks of rows, its boundary is those three samples,
+    and `certify` accepts it."""
+    from manual.binary import BinaryLoss
+    from manual.diagnostics import certify, survey
+    from manual.linear import LinearObjective
+
+    X = np.array(
+        [[-2.0, 1.0], [-1.0, -1.0], [0.0, 1.0], [0.0, -1.0], [0.0, 0.5], [1.0, 1.0], [2.0, -1.0]]
+    )
+    y = np.array([0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0])
+    objective = LinearObjective(BinaryLoss, X, y, 0.0, block_rows=rows)
+    found = survey(objective, np.array([30.0, 1.0, 0.0]), margins=False, rounding=False, quasi=True)
+    assert found.direction is not None and found.boundary is not None
+    v = found.direction / np.max(np.abs(found.direction))
+    assert np.allclose(v, [1.0, 0.0, 0.0], rtol=0.0, atol=1e-12)
+    assert np.array_equal(found.boundary, X[:, 0] == 0.0)
+    assert certify(objective, found.direction, found.boundary, found.within) is not None
+
+
 # --- the certificate's own check (`certify`) ----------------------------------------------------
 # 1e8 * fl(0.1) - 1e7 = 5.55e-10 exactly, but fl(1e8 * fl(0.1)) = 1e7: a margin computed as 0
 _FAR = (np.array([[1e8], [2e8], [0.0]]), np.array([1.0, 1.0, 0.0]), np.array([0.1, -1e7]))
