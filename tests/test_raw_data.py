@@ -24,7 +24,13 @@ import manual
 import reference
 from manual import multinomial as mm
 from tests.strategies import RawData, quasi_separated, quasi_separated_data, raw_data
-from tests.tolerances import CERTIFY_ROUNDING_ULPS, EPS, ORACLE_LOSS_RTOL, ORACLE_RTOL
+from tests.tolerances import (
+    CERTIFY_ROUNDING_ULPS,
+    EPS,
+    GRADIENT_ROUNDING_CEILING,
+    ORACLE_LOSS_RTOL,
+    ORACLE_RTOL,
+)
 
 
 def _oracle(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float, np.ndarray, float]:
@@ -160,6 +166,34 @@ def test_the_gradients_rounding_bounds_the_difference_of_two_exact_ways() -> Non
     mapped = centring.outward(inner, centred)[1]
     assert rounding is not None
     assert np.max(np.abs(raw.gradient(theta) - mapped)) <= rounding
+
+
+def test_the_gradients_rounding_is_at_the_rounding_scale_not_above() -> None:
+    """The other side of the bound: at (w, b) = (1, -1, 0.5) on 200 rows of two standard-normal
+    columns, where the gradient is of order 1, `survey`'s rounding stays within
+    GRADIENT_ROUNDING_CEILING of the gradient's scale max_j mean_i |x1_ij| (|r_i| + h_i s_i)
+    (r = p - y, h = p (1 - p), s_i = |x_i| @ |w| + |b|, x1_i = (x_i, 1)), in one block or four:
+    a gradient of 1e-12 of it is not called zero. Read in four blocks, the same sums round more
+    (four partial sums to add), never less."""
+    from manual.binary import BinaryLoss
+    from manual.diagnostics import survey
+    from manual.linear import LinearObjective
+
+    rng = np.random.default_rng(11)
+    X = rng.standard_normal((200, 2))
+    y = (rng.random(200) < 0.5).astype(float)
+    theta = np.array([1.0, -1.0, 0.5])
+    p = manual.sigmoid(X @ theta[:-1] + theta[-1])
+    s = np.abs(X) @ np.abs(theta[:-1]) + abs(theta[-1])
+    X1 = np.column_stack([X, np.ones(200)])
+    scale = float(np.max(np.abs(X1).T @ (np.abs(p - y) + p * (1 - p) * s) / 200))
+    levels: list[float] = []
+    for rows in (50, None):
+        objective = LinearObjective(BinaryLoss, X, y, 0.0, block_rows=rows)
+        rounding = survey(objective, theta, margins=False, rounding=True).rounding
+        assert rounding is not None and 0.0 < rounding <= GRADIENT_ROUNDING_CEILING * scale
+        levels.append(rounding)
+    assert levels[0] >= levels[1]  # four blocks, one block
 
 
 # --- standard errors --------------------------------------------------------------------------
@@ -450,18 +484,19 @@ def test_separation_refuses_a_bad_max_iter_by_name() -> None:
     with pytest.raises(ValueError, match=r"^max_iter must be an int >= 0"):
         separation(X, y, max_iter=-1)
     with pytest.raises(TypeError, match=r"^max_iter must be an int"):
-        separation(X, y, max_iter=1.5)
+        separation(X, y, max_iter=1.5)  # type: ignore[arg-type]
 
 
 # --- what a finished run reads off X's columns (`survey`, `examine`) ----------------------------
 # columns, in 4 rows: spreads about the first entry 5, 0 (constant), ~2e-10 about 1 (tiny, and far
-# from 0 for it), 4 about 1e6, 2e308 (past float64: inf), and 0 at 1e308 (whose sum overflows)
+# from 0 for it), 4 about 1e6, 2e308 (past float64: inf), 0 at 1e308 (whose sum overflows), and
+# 2e306 (UNCENTRED times it overflows)
 _COLUMNS = np.array(
     [
-        [1.0, 3.0, 1.0 + 1e-10, 1e6 + 2.0, 1e308, 1e308],
-        [-2.0, 3.0, 1.0 - 1e-10, 1e6 - 2.0, -1e308, 1e308],
-        [3.0, 3.0, 1.0, 1e6, 0.0, 1e308],
-        [6.0, 3.0, 1.0 + 1e-10, 1e6 + 1.0, 1e308, 1e308],
+        [1.0, 3.0, 1.0 + 1e-10, 1e6 + 2.0, 1e308, 1e308, 1e306],
+        [-2.0, 3.0, 1.0 - 1e-10, 1e6 - 2.0, -1e308, 1e308, -1e306],
+        [3.0, 3.0, 1.0, 1e6, 0.0, 1e308, 0.0],
+        [6.0, 3.0, 1.0 + 1e-10, 1e6 + 1.0, 1e308, 1e308, 0.0],
     ]
 )
 
@@ -478,14 +513,18 @@ def test_survey_gives_each_columns_spread_about_its_first_entry_and_its_offset(
     from manual.diagnostics import survey
     from manual.linear import LinearObjective
 
-    X, y = _COLUMNS, np.array([0.0, 1.0, 0.0, 1.0])
-    objective = LinearObjective(BinaryLoss, X, y, 0.0, block_rows=rows)
-    found = survey(objective, np.zeros(7), margins=False, rounding=False, columns=True)
-    assert found.spread is not None and found.offset is not None
-    with np.errstate(over="ignore"):
-        assert np.array_equal(found.spread, np.max(np.abs(X - X[0]), axis=0))
-    mean = [abs(sum(Fraction(v) for v in column)) / len(X) for column in X.T]
-    assert np.allclose(found.offset, [float(m) for m in mean], rtol=len(X) * EPS, atol=0.0)
+    y = np.array([0.0, 1.0, 0.0, 1.0])
+    for X in (_COLUMNS, _COLUMNS[:, :4]):  # with and without the columns past float64
+        objective = LinearObjective(BinaryLoss, X, y, 0.0, block_rows=rows)
+        theta = np.zeros(X.shape[1] + 1)
+        found = survey(objective, theta, margins=False, rounding=False, columns=True)
+        assert found.spread is not None and found.offset is not None
+        with np.errstate(over="ignore"):
+            assert np.array_equal(found.spread, np.max(np.abs(X - X[0]), axis=0))
+        mean = [
+            float(abs(sum(map(Fraction, column.tolist()), Fraction(0))) / len(X)) for column in X.T
+        ]
+        assert np.allclose(found.offset, mean, rtol=len(X) * EPS, atol=0.0)
 
 
 @pytest.mark.parametrize("l2", [0.0, 1e-3])
@@ -495,8 +534,9 @@ def test_examine_names_the_columns_tol_cannot_see_and_those_far_from_0_for_their
     """At the end of a run (here theta = 0 on data of both classes that no direction separates):
     `blind`, at l2 = 0, the columns whose spread is in (0, blind_below] (a constant column's
     weight is free, not blind); `uncentred`, asked with offsets, the others whose |mean| passes
-    UNCENTRED (1e4) times their spread, a column of infinite spread never. Neither is asked for
-    by default."""
+    UNCENTRED (1e4) times their spread, a column of infinite spread never (nor one whose spread
+    times UNCENTRED passes float64, and no RuntimeWarning there). Neither is asked for by
+    default."""
     from manual.binary import BinaryLoss
     from manual.diagnostics import examine
     from manual.linear import LinearObjective
@@ -506,7 +546,7 @@ def test_examine_names_the_columns_tol_cannot_see_and_those_far_from_0_for_their
     losses = np.array([math.log(2.0)])
 
     def seen(**asked: Any) -> tuple[list[int], list[int]]:
-        found = examine(objective, np.zeros(7), losses, 2, 2, unfinished=False, **asked)
+        found = examine(objective, np.zeros(8), losses, 2, 2, unfinished=False, **asked)
         assert found.no_optimum is False
         return found.blind, found.uncentred
 
@@ -519,6 +559,30 @@ def test_examine_names_the_columns_tol_cannot_see_and_those_far_from_0_for_their
     assert seen(blind_below=tiny) == (([2], []) if l2 == 0 else ([], []))
     assert seen(offsets=True) == ([], [2, 3])
     assert seen() == ([], [])
+
+
+@pytest.mark.parametrize("rows", [1, 2, 3, None])
+def test_surveys_quasi_complete_candidate_is_the_same_whatever_the_blocks(rows: int | None) -> None:
+    """Seven samples, three on the line x_1 = 0 with both labels, the rest separated by x_1, at
+    theta = (30, 1, 0) (the run's direction with a stray x_2 part): `survey` gathers the Gram
+    matrix of the samples not pushed to their side over every block, so its candidate is
+    (1, 0, 0) up to a factor whatever the blocks of rows, its boundary is those three samples,
+    and `certify` accepts it."""
+    from manual.binary import BinaryLoss
+    from manual.diagnostics import certify, survey
+    from manual.linear import LinearObjective
+
+    X = np.array(
+        [[-2.0, 1.0], [-1.0, -1.0], [0.0, 1.0], [0.0, -1.0], [0.0, 0.5], [1.0, 1.0], [2.0, -1.0]]
+    )
+    y = np.array([0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0])
+    objective = LinearObjective(BinaryLoss, X, y, 0.0, block_rows=rows)
+    found = survey(objective, np.array([30.0, 1.0, 0.0]), margins=False, rounding=False, quasi=True)
+    assert found.direction is not None and found.boundary is not None
+    v = found.direction / np.max(np.abs(found.direction))
+    assert np.allclose(v, [1.0, 0.0, 0.0], rtol=0.0, atol=1e-12)
+    assert np.array_equal(found.boundary, X[:, 0] == 0.0)
+    assert certify(objective, found.direction, found.boundary, found.within) is not None
 
 
 # --- the certificate's own check (`certify`) ----------------------------------------------------

@@ -48,6 +48,10 @@ SUBNORMAL_ATOL = float(np.finfo(np.float64).tiny)
 # and a bound on it, ~2 (d + 2) EPS = 8 EPS of the scale at the d <= 2 of the tests; 64 ulps
 # leaves a factor of 8, and still tells a gap of rounding from one of a margin (1 and more).
 CERTIFY_ROUNDING_ULPS = 64
+# The gradient's rounding bound (manual.diagnostics.survey) is (log2(rows) + blocks + 2) EPS of
+# the sums' scale plus (d + 2) EPS of the logits', ~12 EPS = 2.7e-15 of the scale at n = 200 in 4
+# blocks; a bound above 1e-12 of the scale (~370 times that) would call a gradient of 1e-12 zero.
+GRADIENT_ROUNDING_CEILING = 1e-12
 
 
 def p_of(z: np.ndarray) -> np.ndarray:
