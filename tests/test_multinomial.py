@@ -1203,6 +1203,32 @@ def test_soft_rows_within_the_stated_tolerance_pass() -> None:
         mm.loss(_W, _b, _X, Y)
 
 
+def test_the_curvature_scales_with_a_soft_row_s_sum() -> None:
+    """The model is the cross-entropy sum_k Y_k (-log p_k), whose Hessian in z is
+    sum(Y_i) (diag(p_i) - p_i p_i^T) for any row: labels (1 - delta) Y_hard, whose rows sum to
+    1 - delta within the accepted tolerance, give (1 - delta) times the Hessian and hvp of the hard
+    labels, at l2 = 0. delta = 0.8 SOFT_ROW_TOL, 8e-10 relative, far above the rounding of the
+    two orders of scaling (a few ulps of each entry's sum of |terms|, n of them: n EPS)."""
+    from manual.multinomial_checks import SOFT_ROW_TOL
+
+    rng = np.random.default_rng(12)
+    n, d, K = 20, 2, 3
+    X = rng.standard_normal((n, d))
+    Y_hard = np.eye(K)[rng.integers(0, K, n)]
+    W, b = rng.standard_normal((d, K)), rng.standard_normal(K)
+    V, c = rng.standard_normal((d, K)), rng.standard_normal(K)
+    delta = 0.8 * SOFT_ROW_TOL
+    soft = (1.0 - delta) * Y_hard
+    H, H_soft = mm.hessian(W, b, X, Y_hard), mm.hessian(W, b, X, soft)
+    X1 = np.c_[X, np.ones(n)]
+    scale = np.kron(np.abs(X1).T @ np.abs(X1) / n, np.ones((K, K)))  # |p| <= 1 in each term
+    assert_within("hessian", H_soft, (1.0 - delta) * H, 4 * n * EPS * scale)
+    HV, Hc = mm.hvp(W, b, X, Y_hard, V, c)
+    HV_soft, Hc_soft = mm.hvp(W, b, X, soft, V, c)
+    assert_within("hvp", _flat(HV_soft, Hc_soft), (1.0 - delta) * _flat(HV, Hc),
+                  4 * n * EPS * scale @ np.abs(_flat(V, c)))  # fmt: skip
+
+
 def test_reference_exposes_the_same_multinomial_names() -> None:
     for name in rm.__all__:
         assert callable(getattr(mm, name)) or isinstance(getattr(mm, name), type)
