@@ -1229,6 +1229,23 @@ def test_the_curvature_scales_with_a_soft_row_s_sum() -> None:
                   4 * n * EPS * scale @ np.abs(_flat(V, c)))  # fmt: skip
 
 
+def test_gaps_past_the_largest_float_give_exact_answers_without_a_warning() -> None:
+    """Logits of +-1.5e308 are finite, their gap 3e308 is not: softmax gives the sure class 1 and
+    the far one exactly 0, log_softmax -inf there (the exact -3e308 rounds to it), the loss of
+    the sure class 0 (not 0 * inf = NaN from the far class's label 0); no RuntimeWarning on
+    the way. The per-sample losses come one a sample, (m,)."""
+    Z = np.array([[1.5e308, -1.5e308, 0.0], [0.0, 1.0, 2.0]])
+    Y = np.eye(3)[[0, 2]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal(mm.softmax(Z[:1]), [[1.0, 0.0, 0.0]])
+        np.testing.assert_array_equal(mm.log_softmax(Z[:1]), [[0.0, -np.inf, -1.5e308]])
+        assert mm.loss(Z[:1], np.zeros(3), np.ones((1, 1)), [0]) == 0.0
+        l, r = MultinomialLoss.value_and_derivative(Z, Y)
+    assert l.shape == (2,) and r.shape == (2, 3)
+    assert l[0] == 0.0 and l[1] == pytest.approx(-np.log(_plain_softmax(Z[1:])[0, 2]), rel=1e-15)
+
+
 def test_reference_exposes_the_same_multinomial_names() -> None:
     for name in rm.__all__:
         assert callable(getattr(mm, name)) or isinstance(getattr(mm, name), type)
