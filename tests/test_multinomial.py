@@ -1246,6 +1246,23 @@ def test_gaps_past_the_largest_float_give_exact_answers_without_a_warning() -> N
     assert l[0] == 0.0 and l[1] == pytest.approx(-np.log(_plain_softmax(Z[1:])[0, 2]), rel=1e-15)
 
 
+def test_softmax_carries_the_rounding_of_each_gap_into_its_exponential() -> None:
+    """At a gap z_m - z_k of up to 700 whose float difference is rounded (by up to 700 u / 2 of
+    itself), exp of the rounded gap errs by that much relative; the rounding error, recovered
+    exactly (TwoSum) and carried as exp(t) (1 + r), keeps every p_k within 2 ulps of the exact
+    softmax (mpmath at 50 digits): one rounding of e_k, one of the quotient, beside them below
+    one ulp."""
+    rng = np.random.default_rng(0)
+    Z = np.c_[rng.uniform(-1.0, 1.0, 30), -rng.uniform(1.0, 700.0, (30, 3))]
+    P = mm.softmax(Z)
+    for z, p in zip(Z, P, strict=True):
+        with mpmath.workdps(50):
+            zs = [mpmath.mpf(float(v)) for v in z]
+            lse = mpmath.log(sum(mpmath.exp(v) for v in zs))
+            exact = np.array([float(mpmath.exp(v - lse)) for v in zs])
+        assert np.all(np.abs(p - exact) <= 2 * EPS * exact), (z, (p - exact) / exact / EPS)
+
+
 def test_reference_exposes_the_same_multinomial_names() -> None:
     for name in rm.__all__:
         assert callable(getattr(mm, name)) or isinstance(getattr(mm, name), type)
