@@ -1231,6 +1231,66 @@ def test_soft_rows_within_the_stated_tolerance_pass() -> None:
         mm.loss(_W, _b, _X, Y)
 
 
+def test_the_curvature_scales_with_a_soft_row_s_sum() -> None:
+    """The model is the cross-entropy sum_k Y_k (-log p_k), whose Hessian in z is
+    sum(Y_i) (diag(p_i) - p_i p_i^T) for any row: labels (1 - delta) Y_hard, whose rows sum to
+    1 - delta within the accepted tolerance, give (1 - delta) times the Hessian and hvp of the hard
+    labels, at l2 = 0. delta = 0.8 SOFT_ROW_TOL, 8e-10 relative, far above the rounding of the
+    two orders of scaling (a few ulps of each entry's sum of |terms|, n of them: n EPS)."""
+    from manual.multinomial_checks import SOFT_ROW_TOL
+
+    rng = np.random.default_rng(12)
+    n, d, K = 20, 2, 3
+    X = rng.standard_normal((n, d))
+    Y_hard = np.eye(K)[rng.integers(0, K, n)]
+    W, b = rng.standard_normal((d, K)), rng.standard_normal(K)
+    V, c = rng.standard_normal((d, K)), rng.standard_normal(K)
+    delta = 0.8 * SOFT_ROW_TOL
+    soft = (1.0 - delta) * Y_hard
+    H, H_soft = mm.hessian(W, b, X, Y_hard), mm.hessian(W, b, X, soft)
+    X1 = np.c_[X, np.ones(n)]
+    scale = np.kron(np.abs(X1).T @ np.abs(X1) / n, np.ones((K, K)))  # |p| <= 1 in each term
+    assert_within("hessian", H_soft, (1.0 - delta) * H, 4 * n * EPS * scale)
+    HV, Hc = mm.hvp(W, b, X, Y_hard, V, c)
+    HV_soft, Hc_soft = mm.hvp(W, b, X, soft, V, c)
+    assert_within("hvp", _flat(HV_soft, Hc_soft), (1.0 - delta) * _flat(HV, Hc),
+                  4 * n * EPS * scale @ np.abs(_flat(V, c)))  # fmt: skip
+
+
+def test_gaps_past_the_largest_float_give_exact_answers_without_a_warning() -> None:
+    """Logits of +-1.5e308 are finite, their gap 3e308 is not: softmax gives the sure class 1 and
+    the far one exactly 0, log_softmax -inf there (the exact -3e308 rounds to it), the loss of
+    the sure class 0 (not 0 * inf = NaN from the far class's label 0); no RuntimeWarning on
+    the way. The per-sample losses come one a sample, (m,)."""
+    Z = np.array([[1.5e308, -1.5e308, 0.0], [0.0, 1.0, 2.0]])
+    Y = np.eye(3)[[0, 2]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal(mm.softmax(Z[:1]), [[1.0, 0.0, 0.0]])
+        np.testing.assert_array_equal(mm.log_softmax(Z[:1]), [[0.0, -np.inf, -1.5e308]])
+        assert mm.loss(Z[:1], np.zeros(3), np.ones((1, 1)), [0]) == 0.0
+        l, r = MultinomialLoss.value_and_derivative(Z, Y)
+    assert l.shape == (2,) and r.shape == (2, 3)
+    assert l[0] == 0.0 and l[1] == pytest.approx(-np.log(_plain_softmax(Z[1:])[0, 2]), rel=1e-15)
+
+
+def test_softmax_carries_the_rounding_of_each_gap_into_its_exponential() -> None:
+    """At a gap z_m - z_k of up to 700 whose float difference is rounded (by up to 700 u / 2 of
+    itself), exp of the rounded gap errs by that much relative; the rounding error, recovered
+    exactly (TwoSum) and carried as exp(t) (1 + r), keeps every p_k within 2 ulps of the exact
+    softmax (mpmath at 50 digits): one rounding of e_k, one of the quotient, beside them below
+    one ulp."""
+    rng = np.random.default_rng(0)
+    Z = np.c_[rng.uniform(-1.0, 1.0, 30), -rng.uniform(1.0, 700.0, (30, 3))]
+    P = mm.softmax(Z)
+    for z, p in zip(Z, P, strict=True):
+        with mpmath.workdps(50):
+            zs = [mpmath.mpf(float(v)) for v in z]
+            lse = mpmath.log(sum(mpmath.exp(v) for v in zs))
+            exact = np.array([float(mpmath.exp(v - lse)) for v in zs])
+        assert np.all(np.abs(p - exact) <= 2 * EPS * exact), (z, (p - exact) / exact / EPS)
+
+
 def test_reference_exposes_the_same_multinomial_names() -> None:
     for name in rm.__all__:
         assert callable(getattr(mm, name)) or isinstance(getattr(mm, name), type)
