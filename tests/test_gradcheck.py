@@ -1259,6 +1259,7 @@ def test_a_named_term_is_found_where_the_differences_are_exact() -> None:
         lambda th: 0.0, lambda th: t, np.array([0.3, -0.2, 0.1]), candidates={"t": t}
     )
     assert np.all(flat_zero.fd_error == 0.0)
+    assert flat_zero.wrong_coordinates.tolist() == [0]  # 0 against 0 within 0 agrees
     assert flat_zero.diagnosis.startswith("one 't' too many"), flat_zero.summary()
 
 
@@ -1304,3 +1305,79 @@ def test_a_long_list_of_wrong_coordinates_is_cut_and_says_how_many_in_all() -> N
             assert len(shown) == 12 and listed.group(2) is None, line
         else:
             assert len(shown) < 20 and listed.group(3) == "20", line
+
+
+def test_a_report_states_rel_error_its_verdicts_words_and_int_coordinates() -> None:
+    """rel_error is max|analytic - numeric| / max(max|analytic|, max|numeric|), here with the
+    largest below 1 and above 1; a passed report says "no mistake found" (or nothing), a failed
+    one gives its wrong coordinates as ints."""
+    f, g, theta = _smooth()
+    flip = np.array([1.0, 1.0, -1.0, 1.0])
+    for scale in (0.1, 10.0):
+        for sign in (np.ones(4), flip):
+            report = manual.check_gradient(
+                lambda t, s=scale: s * f(t), lambda t, s=scale, m=sign: s * g(t) * m, theta
+            )
+            a, n = report.analytic, report.numeric
+            top = max(np.max(np.abs(a)), np.max(np.abs(n)))
+            assert report.rel_error == pytest.approx(np.max(np.abs(a - n)) / top, rel=1e-12)
+            assert report.wrong_coordinates.dtype.kind == "i"
+            if report.passed:
+                assert report.diagnosis in ("", "no mistake found"), report.diagnosis
+            else:
+                assert report.wrong_coordinates.tolist() == [2], report.summary()
+            assert report.passed is (sign is not flip)
+
+
+def test_directions_are_seeded_their_steps_relative_to_1_and_n_directions_checked() -> None:
+    """ "directions" mode: the same seed gives the same directions and the same bisection; within
+    |theta| <= 1 the step along each is `step` itself; n_directions is an int >= 1, named when
+    not."""
+    f, g, theta = _smooth()  # |theta| <= 1
+
+    def flipped(t: np.ndarray) -> np.ndarray:
+        return g(t) * np.array([1.0, 1.0, -1.0, 1.0])
+
+    first, again = (
+        manual.check_gradient(f, flipped, theta, mode="directions", step=1e-3) for _ in range(2)
+    )
+    np.testing.assert_array_equal(first.analytic, again.analytic)
+    np.testing.assert_array_equal(first.numeric, again.numeric)
+    assert first.wrong_coordinates.tolist() == again.wrong_coordinates.tolist() == [2]
+    assert first.evaluations == again.evaluations
+    np.testing.assert_array_equal(first.step, 1e-3)
+    one = manual.check_gradient(f, g, theta, mode="directions", n_directions=1)
+    assert one.passed and one.analytic.shape == (1,)
+    with pytest.raises(ValueError, match=r"^n_directions must be an int >= 1; got 0$"):
+        manual.check_gradient(f, g, theta, mode="directions", n_directions=0)
+
+
+def test_a_zero_f_with_a_zero_gradient_is_differenced_once_per_coordinate() -> None:
+    """f = 0 and grad_f = 0: every difference is exactly 0 with an error of exactly 0, which
+    agrees; no coordinate is differenced again: f(theta), the 7-point noise probe and 16 calls
+    a coordinate."""
+    report = manual.check_gradient(lambda t: 0.0, lambda t: np.zeros(2), np.ones(2))
+    assert report.passed and report.evaluations == 1 + 7 + 2 * 16
+
+
+@pytest.mark.parametrize(("order", "amplification"), [(2, 1.0), (4, 1.5)])
+def test_the_error_of_an_exact_difference_is_its_rounding_estimate(
+    order: int, amplification: float
+) -> None:
+    """f = theta_0 at 0.5, step 2^-6: every value is exact in binary, so the differences carry
+    no truncation and fd_error is the rounding estimate alone, f_accuracy max|f| / h with max|f|
+    = 0.5 + 8 h over the steps h..8h. D(h) divides a difference by 2h: eps |f| / h; Richardson's
+    R(h) = (4 D(h) - D(2h)) / 3 adds the rounding of both, (4 eps|f|/h + eps|f|/2h) / 3 = 3/2 of
+    it. (f_accuracy 1e-10 is far above the ~1e-27 the noise probe sees on a linear f.)"""
+    h = 2.0**-6
+    report = manual.check_gradient(
+        lambda t: float(t[0]),
+        lambda t: np.ones(1),
+        np.array([0.5]),
+        order=order,
+        step=h,
+        f_accuracy=1e-10,
+    )
+    assert report.numeric[0] == 1.0 and report.step[0] == h
+    expected = amplification * 1e-10 * (0.5 + 8 * h) / h
+    assert report.fd_error[0] == pytest.approx(expected, rel=1e-12)
