@@ -1249,7 +1249,11 @@ def test_a_named_term_is_found_where_the_differences_are_exact() -> None:
     T = 3.0 * (_unit(0, 2) + _unit(2, 0))
     terms = {"nothing": np.zeros((4, 4)), "T": T}  # a zero term explains nothing: passed over
     for alpha, words in [(1.0, "one 'T' too many"), (-1.0, "the term 'T' missing")]:
-        report = _quadratic_report(lambda H, a=alpha: H + a * T, candidates=terms)
+
+        def plus_term(H: np.ndarray, a: float = alpha) -> np.ndarray:
+            return H + a * T
+
+        report = _quadratic_report(plus_term, candidates=terms)
         assert report.diagnosis.startswith(words), report.summary()
         assert report.fd_error[0, 2] == report.fd_error[2, 0] == 0.0  # the case it is about
     halved = _quadratic_report(lambda H: H + 0.5 * T, candidates={"T": T})
@@ -1292,9 +1296,11 @@ def test_a_long_list_of_wrong_coordinates_is_cut_and_says_how_many_in_all() -> N
     theta = np.linspace(-1.0, 1.0, 20)
     for m in (12, 20):
         off = 0.5 * (np.arange(20) < m)
-        report = manual.check_gradient(
-            lambda t: 0.5 * float(t @ t), lambda t, off=off: t + off, theta
-        )
+
+        def grad_f(t: np.ndarray, off: np.ndarray = off) -> np.ndarray:
+            return t + off
+
+        report = manual.check_gradient(lambda t: 0.5 * float(t @ t), grad_f, theta)
         assert report.wrong_coordinates.tolist() == list(range(m)), report.summary()
         line = next(s for s in report.summary().splitlines() if s.startswith("wrong coordinates"))
         listed = re.fullmatch(r"wrong coordinates: \[([\d, ]+)(, \.\.\. \((\d+) in all\))?\]", line)
@@ -1315,9 +1321,14 @@ def test_a_report_states_rel_error_its_verdicts_words_and_int_coordinates() -> N
     flip = np.array([1.0, 1.0, -1.0, 1.0])
     for scale in (0.1, 10.0):
         for sign in (np.ones(4), flip):
-            report = manual.check_gradient(
-                lambda t, s=scale: s * f(t), lambda t, s=scale, m=sign: s * g(t) * m, theta
-            )
+
+            def scaled_f(t: np.ndarray, s: float = scale) -> float:
+                return s * f(t)
+
+            def scaled_g(t: np.ndarray, s: float = scale, m: np.ndarray = sign) -> np.ndarray:
+                return s * g(t) * m
+
+            report = manual.check_gradient(scaled_f, scaled_g, theta)
             a, n = report.analytic, report.numeric
             top = max(np.max(np.abs(a)), np.max(np.abs(n)))
             assert report.rel_error == pytest.approx(np.max(np.abs(a - n)) / top, rel=1e-12)
@@ -1381,3 +1392,16 @@ def test_the_error_of_an_exact_difference_is_its_rounding_estimate(
     assert report.numeric[0] == 1.0 and report.step[0] == h
     expected = amplification * 1e-10 * (0.5 + 8 * h) / h
     assert report.fd_error[0] == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("count", [1.5, 4.5])
+def test_a_term_counted_a_half_integer_times_on_one_coordinate_is_named(count: float) -> None:
+    """grad_f = g + count t with the caller's candidate t nonzero on coordinate 3 alone: one
+    coordinate of evidence fits any count, so only a simple one (an integer or a half-integer)
+    is taken; the fitted count, off count by the difference's own error, is read as count."""
+    t = 0.7 * np.eye(6)[3]
+    report = manual.check_gradient(
+        _f6, lambda th: _g6(th) + count * t, THETA6.copy(), candidates={"t": t}
+    )
+    assert report.wrong_coordinates.tolist() == [3], report.summary()
+    assert report.diagnosis.startswith(f"'t' counted +{count:g} times too often"), report.diagnosis
