@@ -1405,3 +1405,19 @@ def test_a_term_counted_a_half_integer_times_on_one_coordinate_is_named(count: f
     )
     assert report.wrong_coordinates.tolist() == [3], report.summary()
     assert report.diagnosis.startswith(f"'t' counted +{count:g} times too often"), report.diagnosis
+
+
+@pytest.mark.parametrize("edge", [0.1875, 0.375, 0.75])
+def test_a_difference_that_jumps_between_two_steps_is_not_in_taylors_regime(edge: float) -> None:
+    """f = t D(|t|) with D = 1/2 up to `edge` and 1/4 beyond (its central difference is D(h)
+    exactly), order 2, step 1/8: the edge lies between two of the steps h, 2h, 4h, 8h, so one of
+    D(2h) - D(h), D(4h) - D(2h), D(8h) - D(4h) is 1/4 and the others 0: not c h^2 growing by 4,
+    and not rounding either. The step shrinks to 1/64, below the edge, where f'(0) = 1/2."""
+
+    def D(t: float) -> float:
+        return 0.5 if t <= edge else 0.25
+
+    report = manual.check_gradient(
+        _odd(D), lambda t: np.array([0.5]), np.zeros(1), order=2, step=0.125
+    )
+    assert report.step[0] == 2.0**-6 and report.numeric[0] == 0.5, report.summary()
