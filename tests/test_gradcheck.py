@@ -1266,7 +1266,11 @@ def test_a_named_term_is_found_where_the_differences_are_exact() -> None:
     T = 3.0 * (_unit(0, 2) + _unit(2, 0))
     terms = {"nothing": np.zeros((4, 4)), "T": T}  # a zero term explains nothing: passed over
     for alpha, words in [(1.0, "one 'T' too many"), (-1.0, "the term 'T' missing")]:
-        report = _quadratic_report(lambda H, a=alpha: H + a * T, candidates=terms)
+
+        def plus_term(H: np.ndarray, a: float = alpha) -> np.ndarray:
+            return H + a * T
+
+        report = _quadratic_report(plus_term, candidates=terms)
         assert report.diagnosis.startswith(words), report.summary()
         assert report.fd_error[0, 2] == report.fd_error[2, 0] == 0.0  # the case it is about
     halved = _quadratic_report(lambda H: H + 0.5 * T, candidates={"T": T})
@@ -1276,6 +1280,7 @@ def test_a_named_term_is_found_where_the_differences_are_exact() -> None:
         lambda th: 0.0, lambda th: t, np.array([0.3, -0.2, 0.1]), candidates={"t": t}
     )
     assert np.all(flat_zero.fd_error == 0.0)
+    assert flat_zero.wrong_coordinates.tolist() == [0]  # 0 against 0 within 0 agrees
     assert flat_zero.diagnosis.startswith("one 't' too many"), flat_zero.summary()
 
 
@@ -1308,9 +1313,11 @@ def test_a_long_list_of_wrong_coordinates_is_cut_and_says_how_many_in_all() -> N
     theta = np.linspace(-1.0, 1.0, 20)
     for m in (12, 20):
         off = 0.5 * (np.arange(20) < m)
-        report = manual.check_gradient(
-            lambda t: 0.5 * float(t @ t), lambda t, off=off: t + off, theta
-        )
+
+        def grad_f(t: np.ndarray, off: np.ndarray = off) -> np.ndarray:
+            return t + off
+
+        report = manual.check_gradient(lambda t: 0.5 * float(t @ t), grad_f, theta)
         assert report.wrong_coordinates.tolist() == list(range(m)), report.summary()
         line = next(s for s in report.summary().splitlines() if s.startswith("wrong coordinates"))
         listed = re.fullmatch(r"wrong coordinates: \[([\d, ]+)(, \.\.\. \((\d+) in all\))?\]", line)
@@ -1321,3 +1328,113 @@ def test_a_long_list_of_wrong_coordinates_is_cut_and_says_how_many_in_all() -> N
             assert len(shown) == 12 and listed.group(2) is None, line
         else:
             assert len(shown) < 20 and listed.group(3) == "20", line
+
+
+def test_a_report_states_rel_error_its_verdicts_words_and_int_coordinates() -> None:
+    """rel_error is max|analytic - numeric| / max(max|analytic|, max|numeric|), here with the
+    largest below 1 and above 1; a passed report says "no mistake found" (or nothing), a failed
+    one gives its wrong coordinates as ints."""
+    f, g, theta = _smooth()
+    flip = np.array([1.0, 1.0, -1.0, 1.0])
+    for scale in (0.1, 10.0):
+        for sign in (np.ones(4), flip):
+
+            def scaled_f(t: np.ndarray, s: float = scale) -> float:
+                return s * f(t)
+
+            def scaled_g(t: np.ndarray, s: float = scale, m: np.ndarray = sign) -> np.ndarray:
+                return s * g(t) * m
+
+            report = manual.check_gradient(scaled_f, scaled_g, theta)
+            a, n = report.analytic, report.numeric
+            top = max(np.max(np.abs(a)), np.max(np.abs(n)))
+            assert report.rel_error == pytest.approx(np.max(np.abs(a - n)) / top, rel=1e-12)
+            assert report.wrong_coordinates.dtype.kind == "i"
+            if report.passed:
+                assert report.diagnosis in ("", "no mistake found"), report.diagnosis
+            else:
+                assert report.wrong_coordinates.tolist() == [2], report.summary()
+            assert report.passed is (sign is not flip)
+
+
+def test_directions_are_seeded_their_steps_relative_to_1_and_n_directions_checked() -> None:
+    """ "directions" mode: the same seed gives the same directions and the same bisection; within
+    |theta| <= 1 the step along each is `step` itself; n_directions is an int >= 1, named when
+    not."""
+    f, g, theta = _smooth()  # |theta| <= 1
+
+    def flipped(t: np.ndarray) -> np.ndarray:
+        return g(t) * np.array([1.0, 1.0, -1.0, 1.0])
+
+    first, again = (
+        manual.check_gradient(f, flipped, theta, mode="directions", step=1e-3) for _ in range(2)
+    )
+    np.testing.assert_array_equal(first.analytic, again.analytic)
+    np.testing.assert_array_equal(first.numeric, again.numeric)
+    assert first.wrong_coordinates.tolist() == again.wrong_coordinates.tolist() == [2]
+    assert first.evaluations == again.evaluations
+    np.testing.assert_array_equal(first.step, 1e-3)
+    one = manual.check_gradient(f, g, theta, mode="directions", n_directions=1)
+    assert one.passed and one.analytic.shape == (1,)
+    with pytest.raises(ValueError, match=r"^n_directions must be an int >= 1; got 0$"):
+        manual.check_gradient(f, g, theta, mode="directions", n_directions=0)
+
+
+def test_a_zero_f_with_a_zero_gradient_is_differenced_once_per_coordinate() -> None:
+    """f = 0 and grad_f = 0: every difference is exactly 0 with an error of exactly 0, which
+    agrees; no coordinate is differenced again: f(theta), the 7-point noise probe and 16 calls
+    a coordinate."""
+    report = manual.check_gradient(lambda t: 0.0, lambda t: np.zeros(2), np.ones(2))
+    assert report.passed and report.evaluations == 1 + 7 + 2 * 16
+
+
+@pytest.mark.parametrize(("order", "amplification"), [(2, 1.0), (4, 1.5)])
+def test_the_error_of_an_exact_difference_is_its_rounding_estimate(
+    order: int, amplification: float
+) -> None:
+    """f = theta_0 at 0.5, step 2^-6: every value is exact in binary, so the differences carry
+    no truncation and fd_error is the rounding estimate alone, f_accuracy max|f| / h with max|f|
+    = 0.5 + 8 h over the steps h..8h. D(h) divides a difference by 2h: eps |f| / h; Richardson's
+    R(h) = (4 D(h) - D(2h)) / 3 adds the rounding of both, (4 eps|f|/h + eps|f|/2h) / 3 = 3/2 of
+    it. (f_accuracy 1e-10 is far above the ~1e-27 the noise probe sees on a linear f.)"""
+    h = 2.0**-6
+    report = manual.check_gradient(
+        lambda t: float(t[0]),
+        lambda t: np.ones(1),
+        np.array([0.5]),
+        order=order,
+        step=h,
+        f_accuracy=1e-10,
+    )
+    assert report.numeric[0] == 1.0 and report.step[0] == h
+    expected = amplification * 1e-10 * (0.5 + 8 * h) / h
+    assert report.fd_error[0] == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("count", [1.5, 4.5])
+def test_a_term_counted_a_half_integer_times_on_one_coordinate_is_named(count: float) -> None:
+    """grad_f = g + count t with the caller's candidate t nonzero on coordinate 3 alone: one
+    coordinate of evidence fits any count, so only a simple one (an integer or a half-integer)
+    is taken; the fitted count, off count by the difference's own error, is read as count."""
+    t = 0.7 * np.eye(6)[3]
+    report = manual.check_gradient(
+        _f6, lambda th: _g6(th) + count * t, THETA6.copy(), candidates={"t": t}
+    )
+    assert report.wrong_coordinates.tolist() == [3], report.summary()
+    assert report.diagnosis.startswith(f"'t' counted +{count:g} times too often"), report.diagnosis
+
+
+@pytest.mark.parametrize("edge", [0.1875, 0.375, 0.75])
+def test_a_difference_that_jumps_between_two_steps_is_not_in_taylors_regime(edge: float) -> None:
+    """f = t D(|t|) with D = 1/2 up to `edge` and 1/4 beyond (its central difference is D(h)
+    exactly), order 2, step 1/8: the edge lies between two of the steps h, 2h, 4h, 8h, so one of
+    D(2h) - D(h), D(4h) - D(2h), D(8h) - D(4h) is 1/4 and the others 0: not c h^2 growing by 4,
+    and not rounding either. The step shrinks to 1/64, below the edge, where f'(0) = 1/2."""
+
+    def D(t: float) -> float:
+        return 0.5 if t <= edge else 0.25
+
+    report = manual.check_gradient(
+        _odd(D), lambda t: np.array([0.5]), np.zeros(1), order=2, step=0.125
+    )
+    assert report.step[0] == 2.0**-6 and report.numeric[0] == 0.5, report.summary()
