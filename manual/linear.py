@@ -345,8 +345,9 @@ class Centring:
             # direction is left 1e8 above or below the intercept's (incomes at l2 = 0.01 gave a
             # condition number of 1e10, and the twins' rounding amplified by it)
             size = spread if l2 == 0.0 else np.maximum(spread, math.sqrt(l2))
-            with np.errstate(over="ignore"):  # c = inf at spreads near 2^1024: c_j = 1 below
+            with np.errstate(over="ignore"):  # 2^1024 = inf at spreads near 2^1024: 2^1023 then
                 c = np.where(size > 0, 2.0 ** np.round(np.log2(np.where(size > 0, size, 1.0))), 1.0)
+            c = np.minimum(c, 2.0**1023)
             if l2 > 0:
                 # the penalty becomes diagonal, sum_j (l2 / c_j^2 / 2) W_c,j^2, still exact (c_j a
                 # power of 2) where l2 / c_j^2 stays a normal float: c_j = 1 elsewhere
