@@ -106,11 +106,11 @@ def score(
     listed equivalents that were killed or are unknown."""
     by_module: dict[str, Counter[str]] = {}
     # an equivalent mutant survives, or times out where its tests run to the limit without failing
-    unkillable = ("survived", "timeout")
+    unkillable = ("survived", "timeout", "not checked")  # not checked: no verdict against it yet
     stale = [name for name in equivalents if results.get(name, "unknown") not in unkillable]
     for name, status in results.items():
         module = name.split(".x")[0]
-        if status in unkillable and name in equivalents:
+        if status in unkillable[:2] and name in equivalents:
             status = "equivalent"
         by_module.setdefault(module, Counter())[status] += 1
     rows = []
@@ -134,6 +134,12 @@ def _row(module: str, c: Counter[str]) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="mutation_score.py", description=__doc__.split("\n\n")[0])
     ap.add_argument("--mutants", type=Path, default=ROOT / "mutants", help="mutmut's output")
+    ap.add_argument(
+        "--survivors",
+        action="store_true",
+        help="print only the names of the survivors not listed as equivalent, one a line, to "
+        "run again by name once new tests may kill them: mutmut run $(... --survivors)",
+    )
     args = ap.parse_args(argv)
     if not args.mutants.is_dir():
         print(f"no {args.mutants}: run mutmut first (see this script's help)", file=sys.stderr)
@@ -143,7 +149,13 @@ def main(argv: list[str] | None = None) -> int:
     kept = {name: why for name, why in listed.items() if name not in moved}
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     skip = config["tool"]["mutmut"].get("do_not_mutate", [])
-    rows, stale = score(read_results(args.mutants, skip), kept)
+    results = read_results(args.mutants, skip)
+    if args.survivors:
+        for name, status in results.items():
+            if status in ("survived", "no tests") and name not in kept:
+                print(name)
+        return 0
+    rows, stale = score(results, kept)
     head = ["module", "mutants", "killed", "timeout", "equiv.", "survived", "other", "score"]
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
     for r in [head, *rows]:

@@ -36,8 +36,13 @@ def test_score_sets_equivalents_aside(tmp_path: Path, capsys) -> None:
     assert rows[0] == ["m", "5", "1", "0", "2", "1", "1", "50.0%"]
     assert rows[-1][0] == "all" and rows[-1][-1] == "66.7%"
     assert stale == ["n.x_g__mutmut_1"]  # killed, so not equivalent
+    _, stale = ms.score(results, {"m.x_f__mutmut_5": ("e", "not run yet")})
+    assert stale == []  # no verdict yet: nothing to contradict the listing
     assert ms.main(["--mutants", str(tmp_path / "none")]) == 2
     assert "run mutmut first" in capsys.readouterr().err
+    # the survivors to run again by name: the survivor, not the killed, timed-out or unchecked
+    assert ms.main(["--mutants", str(tmp_path), "--survivors"]) == 0
+    assert capsys.readouterr().out.split() == ["m.x_f__mutmut_3", "m.x_f__mutmut_4"]
 
 
 def test_every_listed_equivalent_has_its_code_and_a_reason() -> None:
