@@ -1438,3 +1438,165 @@ def test_a_difference_that_jumps_between_two_steps_is_not_in_taylors_regime(edge
         _odd(D), lambda t: np.array([0.5]), np.zeros(1), order=2, step=0.125
     )
     assert report.step[0] == 2.0**-6 and report.numeric[0] == 0.5, report.summary()
+
+
+def test_the_diagnosis_names_only_the_callers_terms() -> None:
+    """Every planted mistake, checked with one candidate term: a name in quotes in the diagnosis
+    is one the caller gave (a mistake on the whole gradient, with no term, names none)."""
+    for kind, (change, _, _) in PLANTED.items():
+
+        def grad_f(t: np.ndarray, change: Callable = change) -> np.ndarray:
+            return change(_g6(t))
+
+        report = manual.check_gradient(_f6, grad_f, THETA6, candidates={"theta / 2": 0.5 * THETA6})
+        quoted = set(re.findall(r"'([^']*)'", report.diagnosis))
+        assert quoted <= {"theta / 2"}, (kind, report.diagnosis)
+        assert bool(quoted) == kind.startswith("candidate"), (kind, report.diagnosis)
+
+
+# f = G . theta[:4] at theta = 0 with steps 2^-10: every value of f on the steps is exact in
+# binary and f is odd (its noise probe is exactly 0), so with f_accuracy = 0 every difference is
+# exact with an error of exactly 0; theta[4:] does not enter f (derivative exactly 0). G's
+# entries carry bits beyond float32's 24.
+G4 = np.array([1 + 2.0**-30, 3 + 2.0**-28, -(5 + 2.0**-27), 7 + 3 * 2.0**-29])
+EXACT_STEP = 2.0**-10  # with f_accuracy=0.0
+
+
+def _linear(t: np.ndarray) -> float:
+    return float(G4 @ t[:4])
+
+
+def test_exact_differences_call_wrong_only_the_coordinates_that_differ() -> None:
+    """Where the differences are exact (error 0), a derivative equal to its difference agrees:
+    one coordinate off is named alone, and a float32 gradient is read as float32 rounding over
+    the 4 coordinates that f depends on, not as an error confined to some of 12 (the 8 zero
+    derivatives carry no evidence of anything)."""
+    right = np.append(G4, np.zeros(8))
+    one_off = right + 0.5 * np.eye(12)[2]
+    report = manual.check_gradient(
+        _linear, lambda t: one_off, np.zeros(12), step=EXACT_STEP, f_accuracy=0.0
+    )
+    assert np.all(report.fd_error == 0.0) and np.array_equal(report.numeric, right)
+    assert report.wrong_coordinates.tolist() == [2]
+    assert "confined to coordinate(s) [2] " in report.diagnosis, report.diagnosis
+    in_float32 = right.astype(np.float32).astype(np.float64)
+    report = manual.check_gradient(
+        _linear, lambda t: in_float32, np.zeros(12), step=EXACT_STEP, f_accuracy=0.0
+    )
+    assert report.wrong_coordinates.tolist() == [0, 1, 2, 3]
+    assert "float32 rounding" in report.diagnosis and "4 of 12" in report.diagnosis
+
+
+def test_one_coordinate_of_evidence_makes_a_pattern_likely_two_make_it_sure() -> None:
+    """A constant factor fitted on one derivative explains it whatever it is: the diagnosis is
+    only "likely"; on two it is "sure". Exact differences of f = 0.75 t_0 + 1.25 t_1 at 0 (and of
+    f = 0.75 t_0): with the caller's term (0, 1.25), right, only coordinate 0 is told apart from
+    0 once the term is taken away, so the factor on the rest has one coordinate of evidence."""
+    G = np.array([0.75, 1.25])
+    cases = [
+        (lambda t: float(G @ t), 2 * G, None, "sure"),
+        (lambda t: float(G[0] * t[0]), 2 * G[:1], None, "likely"),
+        (lambda t: float(G @ t), np.array([1.5, 1.25]), {"t": [0.0, 1.25]}, "likely"),
+    ]
+    for f, wrong, terms, certainty in cases:
+
+        def grad_f(t: np.ndarray, wrong: np.ndarray = wrong) -> np.ndarray:
+            return wrong
+
+        report = manual.check_gradient(
+            f,
+            grad_f,
+            np.zeros(wrong.size),
+            candidates=terms,
+            step=EXACT_STEP,
+            f_accuracy=0.0,
+        )
+        words = report.diagnosis.lower()
+        assert "constant factor 2" in words, report.diagnosis
+        assert ("sure" in words) == (certainty == "sure"), report.diagnosis
+        assert ("likely" in words) == (certainty == "likely"), report.diagnosis
+
+
+@pytest.mark.parametrize(
+    ("mode", "phrase"),
+    [
+        ("coordinates", "an error confined to coordinate(s) [1, 3]"),
+        ("directions", "a constant factor 2 (a 1/2 dropped"),
+    ],
+)
+def test_a_factor_on_two_coordinates_is_named_on_those_two(mode: str, phrase: str) -> None:
+    """grad_f doubled on coordinates 1 and 3 of 6 alone. "coordinates": the 4 others agree, so no
+    factor explains the whole gradient: an error confined to 1 and 3, each 2x its numeric value.
+    "directions": the bisection finds 1 and 3 and only they are differenced one by one; a factor
+    2 undoes both, and the diagnosis says it holds on those coordinates, not on the gradient."""
+    two = np.array([1.0, 2.0, 1.0, 2.0, 1.0, 1.0])
+    report = manual.check_gradient(_f6, lambda t: two * _g6(t), THETA6, mode=mode)
+    assert report.wrong_coordinates.tolist() == [1, 3], report.summary()
+    assert phrase in report.diagnosis, report.diagnosis
+    if mode == "coordinates":
+        assert report.diagnosis.count(", 2x the numeric value") == 2, report.diagnosis
+    else:
+        assert "on the wrong coordinates [1, 3]" in report.diagnosis, report.diagnosis
+
+
+def test_a_doubled_data_term_is_named_at_the_optimum_where_the_gradient_is_zero() -> None:
+    """f = (1/2) t'At - b't + (l2/2) ||t||^2 at its minimum, where the numeric gradient is 0 and
+    a doubled data term leaves grad_f = 2 (At - b) + l2 t = -l2 t: the factor 2 on all but the
+    caller's term l2 t is found all the same (nothing is told apart from 0 without the term)."""
+    A = np.array([[2.0, 0.5, 0.0], [0.5, 1.0, 0.2], [0.0, 0.2, 1.5]])
+    b, l2 = np.array([1.0, -0.5, 0.3]), 0.4
+    theta = np.linalg.solve(A + l2 * np.eye(3), b)
+
+    def f(t: np.ndarray) -> float:
+        return float(0.5 * t @ A @ t - b @ t + 0.5 * l2 * t @ t)
+
+    report = manual.check_gradient(
+        f, lambda t: 2 * (A @ t - b) + l2 * t, theta, candidates={"l2 * theta": l2 * theta}
+    )
+    assert np.all(np.abs(report.numeric) <= SAFETY * report.fd_error)  # the case it is about
+    assert report.diagnosis.startswith("a constant factor 2 "), report.diagnosis
+    assert "on all but the term 'l2 * theta', which is right" in report.diagnosis
+
+
+def test_a_factor_a_hair_off_a_simple_number_is_named_by_its_fitted_value() -> None:
+    """c = 2 (1 + 5e-7): read as 2 at first (within 1e-6), but 2 leaves every coordinate off by
+    5e-7 of its derivative, beyond the differences' ~1e-11: the factor fitted is named instead."""
+    c = 2.0 * (1 + 5e-7)
+    report = manual.check_gradient(_f6, lambda t: c * _g6(t), THETA6)
+    assert report.diagnosis.startswith("a constant factor 2 (sure"), report.diagnosis
+    assert "1/2 dropped" not in report.diagnosis  # the words for exactly 2 are not used
+
+
+def test_a_permutation_of_the_data_term_beside_a_term_in_place_is_named() -> None:
+    """grad_f = P d + t for f6's data part d = g - theta and its term t = theta (the derivative of
+    ||theta||^2 / 2) with P swapping coordinates 2 and 5. With the term, the analytic and the
+    numeric values at 2 and 5 sort alike (no swap shows); without it they sort oppositely, and
+    undoing that swap of the rest makes every coordinate agree."""
+
+    def g(t: np.ndarray) -> np.ndarray:
+        d = _g6(t) - t
+        return d[[0, 1, 5, 3, 4, 2]] + t
+
+    report = manual.check_gradient(_f6, g, THETA6, candidates={"theta": THETA6})
+    assert report.wrong_coordinates.tolist() == [2, 5], report.summary()
+    assert report.diagnosis.startswith(
+        "swapped coordinates 2 <-> 5 (all but the term 'theta', which is in place)"
+    ), report.diagnosis
+
+
+def test_a_factor_is_fitted_with_each_derivative_weighed_by_its_precision() -> None:
+    """f = exp(t_0) + 0.01 t_1 at 0, order 2 with step 1e-2: D(h) on coordinate 0 errs by its
+    truncation h^2 / 6 ~ 1.7e-5 (the estimate says as much), on coordinate 1 (f linear there) by
+    its stated rounding alone, ~1e-8. grad_f doubled: weighed by 1 / error^2 the fitted factor
+    is 2 to ~1e-7 and snaps to 2, which undoes both; weighed by 1 / error, coordinate 0 would
+    pull it off by ~1e-4 (100^2 x 1.7e-5 / 1667), and by error^2 further still."""
+
+    def f(t: np.ndarray) -> float:
+        return float(np.exp(t[0]) + 0.01 * t[1])
+
+    report = manual.check_gradient(
+        f, lambda t: 2 * np.array([np.exp(t[0]), 0.01]), np.zeros(2), order=2, step=1e-2,
+        f_accuracy=1e-10,
+    )  # fmt: skip
+    assert report.fd_error[0] > 1e3 * report.fd_error[1]  # the case it is about
+    assert report.diagnosis.startswith("a constant factor 2 (a 1/2 dropped"), report.diagnosis
