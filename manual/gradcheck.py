@@ -639,7 +639,8 @@ def check_gradient(
     diff = np.abs(analytic - numeric)
     top = max(float(np.max(np.abs(analytic))), float(np.max(np.abs(numeric))))
     rel_error = float(np.max(diff) / top) if top > 0 else 0.0
-    ratio = float(np.max(diff / np.maximum(fd_error, np.finfo(np.float64).tiny)))
+    with np.errstate(over="ignore"):  # an exact difference (error 0) that disagrees: ratio inf
+        ratio = float(np.max(diff / np.maximum(fd_error, np.finfo(np.float64).tiny)))
     passed = bool(ratio <= safety)
 
     wrong, diagnosis, before = _empty(), "no mistake found", counted.calls
@@ -886,7 +887,8 @@ def check_hessian(
     diff = np.abs(A - N)
     top = max(float(np.max(np.abs(A))), float(np.max(np.abs(N))))
     rel_error = float(np.max(diff) / top) if top > 0 else 0.0
-    ratio = float(np.max(diff / np.maximum(E, np.finfo(np.float64).tiny)))
+    with np.errstate(over="ignore"):  # an exact difference (error 0) that disagrees: ratio inf
+        ratio = float(np.max(diff / np.maximum(E, np.finfo(np.float64).tiny)))
     wrong = np.argwhere(diff > safety * E).astype(np.intp)
     asymmetry = float(np.max(np.abs(A - A.T)) / top) if top > 0 else 0.0
     return HessianCheckReport(

@@ -1600,3 +1600,20 @@ def test_a_factor_is_fitted_with_each_derivative_weighed_by_its_precision() -> N
     )  # fmt: skip
     assert report.fd_error[0] > 1e3 * report.fd_error[1]  # the case it is about
     assert report.diagnosis.startswith("a constant factor 2 (a 1/2 dropped"), report.diagnosis
+
+
+def test_a_gradient_off_where_the_difference_is_exact_has_an_infinite_ratio_without_a_warning() -> (
+    None
+):
+    """A linear f at 0 with a step of 2^-10: the differences are exact (error 0), so a gradient
+    off by 10 there is infinitely many errors off: ratio inf, failed, and no RuntimeWarning from
+    the division (the suite turns warnings into errors)."""
+    a = np.array([1.0, 2.0, 3.0])
+    report = manual.check_gradient(
+        lambda t: float(a @ t),
+        lambda t: a + np.array([0.0, 10.0, 0.0]),
+        np.zeros(3),
+        step=2.0**-10,
+        f_accuracy=0.0,
+    )
+    assert report.ratio == np.inf and not report.passed
