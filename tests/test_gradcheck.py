@@ -1607,7 +1607,8 @@ def test_a_gradient_off_where_the_difference_is_exact_has_an_infinite_ratio_with
 ):
     """A linear f at 0 with a step of 2^-10: the differences are exact (error 0), so a gradient
     off by 10 there is infinitely many errors off: ratio inf, failed, and no RuntimeWarning from
-    the division (the suite turns warnings into errors)."""
+    the division (the suite turns warnings into errors). The same for a Hessian of a quadratic,
+    whose gradient is linear."""
     a = np.array([1.0, 2.0, 3.0])
     report = manual.check_gradient(
         lambda t: float(a @ t),
@@ -1617,3 +1618,11 @@ def test_a_gradient_off_where_the_difference_is_exact_has_an_infinite_ratio_with
         f_accuracy=0.0,
     )
     assert report.ratio == np.inf and not report.passed
+    Q = np.array([[2.0, 0.0], [0.0, 4.0]])  # and a Hessian off by 10 on a quadratic's
+    hessian = manual.check_hessian(
+        lambda t: Q @ t,
+        lambda t: Q + np.array([[0.0, 0.0], [0.0, 10.0]]),
+        np.zeros(2),
+        f_accuracy=0.0,
+    )
+    assert hessian.ratio == np.inf and not hessian.passed
