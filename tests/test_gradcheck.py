@@ -1626,3 +1626,84 @@ def test_a_gradient_off_where_the_difference_is_exact_has_an_infinite_ratio_with
         f_accuracy=0.0,
     )
     assert hessian.ratio == np.inf and not hessian.passed
+
+
+def _exact_diagnosis(G: list[float], analytic: list[float], terms: Any = None) -> str:
+    """The diagnosis of grad_f = analytic for f = G @ t at 0, whose differences are exact (error
+    0): every disagreement, however small, is told apart and only its pattern is left to read."""
+    g = np.array(G, dtype=np.float64)
+    report = manual.check_gradient(
+        lambda t: float(g @ t),
+        lambda t: np.array(analytic, dtype=np.float64),
+        np.zeros(g.size),
+        candidates=terms,
+        step=EXACT_STEP,
+        f_accuracy=0.0,
+    )
+    return report.diagnosis
+
+
+F32_WORDS = "an error at the level of float32 rounding"
+R4 = [1e-6, -2e-6, 3e-6, 1.5e-6]  # relative errors at float32's level, no factor
+
+
+@pytest.mark.parametrize(
+    ("G", "analytic", "terms", "phrase"),
+    [
+        # a 3-cycle is no swap and no reshape: the moved coordinates are named
+        ([1, 2, 3, 4, 5, 6], [2, 3, 1, 4, 5, 6], None, "permuted coordinates [0, 1, 2]"),
+        # the data term d = (1, 2) swapped while the penalty t = (10, -20) stays in place
+        (
+            [11, -18, 3, 4],
+            [12, -19, 3, 4],
+            {"t": [10, -20, 0, 0]},
+            "swapped coordinates 0 <-> 1 (all but the term 't', which is in place)",
+        ),
+        # equal values keep their order: the pairing named is the one in index order
+        ([1, 1, 2, 2, 5], [2, 2, 1, 1, 5], None, "swapped coordinates 0 <-> 2, 1 <-> 3"),
+        ([2, 2, 1, 1, 5], [1, 1, 2, 2, 5], None, "swapped coordinates 0 <-> 2, 1 <-> 3"),
+        # a term added 3/8 times too often on two coordinates: two carry the evidence
+        ([1, 2, 3, 4], [1.375, 2.75, 3, 4], {"t": [1, 2, 0, 0]}, "'t' counted +0.375 times"),
+        # float32-level errors on every coordinate, at scales 1/2 and 1000: relative to the scale
+        (
+            [0.5, -0.25, 0.375, 0.125],
+            [x * (1 + r) for x, r in zip([0.5, -0.25, 0.375, 0.125], R4, strict=True)],
+            None,
+            F32_WORDS,
+        ),
+        (
+            [1000, -2000, 1500, 500],
+            [x * (1 + r) for x, r in zip([1000, -2000, 1500, 500], R4, strict=True)],
+            None,
+            F32_WORDS,
+        ),
+        # one of 3 informative coordinates at float32's level is spread enough (half of 3 is 1)
+        ([1, 2, 3], [1 + 1e-6, 2, 3], None, F32_WORDS),
+        # two of 6 are not: under half the informative coordinates, the error is confined
+        (
+            [1, 2, 3, 4, 5, 6],
+            [1 + 1e-6, 2, 3 + 3e-6, 4, 5, 6],
+            None,
+            "confined to coordinate(s) [0, 2]",
+        ),
+        # 4 of 12 wrong (a third) is confined, with each offset and ratio, 0 read as 0x
+        (
+            [1, 2, 3, -2, 5, 6, 7, 8, 9, 10, 11, 12],
+            [1.5, 2.25, 3.75, 0, 5, 6, 7, 8, 9, 10, 11, 12],
+            None,
+            "[0, 1, 2, 3] (0: off by +0.5, 1.5x the numeric value; 1: off by +0.25, 1.125x the "
+            "numeric value; 2: off by +0.75, 1.25x the numeric value; 3: off by +2, 0x the "
+            "numeric value)",
+        ),
+        # 3 of 6 wrong (more than 2 and than a third), or both of 2: no simple pattern
+        ([1, 2, 3, 4, 5, 6], [1.5, 2.25, 3.75, 4, 5, 6], None, "no simple pattern: 3 of 6"),
+        ([1, 2], [1.5, 2.25], None, "no simple pattern: 2 of 2"),
+    ],
+)
+def test_the_diagnosis_names_the_planted_mistake(
+    G: list[float], analytic: list[float], terms: Any, phrase: str
+) -> None:
+    """What the diagnosis says on a mistake planted in an exact gradient: the pattern, the term
+    it is beside, the coordinates, the factor and the offsets."""
+    diagnosis = _exact_diagnosis(G, analytic, terms)
+    assert phrase in diagnosis, diagnosis
