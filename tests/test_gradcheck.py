@@ -1707,3 +1707,12 @@ def test_the_diagnosis_names_the_planted_mistake(
     it is beside, the coordinates, the factor and the offsets."""
     diagnosis = _exact_diagnosis(G, analytic, terms)
     assert phrase in diagnosis, diagnosis
+
+
+@pytest.mark.parametrize("d", [1, 2, 3, 4, 6])
+def test_data_has_the_columns_asked_for_and_both_classes(d: int) -> None:
+    """`data(seed, n, d)`: n samples of d columns (beyond the third, of scale 1), labels 0 and
+    1 both present, the same for the same seed."""
+    X, y = data(1, 200, d)
+    assert X.shape == (200, d) and y.shape == (200,) and set(np.unique(y)) == {0.0, 1.0}
+    assert np.array_equal(X, data(1, 200, d)[0])
