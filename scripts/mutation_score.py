@@ -106,11 +106,16 @@ def score(
     listed equivalents that were killed or are unknown."""
     by_module: dict[str, Counter[str]] = {}
     # an equivalent mutant survives, or times out where its tests run to the limit without failing
-    unkillable = ("survived", "timeout", "not checked")  # not checked: no verdict against it yet
-    stale = [name for name in equivalents if results.get(name, "unknown") not in unkillable]
+    unkillable = ("survived", "timeout")
+    # a listed mutant not checked yet has no verdict against its listing
+    stale = [
+        name
+        for name in equivalents
+        if results.get(name, "unknown") not in (*unkillable, "not checked")
+    ]
     for name, status in results.items():
         module = name.split(".x")[0]
-        if status in unkillable[:2] and name in equivalents:
+        if status in unkillable and name in equivalents:
             status = "equivalent"
         by_module.setdefault(module, Counter())[status] += 1
     rows = []
