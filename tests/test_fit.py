@@ -531,15 +531,18 @@ def test_gd_with_the_default_step_is_not_told_its_step_is_too_large() -> None:
     assert "too large" not in str(record[0].message)
 
 
-@pytest.mark.parametrize("w0", [300.0, 700.0, 705.0])
+# 720 and -720: every sample's curvature p (1 - p) ~ e^-720 is subnormal (e^-708 to e^-745) while
+# the residual p - y of the misclassified one is 1, so H^+ g is longer than the largest float
+@pytest.mark.parametrize("w0", [300.0, 700.0, 705.0, 720.0, -720.0])
 def test_newton_recovers_from_a_start_where_the_curvature_underflows(
     w0: float, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """At logits of hundreds p (1 - p) ~ exp(-|z|) underflows: H^+ g is 1e130 long or more, and
-    the t whose Armijo margin exceeds the loss are skipped without a pass; once the curvature sits
-    in one sample, H^+ g misses the direction that lowers the loss: the Cauchy step along g takes
-    over, and the run reaches the optimum that a start from 0 reaches, in fewer than 10 passes over
-    X a step (not the 400 to 1000 halvings of t, one pass each, that H^+ g alone would take)."""
+    """At logits of hundreds p (1 - p) ~ exp(-|z|) underflows: H^+ g is 1e130 long or more (past
+    the largest float where the curvature is subnormal), and the t whose Armijo margin exceeds the
+    loss are skipped without a pass; the loss is near its linear asymptote there (g.theta ~ L), and
+    the straight step towards theta = 0 takes over: the run reaches the optimum that a start from 0
+    reaches, without an overflow warning, in fewer than 10 passes over X a step (not the 400 to 1000
+    halvings of t, one pass each, that H^+ g alone would take)."""
     from manual.linear import LinearObjective
 
     passes = [0]

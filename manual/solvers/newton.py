@@ -115,9 +115,10 @@ class Newton:
         that counts.
 
         Far from the optimum the curvature underflows towards 0 for most samples. H^+ g is then
-        astronomically long (1e130 at logits near 300), and the search halves t for as long as it
-        takes; and where H's curvature is all in a few samples, H^+ g lies in their span and can
-        miss the direction that lowers the loss. In the equilibrated coordinates (Hs, gs), the
+        astronomically long (1e130 at logits near 300, past the largest float where the curvature
+        is subnormal), and the search halves t for as long as it takes; and where H's curvature
+        is all in a few samples, H^+ g lies in their span and can miss the direction that lowers
+        the loss. In the equilibrated coordinates (Hs, gs), the
         quadratic model's decrease along the Cauchy step |gs|^2 / (gs.Hs.gs) gs (the model's
         minimum along gs) is (gs.gs)^2 / (2 gs.Hs.gs); Newton's is gs.Hs^+gs / 2. In exact
         arithmetic the first is at most the second (Cauchy-Schwarz in the Hs inner product); it
@@ -148,14 +149,17 @@ class Newton:
             step = (length * gs) / s if cauchy else us / s  # from u = s * theta, mapped back
             g_theta = float(g @ at.theta)
             if g_theta >= 0.5 * at.loss and (
-                (cauchy and length == to_zero) or float(g @ step) < 0.5 * at.loss
+                (cauchy and length == to_zero)
+                or not np.all(np.isfinite(step))
+                or float(g @ step) < 0.5 * at.loss
             ):
                 # far from the optimum the loss is near its linear asymptote, positively
                 # homogeneous, L(c theta) ~ c L(theta) (Euler: g.theta ~ L), while no curvature
-                # bounds the step along g, or the models along g and H^+ g promise less than
-                # half of L (the kinks of the samples' losses lie within a fraction of the
-                # distance): the straight way towards theta = 0, as far as the linear model
-                # stays >= 0, lowers L in proportion
+                # bounds the step along g, or H^+ g is longer than the largest float (curvature
+                # subnormal, e^-710 to e^-745, where the gradient is not), or the models along g
+                # and H^+ g promise less than half of L (the kinks of the samples' losses lie
+                # within a fraction of the distance): the straight way towards theta = 0, as far
+                # as the linear model stays >= 0, lowers L in proportion
                 step = at.theta * (at.loss / g_theta)
         if not np.all(np.isfinite(step)):
             step = newton_direction(H, g)
