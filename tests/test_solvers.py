@@ -529,6 +529,175 @@ def test_newton_cg_without_curvature_steps_to_the_zero_of_the_linear_model(a: fl
     assert nxt.theta[0] == pytest.approx(10.0 / a, rel=4 * EPS) and nxt.loss <= 40 * EPS
 
 
+class _MissedByNewton:
+    """L(theta) = softplus(u.theta + 800) + (v.theta)^2 / 2, u = (2, -2, -4), v = (1, 2, 4). At
+    theta = 0 the softplus term is 800, linear (its curvature e^-800 underflows to 0), and
+    H = v v': in the coordinates of unit diagonal (s = sqrt(diag H) = (1, 2, 4)), Hs is the
+    matrix of ones, and gs = u / s = (2, -1, -1) is orthogonal to its range. Hs^+ gs = 0: the
+    Newton step misses the direction that lowers the loss, and gs.Hs.gs = 0: no curvature bounds
+    the step along gs."""
+
+    u, v = np.array([2.0, -2.0, -4.0]), np.array([1.0, 2.0, 4.0])
+
+    def loss_and_gradient(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        z, q = float(self.u @ theta) + 800.0, float(self.v @ theta)
+        p = 0.5 + 0.5 * np.tanh(0.5 * z)  # the sigmoid, without overflow
+        return float(np.logaddexp(0.0, z)) + 0.5 * q * q, p * self.u + q * self.v
+
+    def hessian(self, theta: np.ndarray) -> np.ndarray:
+        p = 0.5 + 0.5 * np.tanh(0.5 * (float(self.u @ theta) + 800.0))
+        return p * (1.0 - p) * np.outer(self.u, self.u) + np.outer(self.v, self.v)
+
+    def hvp(self, theta: np.ndarray, w: np.ndarray) -> np.ndarray:
+        return self.hessian(theta) @ w
+
+
+# the Cauchy step's few roundings: g / s, the length's divisions, the product and the quotient
+CAUCHY_RTOL = 16 * EPS
+
+
+def test_newton_takes_the_cauchy_step_where_its_own_step_misses_the_descent() -> None:
+    """Where Hs^+ gs drops the direction that counts, the step is the Cauchy step along the
+    scaled gradient, gs / s in theta's coordinates, as long as the linear model L - t g.step
+    stays >= 0: t_0 = L / gs.gs = 800 / 6. There the loss is log 2, a fall of 800 - log 2, over 0.9
+    of what the slope promised: the loss is linear along the step, and the search doubles it while
+    the loss keeps falling (at twice t_0 it is 0, to its rounding; at four times no lower)."""
+    from manual.solvers import Newton
+    from manual.solvers.driver import Iterate
+
+    objective = _MissedByNewton()
+    theta = np.zeros(3)
+    at = Iterate(theta, *objective.loss_and_gradient(theta))
+    assert at.loss == 800.0
+    nxt = Newton().step(objective, at)
+    s = np.array([1.0, 2.0, 4.0])
+    gs = at.grad / s
+    expected = -2.0 * (at.loss / float(gs @ gs)) * gs / s
+    assert nxt is not None and nxt.loss < 1e-20
+    np.testing.assert_allclose(nxt.theta, expected, rtol=CAUCHY_RTOL, atol=0.0)
+
+
+class _SubnormalCurvature:
+    """L(theta) = 10 + theta_0^2 / 2 + 1e-10 theta_1 + 1e-320 theta_1^2 / 2: at theta = (1, 0),
+    g = (1, 1e-10) and H = diag(1, 1e-320), a subnormal curvature beside a gradient that is not:
+    H^-1 g asks for a second coordinate of 1e310, past the largest float, while g.theta = 1 is
+    far below L = 10.5 (the loss is nowhere near a linear asymptote)."""
+
+    def loss_and_gradient(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        a, b = float(theta[0]), float(theta[1])
+        return 10.0 + 0.5 * a * a + 1e-10 * b, np.array([a, 1e-10 + 1e-320 * b])
+
+    def hessian(self, theta: np.ndarray) -> np.ndarray:
+        return np.diag([1.0, 1e-320])
+
+    def hvp(self, theta: np.ndarray, w: np.ndarray) -> np.ndarray:
+        return self.hessian(theta) @ w
+
+
+def test_newton_falls_back_on_the_direction_its_hessian_resolves() -> None:
+    """Where Newton's step overflows and the straight step does not apply (g.theta < L / 2), the
+    step is H^+ g with the subnormal eigenvalue treated as zero (below the rounding of the
+    largest): d = (1, 0), whose full step reaches the minimum in theta_0, without an overflow
+    warning (RuntimeWarnings are errors in this suite)."""
+    from manual.solvers import Newton
+    from manual.solvers.driver import Iterate
+
+    objective = _SubnormalCurvature()
+    theta = np.array([1.0, 0.0])
+    nxt = Newton().step(objective, Iterate(theta, *objective.loss_and_gradient(theta)))
+    assert nxt is not None
+    assert np.array_equal(nxt.theta, np.zeros(2)) and nxt.loss == 10.0
+
+
+class _Cone:
+    """L(theta) = |theta_0| + 1: linear away from its kink, no curvature (H = 0). At
+    theta = (4, 3), L = 5 and g = (1, 0): g.theta = 4, near L, as for a loss near its linear
+    asymptote far from the optimum."""
+
+    def loss_and_gradient(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        return abs(float(theta[0])) + 1.0, np.array([float(np.sign(theta[0])), 0.0])
+
+    def hessian(self, theta: np.ndarray) -> np.ndarray:
+        return np.zeros((2, 2))
+
+    def hvp(self, theta: np.ndarray, w: np.ndarray) -> np.ndarray:
+        return np.zeros(2)
+
+
+def test_newton_far_from_the_optimum_steps_straight_towards_zero() -> None:
+    """Where g.theta >= L / 2 and no curvature bounds the step, Newton steps along -theta as far
+    as the linear model L - t g.theta stays >= 0: theta (1 - L / g.theta) = (4, 3) (1 - 5 / 4) =
+    (-1, -0.75), where L = 2 (the fall, 3, is not the 0.9 of the promised 5 that would show the
+    loss linear over the step: it is not lengthened)."""
+    from manual.solvers import Newton
+    from manual.solvers.driver import Iterate
+
+    objective = _Cone()
+    theta = np.array([4.0, 3.0])
+    nxt = Newton().step(objective, Iterate(theta, *objective.loss_and_gradient(theta)))
+    assert nxt is not None
+    assert np.array_equal(nxt.theta, np.array([-1.0, -0.75])) and nxt.loss == 2.0
+
+
+class _Faint:
+    """L(theta) = 1 + 1e-160 |theta_0|, H = 0: at theta = (1, 0), g = (1e-160, 0), and the Cauchy
+    length L / g.g = 1e320 is past the largest float."""
+
+    def loss_and_gradient(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        return 1.0 + 1e-160 * abs(float(theta[0])), np.array([1e-160 * np.sign(theta[0]), 0.0])
+
+    def hessian(self, theta: np.ndarray) -> np.ndarray:
+        return np.zeros((2, 2))
+
+    def hvp(self, theta: np.ndarray, w: np.ndarray) -> np.ndarray:
+        return np.zeros(2)
+
+
+def test_newton_stops_without_a_warning_where_its_cauchy_step_overflows() -> None:
+    """All there is to gain, 1e-160, lies far below the loss's rounding, and the Cauchy step
+    (1e320 along g, infinite times the zero of the gradient's second coordinate) is not finite:
+    Newton gives up (None), without an overflow or an invalid-value warning (RuntimeWarnings are
+    errors in this suite)."""
+    from manual.solvers import Newton
+    from manual.solvers.driver import Iterate
+
+    objective = _Faint()
+    theta = np.array([1.0, 0.0])
+    assert Newton().step(objective, Iterate(theta, *objective.loss_and_gradient(theta))) is None
+
+
+@pytest.mark.parametrize("kind", ["plain", "income"])
+def test_newton_takes_no_step_below_rounding_that_does_not_halve_the_gradient(kind: str) -> None:
+    """Near the optimum a step whose promised fall g.step is below the loss's rounding cannot be
+    judged by the loss; Newton takes it only where it halves the gradient in the coordinates of
+    unit curvature (g / s), as a Newton step does while the gradient is above its own rounding,
+    and otherwise stops (the step is None). Asked for a tolerance no gradient reaches, every step
+    of the run keeps to that rule, and the run stalls once the gradient is at its rounding."""
+    from manual.binary import BinaryLoss
+    from manual.linear import LinearObjective
+    from manual.solvers import Newton, minimize
+    from manual.solvers.newton import jacobi_scale
+
+    taken: list[tuple[Any, Any]] = []
+
+    class Watched(Newton):
+        def step(self, objective: Any, at: Any) -> Any:
+            following = super().step(objective, at)
+            if following is not None:
+                taken.append((at, following))
+            return following
+
+    X, y = regime_data(kind, 300, 5, 7)
+    objective = LinearObjective(BinaryLoss, X, y, 0.0)
+    run = minimize(objective, np.zeros(6), Watched(), max_iter=100, tol=1e-300)
+    assert run.stalled and len(taken) < 20
+    for at, following in taken:
+        s = jacobi_scale(objective.hessian(at.theta))
+        fall = float(at.grad @ (at.theta - following.theta))
+        halved = np.max(np.abs(following.grad / s)) <= 0.5 * np.max(np.abs(at.grad / s))
+        assert fall > loss_slack(at.loss) or halved
+
+
 def test_newton_cg_at_a_zero_gradient_does_not_move() -> None:
     """g = 0 exactly (the minimum of L = 1 + |theta|^2 / 2): there is nothing to gain; the step is
     None, or theta itself."""

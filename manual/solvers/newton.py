@@ -142,7 +142,7 @@ class Newton:
         # the model's minimum along gs, and never beyond where the linear model reaches L = 0:
         # the loss is >= 0, so no longer step can pass Armijo's test (far from the optimum, where
         # the curvature has underflowed, the model's minimum is 1e125 away, or nowhere)
-        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # checked below
+        with np.errstate(over="ignore", invalid="ignore"):  # checked below
             to_zero = at.loss / k / k / g_g
             length = min(to_zero, g_g / g_H_g) if g_H_g > 0 else to_zero
             cauchy = g_g * length > CAUCHY_FACTOR * newton
