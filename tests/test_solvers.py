@@ -514,6 +514,23 @@ class _Kink:
         return np.zeros(2)
 
 
+# logits of 300 to 2e5: the curvature tiny (e^-300), subnormal (e^-720, where CG's step along its
+# first direction is longer than the largest float) or 0
+@pytest.mark.parametrize("w0", [300.0, 720.0, -720.0, 1e5])
+def test_newton_cg_from_a_far_start_reaches_the_optimum(w0: float) -> None:
+    """Far from the optimum the curvature sits in the samples of smallest |z|, and CG's direction
+    lies in their span, as Newton's does: the straight step towards theta = 0 takes over where the
+    loss is near its linear asymptote, and the run reaches the optimum that a start from 0
+    reaches, without a warning, in a few dozen steps (not 1000 steps along a kink of the loss)."""
+    X, y = np.array([[-1.0], [1.0], [2.0]]), np.array([0.0, 1.0, 0.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning, no ConvergenceWarning
+        far = manual.fit(X, y, solver="newton-cg", tol=1e-10, w0=np.array([w0]))
+    near = manual.fit(X, y, solver="newton-cg", tol=1e-10)
+    assert far.converged and far.n_iter <= 30
+    assert abs(far.losses[-1] - near.losses[-1]) <= 8 * EPS * near.losses[-1]
+
+
 @pytest.mark.parametrize("a", [1.0, 3.0])
 def test_newton_cg_without_curvature_steps_to_the_zero_of_the_linear_model(a: float) -> None:
     """With no curvature along g, CG finds no direction; the step is then along -g to where the

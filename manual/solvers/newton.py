@@ -100,6 +100,27 @@ def newton_direction(H: Array, g: Array) -> Array:
     return _pinv_solve(H, g)
 
 
+def towards_zero(at: Iterate, step: Array, *, unbounded: bool) -> Array:
+    """The straight step theta L / g.theta where the loss is near its linear asymptote and `step`
+    does not count; `step` itself elsewhere.
+
+    Far from the optimum the loss is near its linear asymptote, positively homogeneous,
+    L(c theta) ~ c L(theta) (Euler: g.theta ~ L). Where g.theta >= L / 2 and no curvature bounds
+    `step` (`unbounded`: it was cut where its linear model reaches 0), or it is longer than the
+    largest float (H^+ g where the curvature is subnormal, e^-708 to e^-745, and the gradient is
+    not), or it promises less than half of L (g.step < L / 2: the kinks of the samples' losses lie
+    within a fraction of the distance), the straight way towards theta = 0, as far as the linear
+    model stays >= 0, lowers L in proportion.
+    """
+    g_theta = float(at.grad @ at.theta)
+    if g_theta >= 0.5 * at.loss:
+        with np.errstate(over="ignore", invalid="ignore"):  # a step that is not finite counts out
+            promise = float(at.grad @ step)
+        if unbounded or not np.all(np.isfinite(step)) or promise < 0.5 * at.loss:
+            return at.theta * (at.loss / g_theta)
+    return step
+
+
 @dataclass(frozen=True)
 class Newton:
     # its step does not depend on the parameters' coordinates (in exact arithmetic): `fit` may
@@ -147,20 +168,7 @@ class Newton:
             length = min(to_zero, g_g / g_H_g) if g_H_g > 0 else to_zero
             cauchy = g_g * length > CAUCHY_FACTOR * newton
             step = (length * gs) / s if cauchy else us / s  # from u = s * theta, mapped back
-            g_theta = float(g @ at.theta)
-            if g_theta >= 0.5 * at.loss and (
-                (cauchy and length == to_zero)
-                or not np.all(np.isfinite(step))
-                or float(g @ step) < 0.5 * at.loss
-            ):
-                # far from the optimum the loss is near its linear asymptote, positively
-                # homogeneous, L(c theta) ~ c L(theta) (Euler: g.theta ~ L), while no curvature
-                # bounds the step along g, or H^+ g is longer than the largest float (curvature
-                # subnormal, e^-710 to e^-745, where the gradient is not), or the models along g
-                # and H^+ g promise less than half of L (the kinks of the samples' losses lie
-                # within a fraction of the distance): the straight way towards theta = 0, as far
-                # as the linear model stays >= 0, lowers L in proportion
-                step = at.theta * (at.loss / g_theta)
+        step = towards_zero(at, step, unbounded=cauchy and length == to_zero)
         if not np.all(np.isfinite(step)):
             step = newton_direction(H, g)
         following = backtrack(objective, at, step, expand=True)

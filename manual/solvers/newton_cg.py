@@ -27,6 +27,7 @@ import numpy as np
 from manual.checks import Array
 from manual.solvers.driver import Iterate, Objective
 from manual.solvers.line_search import backtrack, wolfe
+from manual.solvers.newton import towards_zero
 
 DEFAULT_CG_TOL = 0.5
 EPS = float(np.finfo(np.float64).eps)
@@ -53,12 +54,21 @@ def truncated_cg(
         if pHp <= len(g) * EPS * float(np.linalg.norm(p) * np.linalg.norm(Hp)):
             return d, j + 1  # the product just made counts too
         a = rr / pHp
-        d += a * p
-        r -= a * Hp
-        rr_new = float(r @ r)
-        if np.sqrt(rr_new) <= target:
+        # a curvature so small (subnormal, far from the optimum) that the step along p, or the
+        # next direction, is longer than the largest float: as where it is <= 0, CG stops with the
+        # d found so far
+        with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+            d_next, r_next = d + a * p, r - a * Hp
+        if not (np.all(np.isfinite(d_next)) and np.all(np.isfinite(r_next))):
             return d, j + 1
-        p = r + (rr_new / rr) * p
+        d, r = d_next, r_next
+        with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+            rr_new = float(r @ r)
+            if np.sqrt(rr_new) <= target:
+                return d, j + 1
+            p = r + (rr_new / rr) * p
+        if not np.all(np.isfinite(p)):
+            return d, j + 1
         rr = rr_new
     return d, max_iter
 
@@ -86,13 +96,17 @@ class NewtonCG:
         eta = min(self.cg_tol, float(np.sqrt(np.max(np.abs(g), initial=0.0))))
         max_iter = self.cg_max_iter if self.cg_max_iter is not None else 2 * len(g)
         d, _ = truncated_cg(lambda p: objective.hvp(at.theta, p), g, eta, max_iter)
-        if not np.any(d):
+        unbounded = not np.any(d)
+        if unbounded:
             # no positive curvature along g itself: the linear model L - t g.g along g reaches 0 at
             # t = L / g.g; the search halves from there (the loss is >= 0: no longer step helps)
             gg = float(g @ g)
             if gg == 0.0:
                 return backtrack(objective, at, d)
             d = g * (max(at.loss, EPS) / gg)
+        # far from the optimum, where the curvature sits in a few samples, CG's direction lies in
+        # their span, as Newton's does: the same straight step towards theta = 0 (newton.py)
+        d = towards_zero(at, d, unbounded=unbounded)
         # where the loss's changes along d sink below its rounding before the gradient does, no
         # halving passes Armijo's test measurably: the slope-steered Wolfe search still finds the
         # point along d where the slope has flattened
