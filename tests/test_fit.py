@@ -462,6 +462,22 @@ def test_newton_direction_is_finite_where_the_curvature_is_subnormal() -> None:
     assert_within("H^+ g", dq, Q @ np.array([1.0, 0.0]), 8 * EPS)
 
 
+def test_newton_direction_is_finite_where_even_the_scaled_gradient_overflows() -> None:
+    """The solve is made in the coordinates of unit curvature, g / s with s = sqrt(diag H); where
+    the curvature is subnormal and the gradient large (a residual times a feature of 1e150),
+    g_2 / s_2 = 1e150 / 1e-160 passes the largest float. The direction is then solved in H's own
+    coordinates: still H^+ g with the subnormal eigenvalue treated as zero, d = (1, 0), finite,
+    a descent direction, and without an overflow warning (RuntimeWarnings are errors here)."""
+    from manual.solvers.newton import newton_direction
+
+    H, g = np.diag([1.0, 1e-320]), np.array([1.0, 1e150])
+    with np.errstate(over="ignore"):
+        assert not np.isfinite(g[1] / np.sqrt(H[1, 1]))  # the case this test is about
+    d = newton_direction(H, g)
+    assert np.array_equal(d, np.array([1.0, 0.0]))
+    assert float(g @ d) > 0.0
+
+
 class _Quadratic:
     """A made-up objective for the solvers alone: L = |theta|^2 / 2 + offset, whose Hessian is
     reported as h I (h = 1: exact; other h: the step is 1 / h times Newton's)."""
