@@ -1487,6 +1487,88 @@ def test_exact_differences_call_wrong_only_the_coordinates_that_differ() -> None
     assert "float32 rounding" in report.diagnosis and "4 of 12" in report.diagnosis
 
 
+def test_exact_differences_in_directions_mode_bisect_to_the_coordinate_that_differs() -> None:
+    """f = 0 with grad_f = 0 except 1/2 on coordinate 2 of 12: every difference is exactly 0 with
+    an error of exactly 0, so along a direction the gradient fails only by its component on
+    coordinate 2, and a set of coordinates without it agrees exactly: the bisection names
+    coordinate 2 alone, as coordinates mode does. The failed report still has its fields: passed
+    is the bool False, order the one asked for, and the k analytic, numeric and error values."""
+    g = 0.5 * np.eye(12)[2]
+    report = manual.check_gradient(lambda t: 0.0, lambda t: g, np.zeros(12), mode="directions")
+    assert report.wrong_coordinates.tolist() == [2], report.summary()
+    assert report.passed is False and report.order == 4 and report.mode == "directions"
+    assert report.analytic.shape == report.numeric.shape == report.fd_error.shape == (4,)
+    assert np.any(report.analytic != 0.0)
+    assert np.all(report.numeric == 0.0) and np.all(report.fd_error == 0.0)
+    assert "confined to coordinate(s) [2]" in report.diagnosis, report.diagnosis
+
+
+def _bowl(t: np.ndarray) -> float:
+    return 1.0 + 0.5 * float(t @ t)
+
+
+def test_a_bisection_that_hinges_on_its_random_directions_is_the_same_for_the_same_seed() -> None:
+    """grad_f off by 0.03 on each of 16 coordinates of f = 1 + |theta|^2 / 2, with an error
+    estimate of 2.0e-3 per difference (f_accuracy 1e-6): along a random direction over a set of
+    coordinates the error is 0.03 (sum of v_i) / |v|, against a threshold of 0.02, so whether
+    each half of the bisection disagrees depends on the direction drawn. The directions are
+    seeded: the same seed gives the same coordinates found, in the same calls, run after run."""
+
+    def grad_f(t: np.ndarray) -> np.ndarray:
+        return t + 0.03
+
+    reports = [
+        manual.check_gradient(_bowl, grad_f, np.zeros(16), mode="directions", f_accuracy=1e-6)
+        for _ in range(5)
+    ]
+    assert not reports[0].passed and reports[0].wrong_coordinates.size > 0
+    for again in reports[1:]:
+        assert again.wrong_coordinates.tolist() == reports[0].wrong_coordinates.tolist()
+        assert again.bisection_evaluations == reports[0].bisection_evaluations
+        assert again.diagnosis == reports[0].diagnosis
+
+
+def test_an_error_seen_only_along_mixed_directions_is_placed_on_the_pair() -> None:
+    """grad_f off by 0.018 on both coordinates of f = 1 + |theta|^2 / 2, each difference's error
+    estimate 2.0e-3 (f_accuracy 1e-6: f taken as known to 1e-6 only): each coordinate alone is
+    within 10 times its error (coordinates mode passes), but along directions that mix the two
+    the errors add up, to 0.018 |v_0 + v_1| (up to 0.025), and directions mode fails. Its
+    bisection then finds neither half wrong: the error is placed on the pair, whole."""
+
+    def grad_f(t: np.ndarray) -> np.ndarray:
+        return t + 0.018
+
+    each = manual.check_gradient(_bowl, grad_f, np.zeros(2), f_accuracy=1e-6)
+    assert each.passed and each.ratio < SAFETY
+    mixed = manual.check_gradient(_bowl, grad_f, np.zeros(2), mode="directions", f_accuracy=1e-6)
+    assert not mixed.passed
+    assert mixed.wrong_coordinates.tolist() == [0, 1], mixed.summary()
+
+
+def test_directions_mode_names_what_coordinates_mode_names_at_a_large_theta() -> None:
+    """f(t) = c^2 f6(t / c), c = 1e4: the same function in units 1e4 times larger, at theta of
+    up to 7e3, with grad_f off by 10 (1e-3 of c) on coordinate 3. The steps scale with theta
+    (step max(|theta|, 1) along a direction, step max(|theta_i|, 1) along coordinate i), so the
+    bisection of directions mode finds coordinate 3 alone, and its one-by-one differences give
+    the same diagnosis, with the same numbers, as coordinates mode."""
+    c = 1e4
+
+    def f(t: np.ndarray) -> float:
+        return c * c * _f6(t / c)
+
+    def grad_f(t: np.ndarray) -> np.ndarray:
+        return c * _g6(t / c) + 1e-3 * c * np.eye(6)[3]
+
+    reports = [
+        manual.check_gradient(f, grad_f, c * THETA6, mode=mode)
+        for mode in ("coordinates", "directions")
+    ]
+    for report in reports:
+        assert report.wrong_coordinates.tolist() == [3], report.summary()
+    assert "confined to coordinate(s) [3] (3: off by +10," in reports[0].diagnosis
+    assert reports[1].diagnosis == reports[0].diagnosis
+
+
 def test_one_coordinate_of_evidence_makes_a_pattern_likely_two_make_it_sure() -> None:
     """A constant factor fitted on one derivative explains it whatever it is: the diagnosis is
     only "likely"; on two it is "sure". Exact differences of f = 0.75 t_0 + 1.25 t_1 at 0 (and of
