@@ -322,19 +322,18 @@ class Centring:
     def __init__(
         self, X: Array, shape: tuple[int, ...], *, scale: bool = False, l2: float = 0.0
     ) -> None:
+        # each column's spread about mu, max_i |X_ij - mu_j|, from its largest and smallest
+        # entries (no n x d temporary)
         with np.errstate(over="ignore", invalid="ignore"):  # a sum past the largest float
             mu = np.mean(X, axis=0)
-        if not np.all(np.isfinite(mu)):
-            # the mid-range instead, halved before the sum: |x - mu| <= max |x|, never overflows
+            spread = np.maximum(X.max(axis=0) - mu, mu - X.min(axis=0))
+        if not np.all(np.isfinite(spread)):  # so is it where the mean is +-inf or NaN
+            # the mean's sum, or some x - mean, passes the largest float: the mid-range instead,
+            # halved before the sum, about which |x - mu| <= (max - min) / 2 never overflows
             mu = X.max(axis=0) / 2 + X.min(axis=0) / 2
+            spread = X.max(axis=0) / 2 - X.min(axis=0) / 2
         self.mu: Array = mu
         self.shape = shape
-        # each column's spread about mu, max_i |X_ij - mu_j|, from its largest and smallest
-        # entries (no n x d temporary); halves first where the difference could overflow
-        with np.errstate(over="ignore", invalid="ignore"):
-            spread = np.maximum(X.max(axis=0) - mu, mu - X.min(axis=0))
-        if not np.all(np.isfinite(spread)):
-            spread = 2 * np.maximum(X.max(axis=0) / 2 - mu / 2, mu / 2 - X.min(axis=0) / 2)
         c: float | Array = 1.0
         if scale:
             # each column's own power of 2: near its spread at l2 = 0; at l2 > 0 near

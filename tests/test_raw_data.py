@@ -23,6 +23,7 @@ from hypothesis import example, given, settings
 import manual
 import reference
 from manual import multinomial as mm
+from manual.linear import LinearObjective
 from tests.strategies import RawData, quasi_separated, quasi_separated_data, raw_data
 from tests.tolerances import (
     CERTIFY_ROUNDING_ULPS,
@@ -820,11 +821,12 @@ _RAW = np.column_stack(
 )
 _STANDARD = _cr.standard_normal((40, 4))
 # near the largest float: column 0's mean overflows (its sum passes 1.8e308), column 1's does not
-# but max - mean does, column 2 is ordinary beside them
+# (its running sum stays within +-1.79e308, its mean is -2.5e306) but max - mean does, column 2 is
+# ordinary beside them
 _HUGE = np.column_stack(
     [
         np.resize([1.7e308, 1.7e308, -1.7e308, 1.6e308], 40),
-        np.resize([1.7e308, -1.7e308, -1.7e308, 0.0], 40),
+        np.append(np.resize([1.79e308, -1.79e308, -1e308, 1e308], 39), 0.0),
         _cr.standard_normal(40),
     ]
 )
@@ -832,13 +834,15 @@ _HUGE = np.column_stack(
 
 @pytest.mark.parametrize("K", [None, 3])
 @pytest.mark.parametrize("scale", [False, True])
-@pytest.mark.parametrize("l2", [0.0, 0.01, 1e-310, 1e4])
+@pytest.mark.parametrize("l2", [0.0, 0.01, 1e-305, 1e-310, 1e4])
 @pytest.mark.parametrize("columns", ["raw", "standard", "huge"])
 def test_centring_is_an_exact_reparametrization(K, scale: bool, l2: float, columns: str) -> None:
     """z = X W + b = ((X - mu) / c)(c W) + (b + mu W): `Centring`'s features, its inward map
     [c W; b + mu W] and its l2 (one value a feature, l2 / c^2) give the same logits and the same
-    penalty as the user's; outward maps the point back and the centred gradient to the user's
-    (dL/dW = c dL_c/dW + mu dL_c/db'); each column's scale c_j is a power of 2 (division exact)."""
+    penalty as the user's, feature by feature (at l2 = 1e-305 the millions' l2 / c^2 would be
+    subnormal, rounded to a few digits: c = 1 there); outward maps the point back and the centred
+    gradient to the user's (dL/dW = c dL_c/dW + mu dL_c/db'); each column's scale c_j is a power
+    of 2 (division exact)."""
     from manual.binary import BinaryLoss
     from manual.linear import Centring, LinearObjective
     from manual.multinomial import MultinomialLoss
@@ -871,9 +875,9 @@ def test_centring_is_an_exact_reparametrization(K, scale: bool, l2: float, colum
     size = np.abs(X) @ np.abs(W) + np.abs(b) + np.abs(cen.mu) @ np.abs(W)
     assert np.all(np.abs(z - z_c) <= CENTRING_RTOL * size)
     # the same penalty, (l2 / 2) ||W||^2 = sum_j (l2_j / 2) ||W_c,j||^2
-    want = l2 / 2 * float(np.sum(W * W))
-    got = float(np.sum(np.broadcast_to(cen.l2, W.shape) / 2 * coef_c[:-1] ** 2))
-    assert abs(got - want) <= CENTRING_RTOL * want
+    want = np.reshape(l2 / 2 * W * W, (d, -1)).sum(axis=1)
+    got = np.reshape(np.broadcast_to(cen.l2, W.shape) / 2 * coef_c[:-1] ** 2, (d, -1)).sum(axis=1)
+    assert np.all(np.abs(got - want) <= CENTRING_RTOL * want), (got, want)
     # back to the user's coordinates: the point, and the gradient by the chain rule
     user = LinearObjective(loss, X, y, l2)
     centred = LinearObjective(loss, cen.X, y, cen.l2)
@@ -883,6 +887,109 @@ def test_centring_is_an_exact_reparametrization(K, scale: bool, l2: float, colum
     scale_g = np.append(np.max(np.abs(X), axis=0) + np.abs(cen.mu), 1.0)
     scale_g = scale_g.reshape((-1,) + (1,) * (len(shape) - 1)) + l2 * np.abs(coef)
     assert np.all(np.abs(grad.reshape(shape) - g) <= CENTRING_RTOL * scale_g)
+
+
+@pytest.mark.parametrize("scale", [False, True])
+@pytest.mark.parametrize(
+    "columns",
+    [
+        "mean past the largest float, row by row",
+        "mean meets +inf and -inf (columns stored contiguously: pairwise sums)",
+        "x - mean past the largest float",
+    ],
+)
+def test_centring_near_the_largest_float_keeps_its_features_finite(
+    scale: bool, columns: str
+) -> None:
+    """Where a column's mean overflows (its sum passes the largest float, or its pairwise partial
+    sums meet +inf and -inf), or where the mean is finite but some x - mean is not, `Centring`
+    takes each column's mid-range, about which |x - mu| <= (max - min) / 2 <= max |x| cannot
+    overflow: finite centred features and the same logits, with no RuntimeWarning on the way
+    (the suite turns them into errors)."""
+    from manual.linear import Centring
+
+    X = {
+        "mean past the largest float, row by row": _HUGE,
+        "mean meets +inf and -inf (columns stored contiguously: pairwise sums)": np.asfortranarray(
+            _HUGE
+        ),
+        "x - mean past the largest float": _HUGE[:, 1:],
+    }[columns]
+    d = X.shape[1]
+    cen = Centring(X, (d + 1,), scale=scale)
+    assert np.all(np.isfinite(cen.mu)) and np.all(np.isfinite(cen.X))
+    c = np.ravel(cen.c) * np.ones(d)
+    assert np.all(np.abs(cen.X) <= np.max(np.abs(X), axis=0) / c)
+    W = np.full(d, 1e-309)  # logits of order 1
+    theta_c = cen.inward(np.append(W, 0.5))
+    assert theta_c is not None
+    z, z_c = X @ W + 0.5, cen.X @ theta_c[:-1] + theta_c[-1]
+    size = np.abs(X) @ np.abs(W) + 0.5 + np.abs(cen.mu) @ np.abs(W)
+    assert np.all(np.abs(z - z_c) <= CENTRING_RTOL * size)
+
+
+def test_centred_columns_are_orthogonal_to_the_intercept() -> None:
+    """On X - mu, mu the columns' means, each column sums to zero: its direction is orthogonal to
+    the intercept's (the offset's near-parallel column is gone), up to the rounding of the n
+    differences x - mu (one ulp of max(|x|, |mu|) each) and of their sum (n ulps of the largest)."""
+    from manual.linear import Centring
+
+    n, d = _RAW.shape
+    for scale in (False, True):
+        cen = Centring(_RAW, (d + 1,), scale=scale)
+        c = np.ravel(cen.c) * np.ones(d)
+        assert np.all(cen.mu != 0)  # years and millions are offset: every column is centred
+        bound = 2 * n * np.finfo(np.float64).eps * (np.max(np.abs(_RAW), axis=0) + np.abs(cen.mu))
+        assert np.all(np.abs(cen.X.sum(axis=0)) <= bound / c), (cen.X.sum(axis=0), bound / c)
+
+
+# Columns left unscaled have c_j <= SCALE_SPAN, so a spread of at most sqrt(2) SCALE_SPAN (c_j is
+# the power of 2 nearest it): their Hessian diagonal at theta = 0, mean_i (x_ij - mu_j)^2 / 4, is at
+# most SCALE_SPAN^2 / 2 against the intercept's 1/4; a scaled column's is at most 2 / 4 + l2 / c_j^2
+# <= 2.5. At least one entry of each column lies at its spread, >= c_j / sqrt(2) or >= sqrt(l2) /
+# sqrt(2): at least 1 / (8 n SCALE_SPAN^2).
+def test_centred_columns_keep_the_hessians_diagonal_near_the_intercepts() -> None:
+    """With `scale`, each column is divided by a power of 2 near max(spread_j, sqrt(l2)), so that
+    no weight's direction is left far above or below the intercept's: at theta = 0 (h = 1/4) the
+    centred Hessian's diagonal lies within [1 / (2 n SCALE_SPAN^2), 2 SCALE_SPAN^2] of the
+    intercept's, for columns in micro-units, millions and years side by side at l2 from 0 to 1e4,
+    for a column of +-2048 where l2 / c^2 is exactly the smallest normal float (2^-1022), and for
+    one of +-40 alone (c = 32: SCALE_SPAN^2 would not bound its diagonal, 1600 times the
+    intercept's)."""
+    from manual.binary import BinaryLoss
+    from manual.linear import SCALE_SPAN, Centring, LinearObjective
+
+    n = _RAW.shape[0]
+    y = (np.arange(n) % 2).astype(float)
+    pm = np.column_stack([np.resize([2048.0, -2048.0], n), _cr.standard_normal(n)])
+    pm40 = np.resize([40.0, -40.0], (n, 1))  # c = 32 beside the intercept's 1: scaled
+    cases = [(_RAW, l2) for l2 in (0.0, 0.01, 1.0, 1e4)] + [(pm, 2.0**-1000), (pm40, 0.0)]
+    for X, l2 in cases:
+        d = X.shape[1]
+        cen = Centring(X, (d + 1,), scale=True, l2=l2)
+        H = LinearObjective(BinaryLoss, cen.X, y, cen.l2).hessian(np.zeros(d + 1))
+        ratio = np.diagonal(H)[:-1] / H[-1, -1]
+        low, high = 1 / (2 * n * SCALE_SPAN**2), 2 * SCALE_SPAN**2
+        assert np.all((low <= ratio) & (ratio <= high)), (l2, ratio)
+
+
+# offsets of +1e200 on eight columns and -1e200 on eight more: mu W's products are +inf and
+# -inf, their partial sums too (as _PM16's below)
+_OFFSET = 1e200 * np.repeat([1.0, -1.0], 8) + _cr.standard_normal((40, 16))
+
+
+def test_centrings_maps_that_pass_the_largest_float_raise_no_runtime_warning() -> None:
+    """mu W meets +inf and -inf at offsets of +-1e200 and weights of 1e200: inward says None (its
+    point does not exist in the centred coordinates), outward gives non-finite values for its
+    caller to check, and neither raises a RuntimeWarning (the suite turns them into errors)."""
+    from manual.linear import Centring
+
+    cen = Centring(_OFFSET, (17,))
+    assert np.all(np.abs(cen.mu) > 1e199)  # centred
+    far = np.append(np.full(16, 1e200), 0.0)
+    assert cen.inward(far) is None
+    theta, grad = cen.outward(far, np.append(np.zeros(16), 1e200))
+    assert not np.isfinite(theta[-1]) and not np.all(np.isfinite(grad[:-1]))
 
 
 M = float(np.finfo(np.float64).max)
@@ -909,6 +1016,7 @@ def _hvp(w: Any, X: np.ndarray, u: Any, l2: float = 0.0) -> Any:
 # RuntimeWarning on the way (the suite turns them into errors)
 _PM16 = np.array([[2.0] * 8 + [-2.0] * 8])  # z = sum_j x_j 1e308: +inf and -inf partial sums
 _HVP = "Hessian-vector product that overflows"
+_PM200 = np.array([[1e200, 1e200], [1e200, -1e200]])  # x_i1 x_i2: +1e400, then -1e400
 EDGE_CASES = {
     "gradient: X.T @ (p - y) / n rounds past the largest float": (
         lambda: manual.gradient([100 / M], 0.0, np.full((11, 1), M), np.zeros(11)),
@@ -953,6 +1061,16 @@ EDGE_CASES = {
             np.column_stack([np.full(16, 4e154), 4e154 * np.repeat([1.0, -1.0], 8)]),
             np.arange(16) % 3,
         ),
+        "Hessian that overflows",
+    ),
+    "hessian: one row's block gives +inf, the next one's -inf": (
+        lambda: _objective(_PM200, np.ones(2)).hessian(np.zeros(3)),
+        "Hessian that overflows",
+    ),
+    "hessian, K = 3: one row's block gives +inf, the next one's -inf": (
+        lambda: LinearObjective(
+            mm.MultinomialLoss(3), _PM200, np.eye(3)[[0, 1]], 0.0, block_rows=1
+        ).hessian(np.zeros(9)),
         "Hessian that overflows",
     ),
     "hvp: two threads' finite parts sum past the largest float": (
