@@ -364,7 +364,7 @@ def test_fit_refuses_a_bad_start_or_callback_before_any_pass_over_x(
     for twin in (manual, reference):
         with pytest.raises(ValueError, match=r"^w0 must have shape \(d,\) = \(2,\)"):
             twin.fit(X, y, w0=np.zeros(3))
-        with pytest.raises(TypeError, match=r"^callback must be callable"):
+        with pytest.raises(TypeError, match=r"^callback must be callable or None, got int$"):
             twin.fit(X, y, callback=5)
     assert passes[0] == 0
 
