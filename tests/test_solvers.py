@@ -1053,3 +1053,15 @@ def test_towards_zero_judges_a_step_by_its_promise_without_a_warning() -> None:
     at = Iterate(theta, 5.0, np.array([1.0, 1.0]))  # g.theta = 7: g.step = 2e308 = inf
     huge = np.array([1e308, 1e308])
     assert np.array_equal(towards_zero(at, huge, unbounded=False), huge)
+
+
+def test_pinv_solve_drops_eigenvalues_relative_to_the_largest_whatever_the_scale() -> None:
+    """The cutoff is size * EPS * lambda_max: H -> c H (c a power of two, here far below 1) gives
+    H^+ g -> H^+ g / c, the same eigenvalues kept. On diag(1, 1e-17) the second, below
+    2 EPS * 1, is dropped; none is dropped for being small in absolute terms."""
+    from manual.solvers.newton import _pinv_solve
+
+    H, g = np.diag([1.0, 1e-17]), np.array([3.0, 5.0])
+    assert np.array_equal(_pinv_solve(H, g), [3.0, 0.0])
+    for c in (2.0**-60, 2.0**-900):
+        assert np.array_equal(_pinv_solve(c * H, g) * c, [3.0, 0.0])
