@@ -1798,3 +1798,29 @@ def test_data_has_the_columns_asked_for_and_both_classes(d: int) -> None:
     X, y = data(1, 200, d)
     assert X.shape == (200, d) and y.shape == (200,) and set(np.unique(y)) == {0.0, 1.0}
     assert np.array_equal(X, data(1, 200, d)[0])
+
+
+@pytest.mark.parametrize(
+    ("order", "c2", "c4", "c6", "h", "taylor"),
+    [
+        (2, 1.0, 0.0, 1.0, 2.0**-5, True),  # D's differences grow by 4: order 2 asks nothing of R's
+        (4, 1.0, 0.0, 1.0, 2.0**-5, False),  # R's grow by 64, not Richardson's 16
+        (4, 0.0, 1.0, 0.0, 2.0**-5, False),  # R's grow by 16, but D's by 16 too, not Taylor's 4
+        (4, 1.0, 1.0, 0.0, 2.0**-5, True),  # D's grow by 4, R's by 16
+        (2, 1 / 3, 0.0, 0.0, 0.5, True),  # D(4h) - D(2h) = 3 c2 rounds to exactly 1
+    ],
+)
+def test_differences_behave_as_taylor_says_only_where_the_order_needs_both(
+    order: int, c2: float, c4: float, c6: float, h: float, taylor: bool
+) -> None:
+    """f(x) = c2 x^3 + c4 x^5 + c6 x^7 along v at 0 has D(t) = c2 t^2 + c4 t^4 + c6 t^6 exactly
+    (t a power of 2): level's verdict on the steps h, 2h, 4h, 8h needs D's differences to grow by
+    ~4 per doubling, and for order 4 also Richardson's R's to grow by ~16."""
+    from manual.gradcheck import _Differencer
+
+    def f(x: np.ndarray) -> float:
+        t = float(x[0])
+        return c2 * t**3 + c4 * t**5 + c6 * t**7
+
+    diff = _Differencer(f, np.zeros(1), 0.0, order, 4 * EPS, 0.0, [False])
+    assert diff.level(np.ones(1), h, at_step=False)[2] is taylor

@@ -641,17 +641,21 @@ class _Cone:
         return np.zeros(2)
 
 
-def test_newton_far_from_the_optimum_steps_straight_towards_zero() -> None:
-    """Where g.theta >= L / 2 and no curvature bounds the step, Newton steps along -theta as far
+@pytest.mark.parametrize("solver", ["Newton", "NewtonCG"])
+def test_newton_far_from_the_optimum_steps_straight_towards_zero(solver: str) -> None:
+    """Where g.theta >= L / 2 and no curvature bounds the step, Newton (and Newton-CG, whose CG
+    finds no curvature) steps along -theta as far
     as the linear model L - t g.theta stays >= 0: theta (1 - L / g.theta) = (4, 3) (1 - 5 / 4) =
     (-1, -0.75), where L = 2 (the fall, 3, is not the 0.9 of the promised 5 that would show the
     loss linear over the step: it is not lengthened)."""
-    from manual.solvers import Newton
+    from manual import solvers
     from manual.solvers.driver import Iterate
 
     objective = _Cone()
     theta = np.array([4.0, 3.0])
-    nxt = Newton().step(objective, Iterate(theta, *objective.loss_and_gradient(theta)))
+    nxt = getattr(solvers, solver)().step(
+        objective, Iterate(theta, *objective.loss_and_gradient(theta))
+    )
     assert nxt is not None
     assert np.array_equal(nxt.theta, np.array([-1.0, -0.75])) and nxt.loss == 2.0
 
@@ -1006,3 +1010,58 @@ def test_backtrack_judges_a_step_below_the_losss_rounding_by_its_gradient(
     np.testing.assert_array_equal(found.theta, -s)
     assert found.loss <= at.loss + loss_slack(at.loss)
     assert np.max(np.abs(found.grad)) < np.max(np.abs(at.grad))
+
+
+def test_truncated_cg_stops_quietly_where_its_step_or_next_direction_leaves_float64() -> None:
+    """Where the step along p would pass the largest float, CG returns the d found so far (here
+    0, after the one product); where the step is finite but the next direction is not (|r|^2
+    overflows, times a zero of p gives nan), it returns the step just taken, the first CG step
+    (g.g / g.Hg) g. Neither warns (RuntimeWarnings are errors in this suite)."""
+    from manual.solvers.newton_cg import truncated_cg
+
+    # H = 1e-300, g = 1e10: a = g.g / g.Hg = 1e300, a g = 1e310
+    hvp, calls = _counted(np.array([[1e-300]]))
+    d, used = truncated_cg(hvp, np.array([1e10]), 1e-6, 10)
+    assert used == len(calls) == 1 and np.array_equal(d, np.zeros(1))
+
+    # H = diag(1, 0, 1), g = (1e140, 1e150, 0): d = 1e20 g, r = (-1e160, 1e150, 0), |r|^2 = 1e320
+    H = np.diag([1.0, 0.0, 1.0])
+    g = np.array([1e140, 1e150, 0.0])
+    hvp, calls = _counted(H)
+    d, used = truncated_cg(hvp, g, 1e-6, 10)
+    assert used == len(calls) == 1
+    assert np.all(np.isfinite(d)) and np.array_equal(d, (float(g @ g) / float(g @ H @ g)) * g)
+
+
+def test_towards_zero_judges_a_step_by_its_promise_without_a_warning() -> None:
+    """Where g.theta >= L / 2: a step promising g.step < L / 2 gives way to the straight step
+    theta L / g.theta, one promising at least L / 2 stays; a step that is not finite gives way
+    (its promise nan: no invalid-value warning), a finite one whose promise overflows stays (no
+    overflow warning)."""
+    from manual.solvers.driver import Iterate
+    from manual.solvers.newton import towards_zero
+
+    theta = np.array([4.0, 3.0])
+    at = Iterate(theta, 5.0, np.array([1.0, 0.0]))  # g.theta = 4 >= 5 / 2
+    straight = theta * (5.0 / 4.0)
+    assert np.array_equal(towards_zero(at, np.array([2.0, 0.0]), unbounded=False), straight)
+    assert np.array_equal(towards_zero(at, np.array([3.0, 0.0]), unbounded=False), [3.0, 0.0])
+    assert np.array_equal(towards_zero(at, np.array([3.0, 0.0]), unbounded=True), straight)
+
+    at = Iterate(theta, 5.0, np.array([0.0, 1.0]))  # g.theta = 3: g.(inf, 0) = 0 inf = nan
+    assert np.array_equal(towards_zero(at, np.array([np.inf, 0.0]), unbounded=False), theta * 5 / 3)
+    at = Iterate(theta, 5.0, np.array([1.0, 1.0]))  # g.theta = 7: g.step = 2e308 = inf
+    huge = np.array([1e308, 1e308])
+    assert np.array_equal(towards_zero(at, huge, unbounded=False), huge)
+
+
+def test_pinv_solve_drops_eigenvalues_relative_to_the_largest_whatever_the_scale() -> None:
+    """The cutoff is size * EPS * lambda_max: H -> c H (c a power of two, here far below 1) gives
+    H^+ g -> H^+ g / c, the same eigenvalues kept. On diag(1, 1e-17) the second, below
+    2 EPS * 1, is dropped; none is dropped for being small in absolute terms."""
+    from manual.solvers.newton import _pinv_solve
+
+    H, g = np.diag([1.0, 1e-17]), np.array([3.0, 5.0])
+    assert np.array_equal(_pinv_solve(H, g), [3.0, 0.0])
+    for c in (2.0**-60, 2.0**-900):
+        assert np.array_equal(_pinv_solve(c * H, g) * c, [3.0, 0.0])
