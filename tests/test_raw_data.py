@@ -1109,7 +1109,9 @@ def test_a_loss_whose_block_sums_pass_the_largest_float_keeps_its_mean() -> None
 @pytest.mark.parametrize(
     ("scale", "l2"), [(0.1, 0.0), (10.0, 0.0), (10.0, 1e3)], ids=["b-led", "w-led", "penalized"]
 )
-def test_surveys_rounding_is_its_documented_bound(rows: int | None, scale: float, l2: float) -> None:
+def test_surveys_rounding_is_its_documented_bound(
+    rows: int | None, scale: float, l2: float
+) -> None:
     """`survey(rounding=True)` reports max_j of its docstring's bound, retyped here from the
     definitions (r = p - y, h = p (1 - p), dz_i = (d + 2) EPS (|x_i| @ |w| + |b|), gamma =
     (log2(rows) + blocks + 2) EPS): small columns make the intercept's entry the largest, large
