@@ -1103,3 +1103,81 @@ def test_a_loss_whose_block_sums_pass_the_largest_float_keeps_its_mean() -> None
     for rows, workers in ((1, 1), (2, 1), (2, 2), (3, 2), (4, 1)):
         got = _objective(X, y, rows=rows, workers=workers).loss(np.array([1.5e308, 0.0]))
         assert got == pytest.approx(1.5e308, rel=4 * np.finfo(np.float64).eps), rows
+
+
+@pytest.mark.parametrize("rows", [2, None])
+@pytest.mark.parametrize(
+    ("scale", "l2"), [(0.1, 0.0), (10.0, 0.0), (10.0, 1e3)], ids=["b-led", "w-led", "penalized"]
+)
+def test_surveys_rounding_is_its_documented_bound(
+    rows: int | None, scale: float, l2: float
+) -> None:
+    """`survey(rounding=True)` reports max_j of its docstring's bound, retyped here from the
+    definitions (r = p - y, h = p (1 - p), dz_i = (d + 2) EPS (|x_i| @ |w| + |b|), gamma =
+    (log2(rows) + blocks + 2) EPS): small columns make the intercept's entry the largest, large
+    ones a weight's, a penalty adds EPS l2 |w_j|; in one block or three. The two sides differ by
+    the order of their sums only: RTOL."""
+    from manual.binary import BinaryLoss
+    from manual.diagnostics import survey
+
+    RTOL = 1e-12  # the same sums of 5 positive terms in another order: a few EPS apart
+    rng = np.random.default_rng(3)
+    X = scale * rng.standard_normal((5, 2))
+    y = np.array([0.0, 1.0, 1.0, 0.0, 1.0])
+    theta = np.array([0.7, -1.3, 0.4])
+    objective = LinearObjective(BinaryLoss, X, y, l2, block_rows=rows)
+    n, d, used = 5, 2, objective.rows
+    p = manual.sigmoid(X @ theta[:-1] + theta[-1])
+    gamma = (math.log2(used) + math.ceil(n / used) + 2) * EPS
+    dz = (d + 2) * EPS * (np.abs(X) @ np.abs(theta[:-1]) + abs(theta[-1]))
+    X1 = np.column_stack([X, np.ones(n)])
+    bound = np.abs(X1).T @ (gamma * np.abs(p - y) + p * (1 - p) * dz) / n
+    bound[:-1] += EPS * l2 * np.abs(theta[:-1])
+    found = survey(objective, theta, margins=False, rounding=True)
+    assert found.rounding == pytest.approx(float(np.max(bound)), rel=RTOL, abs=0.0)
+    # what is not asked is None (`Survey`)
+    assert found.separated is None and found.spread is None and found.offset is None
+    unasked = survey(objective, theta, margins=False, rounding=False)
+    assert unasked.rounding is None and unasked.separated is None and unasked.spread is None
+
+
+def test_surveys_rounding_past_float64_is_infinite_without_a_warning() -> None:
+    """A logit that cancels to 0 between terms of 1e200 (h = 1/4, dz ~ 1e185) makes the bound's
+    sum |x| dz pass float64: the rounding is inf (no digit of the gradient known), and no
+    RuntimeWarning (the suite makes them errors)."""
+    from manual.binary import BinaryLoss
+    from manual.diagnostics import survey
+
+    X, y = np.array([[1e200], [-1e200]]), np.array([0.0, 1.0])
+    objective = LinearObjective(BinaryLoss, X, y, 0.0)
+    found = survey(objective, np.array([1.0, -1e200]), margins=False, rounding=True)
+    assert found.rounding == math.inf
+
+
+@pytest.mark.parametrize("k", [7, 10])
+def test_survey_calls_separated_every_margin_past_the_logits_rounding(k: int) -> None:
+    """`separated` (`separates`): every margin m_i beyond 2 (d + 1) EPS s_i, s_i = |x_i| @ |w| +
+    |b| the sample's own scale. At w = 1, b = -1 + k EPS, x = 1 the margin is k EPS exactly and
+    the threshold 4 EPS (2 - k EPS): k = 10 passes it, k = 7 does not; a far sample of larger
+    scale (x = 1000) does not raise the first one's threshold. Read a row a block, a sample that
+    is not separated after one that is is still seen; with the columns asked too, their spread
+    still covers every row."""
+    from manual.binary import BinaryLoss
+    from manual.diagnostics import survey
+
+    theta = np.array([1.0, -1.0 + k * EPS])
+    X, y = np.array([[1000.0], [1.0]]), np.array([1.0, 1.0])
+    for rows in (1, None):
+        objective = LinearObjective(BinaryLoss, X, y, 0.0, block_rows=rows)
+        found = survey(objective, theta, margins=True, rounding=False, columns=True)
+        assert found.separated is (k == 10)
+        assert found.spread is not None and np.array_equal(found.spread, [999.0])
+        assert survey(objective, theta, margins=True, rounding=False).separated is (k == 10)
+        # a wrong-side sample after them: not separated, and the spread still read to its row
+        X3, y3 = np.array([[1000.0], [1.0], [5000.0]]), np.array([1.0, 1.0, 0.0])
+        objective3 = LinearObjective(BinaryLoss, X3, y3, 0.0, block_rows=rows)
+        for columns in (False, True):
+            third = survey(objective3, theta, margins=True, rounding=False, columns=columns)
+            assert third.separated is False
+            if columns:
+                assert third.spread is not None and np.array_equal(third.spread, [4000.0])
