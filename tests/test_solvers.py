@@ -496,16 +496,17 @@ def test_a_well_posed_fit_warns_of_nothing(solver: str) -> None:
 
 
 class _Kink:
-    """L(theta) = |10 - a theta_0| + 0 theta_1, a > 0: convex, >= 0, its curvature 0 everywhere
-    but at its minimum (as where every sample's p (1 - p) has underflowed). At theta = 0,
-    g = (-a, 0) and L = 10: the linear model L - t g.g reaches 0 at t = 10 / a^2."""
+    """L(theta) = floor + |a theta_0 - corner| + 0 theta_1, a > 0: convex, >= floor, its curvature
+    0 everywhere but at its minimum (as where every sample's p (1 - p) has underflowed). With the
+    defaults, L = |10 - a theta_0|: at theta = 0, g = (-a, 0) and L = 10, and the linear model
+    L - t g.g reaches 0 at t = 10 / a^2."""
 
-    def __init__(self, a: float) -> None:
-        self.a = a
+    def __init__(self, a: float, corner: float = 10.0, floor: float = 0.0) -> None:
+        self.a, self.corner, self.floor = a, corner, floor
 
     def loss_and_gradient(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
-        u = 10.0 - self.a * theta[0]
-        return abs(u), np.array([-self.a * np.sign(u), 0.0])
+        u = self.a * float(theta[0]) - self.corner
+        return self.floor + abs(u), np.array([self.a * float(np.sign(u)), 0.0])
 
     def hessian(self, theta: np.ndarray) -> np.ndarray:
         return np.zeros((2, 2))
@@ -626,21 +627,6 @@ def test_newton_falls_back_on_the_direction_its_hessian_resolves() -> None:
     assert np.array_equal(nxt.theta, np.zeros(2)) and nxt.loss == 10.0
 
 
-class _Cone:
-    """L(theta) = |theta_0| + 1: linear away from its kink, no curvature (H = 0). At
-    theta = (4, 3), L = 5 and g = (1, 0): g.theta = 4, near L, as for a loss near its linear
-    asymptote far from the optimum."""
-
-    def loss_and_gradient(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
-        return abs(float(theta[0])) + 1.0, np.array([float(np.sign(theta[0])), 0.0])
-
-    def hessian(self, theta: np.ndarray) -> np.ndarray:
-        return np.zeros((2, 2))
-
-    def hvp(self, theta: np.ndarray, w: np.ndarray) -> np.ndarray:
-        return np.zeros(2)
-
-
 @pytest.mark.parametrize("solver", ["Newton", "NewtonCG"])
 def test_newton_far_from_the_optimum_steps_straight_towards_zero(solver: str) -> None:
     """Where g.theta >= L / 2 and no curvature bounds the step, Newton (and Newton-CG, whose CG
@@ -651,27 +637,15 @@ def test_newton_far_from_the_optimum_steps_straight_towards_zero(solver: str) ->
     from manual import solvers
     from manual.solvers.driver import Iterate
 
-    objective = _Cone()
+    # L = |theta_0| + 1: at theta = (4, 3), L = 5 and g = (1, 0), g.theta = 4, near L, as for a
+    # loss near its linear asymptote far from the optimum
+    objective = _Kink(1.0, corner=0.0, floor=1.0)
     theta = np.array([4.0, 3.0])
     nxt = getattr(solvers, solver)().step(
         objective, Iterate(theta, *objective.loss_and_gradient(theta))
     )
     assert nxt is not None
     assert np.array_equal(nxt.theta, np.array([-1.0, -0.75])) and nxt.loss == 2.0
-
-
-class _Faint:
-    """L(theta) = 1 + 1e-160 |theta_0|, H = 0: at theta = (1, 0), g = (1e-160, 0), and the Cauchy
-    length L / g.g = 1e320 is past the largest float."""
-
-    def loss_and_gradient(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
-        return 1.0 + 1e-160 * abs(float(theta[0])), np.array([1e-160 * np.sign(theta[0]), 0.0])
-
-    def hessian(self, theta: np.ndarray) -> np.ndarray:
-        return np.zeros((2, 2))
-
-    def hvp(self, theta: np.ndarray, w: np.ndarray) -> np.ndarray:
-        return np.zeros(2)
 
 
 def test_newton_stops_without_a_warning_where_its_cauchy_step_overflows() -> None:
@@ -682,7 +656,9 @@ def test_newton_stops_without_a_warning_where_its_cauchy_step_overflows() -> Non
     from manual.solvers import Newton
     from manual.solvers.driver import Iterate
 
-    objective = _Faint()
+    # L = 1 + 1e-160 |theta_0|, H = 0: at theta = (1, 0), g = (1e-160, 0), and the Cauchy length
+    # L / g.g = 1e320 is past the largest float
+    objective = _Kink(1e-160, corner=0.0, floor=1.0)
     theta = np.array([1.0, 0.0])
     assert Newton().step(objective, Iterate(theta, *objective.loss_and_gradient(theta))) is None
 
