@@ -246,6 +246,64 @@ def test_the_advice_reports_the_run_and_reads_its_last_gradient_against_its_roun
     assert "too large" in advice("gd", 2.0, rose, norms[:3], 1e-8, False, lr_given=True)
 
 
+def test_examine_reports_what_it_was_asked_whatever_its_verdict() -> None:
+    """`examine`'s Examination, at the end of a run: no_optimum on complete separation (a final
+    theta with every margin beyond rounding, or a loss below log(2) / n at any iterate, whatever
+    theta), on quasi-complete separation, and not on overlapping classes at l2 = 0 or l2 > 0;
+    with, whatever that verdict, the gradient's rounding at theta where the run ended short of
+    tol (`survey`'s: None where not asked), the blind columns (spread <= blind_below) and those
+    far from 0 for their spread where asked."""
+    from manual.diagnostics import examine, survey
+
+    log2 = math.log(2.0)
+
+    def examined(
+        X: np.ndarray, y: np.ndarray, theta: np.ndarray, l2: float = 0.0, **asked: Any
+    ) -> tuple[Any, list[str]]:
+        objective = LinearObjective(BinaryLoss, X, y, l2)
+        losses = asked.pop("losses", np.array([log2]))
+        with warnings.catch_warnings(record=True) as record:
+            warnings.simplefilter("always", manual.LogregWarning)
+            found = examine(objective, theta, losses, 2, 2, **asked)
+        assert all(issubclass(r.category, manual.SeparationWarning) for r in record)
+        if asked.get("unfinished"):
+            want = survey(objective, theta, margins=False, rounding=True).rounding
+            assert want is not None and found.rounding == want
+        else:
+            assert found.rounding is None
+        return found, [str(r.message) for r in record]
+
+    # complete: x_0 separates; x_1 spreads over 2e-10 about 1 (blind at 1e-8), x_2 = 3e4 + O(1)
+    s, t = np.array([-2.0, -1.0, 1.0, 2.0]), np.array([1.0, -1.0, 0.0, 1.0])
+    X = np.column_stack([s, 1.0 + 1e-10 * t, 3e4 + t])
+    y, theta = (s > 0).astype(float), np.array([10.0, 0.0, 0.0, 0.0])
+    asked = {"blind_below": 1e-8, "offsets": True}
+    for unfinished in (True, False):
+        found, said = examined(X, y, theta, unfinished=unfinished, **asked)
+        assert found.no_optimum and found.blind == [1] and found.uncentred == [2]
+        assert len(said) == 1 and "linearly separable" in said[0]
+    found, said = examined(X, y, theta, unfinished=False)  # nothing else asked: still one pass
+    assert found.no_optimum and found.blind == [] and found.uncentred == []
+    bound = log2 / 4
+    found, said = examined(X, y, np.zeros(4), unfinished=False, losses=np.array([log2, bound / 2]))
+    assert found.no_optimum and len(said) == 1
+    # quasi-complete: three samples on x_0 = 0 with both labels, the rest separated by x_0,
+    # theta = (30, 1, 0, 0) (a stray x_1 part); x_2 = 3e4 + O(1)
+    Xq = np.array(
+        [[-2.0, 1.0], [-1.0, -1.0], [0.0, 1.0], [0.0, -1.0], [0.0, 0.5], [1.0, 1.0], [2.0, -1.0]]
+    )
+    yq = np.array([0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0])
+    Xq = np.column_stack([Xq, 3e4 + np.array([0.0, 1.0, -1.0, 0.5, 0.0, 2.0, -2.0])])
+    found, said = examined(Xq, yq, np.array([30.0, 1.0, 0.0, 0.0]), unfinished=True, **asked)
+    assert found.no_optimum and found.blind == [] and found.uncentred == [2]
+    assert len(said) == 1 and "quasi-completely separated" in said[0]
+    # overlapping: both labels at each x
+    Xo, yo = np.array([[1.0], [1.0], [-1.0], [-1.0]]), np.array([0.0, 1.0, 0.0, 1.0])
+    for l2 in (0.0, 0.1):
+        found, said = examined(Xo, yo, np.zeros(2), l2, unfinished=True)
+        assert not found.no_optimum and said == []
+
+
 @pytest.mark.parametrize(
     ("kwargs", "kind", "words"),
     [
