@@ -246,6 +246,96 @@ def test_the_advice_reports_the_run_and_reads_its_last_gradient_against_its_roun
     assert "too large" in advice("gd", 2.0, rose, norms[:3], 1e-8, False, lr_given=True)
 
 
+def _warned(fit: Any, *args: Any, **kwargs: Any) -> tuple[Any, list[warnings.WarningMessage]]:
+    """fit(*args, **kwargs) and the LogregWarnings it gave."""
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always", manual.LogregWarning)
+        res = fit(*args, **kwargs)
+    return res, record
+
+
+def _offset_data() -> tuple[np.ndarray, np.ndarray, manual.FitResult]:
+    """x = 3e4 + u (an offset 1.5e4 times its spread, u in (-1, 1)) and its optimum, from Newton
+    (which centres the column itself): the gradient there (~2e-8) lies well within its rounding
+    (~5e-7: the logits' rounding, 3e4 EPS a sample, times x)."""
+    rng = np.random.default_rng(0)
+    u = rng.uniform(-1, 1, 200)
+    y = (rng.random(200) < manual.sigmoid(2 * u)).astype(float)
+    X = (3e4 + u)[:, None]
+    optimum = manual.fit(X, y, solver="newton", tol=1e-10)
+    assert optimum.converged
+    return X, y, optimum
+
+
+def test_a_run_stopped_at_the_optimum_short_of_tol_is_told_the_optimum_is_reached() -> None:
+    """A run that max_iter ends short of tol, at a point whose gradient is within its own rounding
+    (the optimum, as far as float64 can tell), is told so, whatever the solver: not to raise
+    max_iter, since no step could lower the gradient further."""
+    X, y, optimum = _offset_data()
+    for solver in ("gd", "newton"):
+        res, record = _warned(
+            manual.fit, X, y, solver=solver, w0=optimum.w, b0=optimum.b, max_iter=0, tol=1e-12
+        )
+        assert not res.converged and not res.separable
+        (said,) = [str(r.message) for r in record]
+        assert said.startswith(f"{solver} stopped after 0 steps") and "optimum is reached" in said
+
+
+def test_a_column_far_from_0_for_its_spread_is_named_where_gd_reaches_tol_not_newton() -> None:
+    """gd's steps depend on the coordinates: where it reaches tol on a column whose |mean| passes
+    1e4 times its spread, tol does not certify the optimum, and the warning names the column.
+    The solvers that centre the columns themselves reach tol there with nothing to say."""
+    X, y, optimum = _offset_data()
+    start = {"w0": optimum.w, "b0": optimum.b, "tol": 1e-4}
+    res, record = _warned(manual.fit, X, y, solver="gd", **start)
+    assert res.converged
+    (said,) = [str(r.message) for r in record]
+    assert issubclass(record[0].category, manual.ConvergenceWarning)
+    assert "column(s) [0] of X" in said and "far from 0" in said
+    for solver in ("newton", "lbfgs", "newton-cg"):
+        res, record = _warned(manual.fit, X, y, solver=solver, **start)
+        assert res.converged and record == []
+
+
+def test_a_run_that_ends_short_of_tol_gets_the_advice_and_no_claim_to_have_reached_it() -> None:
+    """The warnings about columns that tol cannot see (spread <= tol) or cannot certify (far from
+    0 for their spread) belong to a run that reached tol: one that max_iter ends short of it gets
+    the advice alone, at l2 = 0 and l2 > 0."""
+    rng = np.random.default_rng(1)
+    u, v, t = rng.uniform(-1, 1, (3, 100))
+    y = (rng.random(100) < manual.sigmoid(2 * u)).astype(float)
+    X = np.column_stack([u, 3e4 + v, 1.0 + 1e-10 * t])  # far from 0; a spread of 2e-10 < tol
+    for l2 in (0.0, 1e-3):
+        res, record = _warned(manual.fit, X, y, solver="gd", max_iter=3, l2=l2)
+        assert not res.converged
+        (said,) = [str(r.message) for r in record]
+        assert said.startswith("gd stopped after 3 steps") and "column" not in said
+
+
+def test_tol_zero_claims_nothing_even_at_a_gradient_of_exactly_0() -> None:
+    """tol = 0 asks for max_iter steps, not for a verdict: no ConvergenceWarning, even where the
+    gradient is exactly 0 on a column far from 0 for its spread (a zero gradient is the optimum
+    whatever the conditioning). x = 3e4 +- 1 with both labels at each value: at theta = 0,
+    dL/dw = mean((1/2 - y) x) sums to exactly 0."""
+    X = np.array([[3e4 + 1], [3e4 - 1], [3e4 + 1], [3e4 - 1]])
+    y = np.array([1.0, 1.0, 0.0, 0.0])
+    for solver in SOLVERS:
+        res, record = _warned(manual.fit, X, y, solver=solver, max_iter=2, tol=0.0)
+        assert res.n_iter == 2 and np.all(res.grad_norms == 0.0) and record == []
+
+
+def test_data_without_an_optimum_get_the_separation_warning_alone() -> None:
+    """Where the data are separable, the SeparationWarning says all there is: a run that max_iter
+    ended short of tol there gets no ConvergenceWarning (raising max_iter would not help)."""
+    rng = np.random.default_rng(5)
+    x = np.concatenate([-rng.uniform(0.5, 1, 20), rng.uniform(0.5, 1, 20)])
+    X, y = x[:, None], (x > 0).astype(float)
+    for solver in ("gd", "newton"):
+        res, record = _warned(manual.fit, X, y, solver=solver, max_iter=3)
+        assert res.separable and not res.converged
+        assert [r.category for r in record] == [manual.SeparationWarning]
+
+
 def test_examine_reports_what_it_was_asked_whatever_its_verdict() -> None:
     """`examine`'s Examination, at the end of a run: no_optimum on complete separation (a final
     theta with every margin beyond rounding, or a loss below log(2) / n at any iterate, whatever
