@@ -19,7 +19,14 @@ from manual.linear import LinearObjective
 from manual.solvers import SOLVERS
 from tests.callers import assert_attributed_to
 from tests.strategies import TWIN_SHAPES, Problem, hard_label_problems, problems
-from tests.tolerances import EPS, TWIN_RTOL, assert_within, twin_gradient_scale, twin_loss_scale
+from tests.tolerances import (
+    EPS,
+    ORACLE_LOSS_RTOL,
+    TWIN_RTOL,
+    assert_within,
+    twin_gradient_scale,
+    twin_loss_scale,
+)
 
 # data sets whose optimum is interesting but whose steps are not degenerate: features within two
 # orders of magnitude, logits up to 40
@@ -334,6 +341,32 @@ def test_data_without_an_optimum_get_the_separation_warning_alone() -> None:
         res, record = _warned(manual.fit, X, y, solver=solver, max_iter=3)
         assert res.separable and not res.converged
         assert [r.category for r in record] == [manual.SeparationWarning]
+
+
+def test_newton_from_a_start_its_scaled_coordinates_cannot_hold_runs_on_x_itself() -> None:
+    """x = 737 u (u in (-1, 1)) is scaled by c = 1024 for Newton, so that the start w0 = 2^1014
+    (every logit finite, |x w0| <= 1.3e308) is c w0 = 2^1024 = inf in those coordinates: the run
+    then starts from w0 on X itself, and reaches the optimum that a start from 0 reaches."""
+    rng = np.random.default_rng(0)
+    u = rng.uniform(-1, 1, 200)
+    y = (rng.random(200) < manual.sigmoid(2 * u)).astype(float)
+    X = (737.0 * u)[:, None]
+    near = manual.fit(X, y, solver="newton")
+    far = manual.fit(X, y, solver="newton", w0=np.array([2.0**1014]))
+    assert near.converged and far.converged and far.n_iter > near.n_iter
+    assert abs(far.losses[-1] - near.losses[-1]) <= ORACLE_LOSS_RTOL * near.losses[-1]
+
+
+def test_newton_refuses_weights_past_float64_in_the_users_units() -> None:
+    """A column of 1e-307 u: Newton runs on it scaled by c ~ 2^-1020 (exact), where the weight's
+    optimum, ~40 for labels this close to sign(u), is fine; in the user's units it is 40 / c
+    ~ 4e308, past float64. fit refuses with a ValueError that says what overflows, rather than
+    returning an infinite weight."""
+    rng = np.random.default_rng(0)
+    u = rng.uniform(-1, 1, 200)
+    y = (u + 0.05 * rng.standard_normal(200) > 0).astype(float)
+    with pytest.raises(ValueError, match="overflows float64"):
+        manual.fit((1e-307 * u)[:, None], y, solver="newton")
 
 
 def test_examine_reports_what_it_was_asked_whatever_its_verdict() -> None:
