@@ -1063,6 +1063,19 @@ EDGE_CASES = {
         ),
         "Hessian that overflows",
     ),
+    # at p = 1/3, h_01 = -p_0 p_1 / n = -1/36: the first row's x_0 (x_1 h_01) rounds to the largest
+    # float where x_1 (x_0 h_01), its transpose's product, overflows; the next three add -0.9 of
+    # the largest float each: H's entry sums to -inf, its transpose to +inf, and H + H' meets
+    # inf - inf
+    "hessian, K = 3: an entry and its transpose overflow to opposite signs": (
+        lambda: mm.hessian(
+            np.zeros((2, 3)),
+            np.zeros(3),
+            [[2.194806789228081e154, -2.9486400886250443e155]] + [[7.631858067963464e154] * 2] * 3,
+            [0, 1, 2, 0],
+        ),
+        "Hessian that overflows",
+    ),
     "hessian: one row's block gives +inf, the next one's -inf": (
         lambda: _objective(_PM200, np.ones(2)).hessian(np.zeros(3)),
         "Hessian that overflows",
