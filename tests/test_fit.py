@@ -711,7 +711,10 @@ def test_a_stalled_solver_stops_and_says_so_but_tol_zero_takes_max_iter_steps() 
             return np.eye(len(theta))
 
     stopped = minimize(Flat(1.0), np.zeros(3), Newton(), max_iter=9, tol=1e-3)
-    assert stopped.n_iter == 0 and stopped.stalled and not stopped.converged
+    assert stopped.n_iter == 0 and stopped.stalled is True and not stopped.converged
+    # a run whose steps lower the loss is not stalled (`Trajectory.stalled` is a bool either way)
+    plain = minimize(_Quadratic(1.0), np.ones(3), Newton(), max_iter=9, tol=1e-3)
+    assert plain.converged and plain.stalled is False
     objective = Flat(1.0)
     full = minimize(objective, np.zeros(3), Newton(), max_iter=9, tol=0.0)
     assert full.n_iter == 9 and np.array_equal(full.losses, np.ones(10))
