@@ -353,11 +353,18 @@ def survey(
     null = 4 * (d + 1) * eps * max(float(lam[-1]), 1.0)
     N = V[:, lam <= null]  # its null space, to rounding
     U = N / D[:, None]  # a basis of it in the shifted coordinates
-    # v = U a nearest theta in M's metric: (U' M U) a = U' M theta, solved with a unit diagonal
-    # (a column of U that M does not see, zero on every pushed sample, gets a = 0)
+    # v = U a nearest theta in M's metric: (U' M U) a = U' M theta, solved with a unit diagonal.
+    # A column of U that M does not see (zero on every pushed sample: a column of zeros) gets
+    # a = 0; M sees it through the rounding of N's basis alone, K_jj ~ (EPS ||K||)^2, so K_jj
+    # up to null^2 of the largest counts as unseen (scaled to a unit diagonal, that rounding
+    # would pass for a direction of its own, and a of 1e16 along it)
     K, h = U.T @ M @ U, U.T @ (M @ theta)
-    k = np.sqrt(np.where(np.diagonal(K) > 0, np.diagonal(K), 1.0))
-    a = np.linalg.lstsq(K / k[:, None] / k[None, :], h / k, rcond=None)[0] / k
+    seen = np.diagonal(K) > null**2 * float(np.max(np.diagonal(K), initial=0.0))
+    a = np.zeros(U.shape[1])
+    if seen.any():
+        k = np.sqrt(np.diagonal(K)[seen])
+        Ks = K[np.ix_(seen, seen)] / k[:, None] / k[None, :]
+        a[seen] = np.linalg.lstsq(Ks, h[seen] / k, rcond=None)[0] / k
     v = U @ a
     if U.shape[1] == 0 or not np.all(np.isfinite(v)) or not np.any(v != 0):
         return Survey(separated, rounded, spread=top, offset=offset, pushed=pushed_any)

@@ -586,6 +586,181 @@ def test_surveys_quasi_complete_candidate_is_the_same_whatever_the_blocks(rows: 
     assert certify(objective, found.direction, found.boundary, found.within) is not None
 
 
+_SEVEN = (
+    np.array(
+        [[-2.0, 1.0], [-1.0, -1.0], [0.0, 1.0], [0.0, -1.0], [0.0, 0.5], [1.0, 1.0], [2.0, -1.0]]
+    ),
+    np.array([0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0]),
+)
+
+
+@pytest.mark.parametrize("rows", [2, None])
+@pytest.mark.parametrize("a", [1.0, 1e-6], ids=["x1", "x1-micro"])
+@pytest.mark.parametrize("scale", [1.0, 1e-6], ids=["x2", "x2-micro"])
+@pytest.mark.parametrize("offset", [0.0, 2024.0, 1.7e9], ids=["at-0", "years", "timestamps"])
+def test_surveys_candidate_puts_the_boundary_on_it_whatever_the_columns_units_and_offsets(
+    offset: float, scale: float, a: float, rows: int | None
+) -> None:
+    """The seven samples above with x_1 in micro-units or not and x_2 = offset + scale x_2 (years,
+    timestamps, micro-units), at the same logits as theta = (30, 1, 0) there: the candidate
+    keeps the three samples on x_1 = 0 on its boundary to within the rounding of a null vector
+    of a well-conditioned Gram matrix (G is gathered about the first block's mean and decided
+    at a unit diagonal, so neither the offset nor the units count), relative to the margins it
+    gives the others: RELATIVE. Unshifted, G's conditioning is (offset / spread)^2 and the
+    boundary samples sit 1e-2 of the way off; in raw units, 1e-10."""
+    from manual.binary import BinaryLoss
+    from manual.diagnostics import certify, survey
+
+    # eigh's null vector of a unit-diagonal G of condition O(10) to a few EPS, each margin
+    # evaluated to (d + 2) EPS of its terms: 16 (d + 1) EPS with d = 2 leaves room for both
+    RELATIVE = 16 * 3 * EPS
+    X0, y = _SEVEN
+    X = np.column_stack([a * X0[:, 0], offset + scale * X0[:, 1]])
+    theta = np.array([30.0 / a, 1.0 / scale, -offset / scale])
+    objective = LinearObjective(BinaryLoss, X, y, 0.0, block_rows=rows)
+    found = survey(objective, theta, margins=False, rounding=False, quasi=True)
+    assert found.direction is not None and found.boundary is not None
+    assert np.array_equal(found.boundary, X0[:, 0] == 0.0)
+    v = found.direction
+    m = (2 * y - 1) * (X @ v[:-1] + v[-1])
+    assert np.max(np.abs(m[found.boundary])) <= RELATIVE * np.max(m)
+    assert certify(objective, v, found.boundary, found.within) is not None
+
+
+# ten samples: four on x_1 = x_2 = 0 with both labels, six separated by x_1 and x_2 together
+_TEN = (
+    np.array(
+        [
+            [2.0, 1.0, 3.0],
+            [1.0, 3.0, -1.0],
+            [3.0, 0.5, 0.0],
+            [-1.0, -2.0, 2.0],
+            [-3.0, -1.0, 1.0],
+            [-0.5, -4.0, -2.0],
+            [0.0, 0.0, 1.0],
+            [0.0, 0.0, -2.0],
+            [0.0, 0.0, 3.0],
+            [0.0, 0.0, 0.5],
+        ]
+    ),
+    np.array([1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0]),
+)
+
+
+@pytest.mark.parametrize("zeros", [0, 1], ids=["", "and a column of zeros"])
+@pytest.mark.parametrize("rows", [2, 3, None])
+def test_surveys_candidate_keeps_thetas_margins_best_among_the_boundarys_directions(
+    rows: int | None, zeros: int
+) -> None:
+    """Ten samples: four on x_1 = x_2 = 0 with both labels (not pushed at theta = (5, 3, 0.1, 0)),
+    six separated by x_1 and x_2 together. The samples not pushed leave G a null space of two
+    directions, (v_1, v_2, 0, 0): the candidate is the one of them whose margins on the pushed
+    samples best keep theta's, argmin sum_{i in P} (1 - m_i(v) / m_i(theta))^2 (`survey`),
+    here a least-squares problem in (v_1, v_2) solved by NumPy as the oracle, whatever the
+    blocks of rows. A column of zeros adds a third direction that no sample sees (M's too): its
+    weight in the candidate is 0."""
+    from manual.binary import BinaryLoss
+    from manual.diagnostics import PUSH_MARGIN, survey
+
+    # two least-squares solves of a well-conditioned system of 2 unknowns, one after a null
+    # space found by eigh, each to a few EPS: 64 EPS holds both
+    RTOL = 64 * EPS
+    X, y = _TEN
+    theta = np.array([5.0, 3.0, 0.1, 0.0])
+    sign = 2 * y - 1
+    margin = sign * (X @ theta[:-1] + theta[-1])
+    pushed = margin >= PUSH_MARGIN
+    assert np.array_equal(pushed, np.arange(10) < 6)
+    A = sign[pushed, None] * X[pushed, :2] / margin[pushed, None]
+    best = np.linalg.lstsq(A, np.ones(6), rcond=None)[0]
+    X = np.column_stack([X, np.zeros((10, zeros))])
+    theta = np.insert(theta, 3, np.ones(zeros))  # the zero column's weight moves no logit
+    objective = LinearObjective(BinaryLoss, X, y, 0.0, block_rows=rows)
+    found = survey(objective, theta, margins=False, rounding=False, quasi=True)
+    assert found.direction is not None and found.boundary is not None
+    assert np.array_equal(found.boundary, ~pushed)
+    expected = np.append(best, np.zeros(2 + zeros))
+    assert np.max(np.abs(found.direction - expected)) <= RTOL * np.max(np.abs(best))
+
+
+@pytest.mark.parametrize("constant", [0.0, 3.0, 1.7e9], ids=["zeros", "threes", "a timestamp"])
+def test_separation_finds_the_quasi_complete_direction_beside_a_constant_column(
+    constant: float,
+) -> None:
+    """The ten samples above (quasi-completely separated along (v_1, v_2)) with a constant column
+    added: its weight moves every logit alike, so the intercept absorbs it, and no pushed sample
+    sees the direction it adds to G's null space beyond rounding. `separation` still names the
+    quasi-complete separation, with a direction that puts the four samples on x_1 = x_2 = 0 on
+    its boundary and the other six strictly on their side (to `gap`), and a weight on the
+    constant column at the rounding level of the others (16 EPS of the largest: the map back
+    from the centred coordinates, where that column is 0)."""
+    from manual.diagnostics import separation
+
+    X = np.column_stack([_TEN[0], np.full(10, constant)])
+    y = _TEN[1]
+    found = separation(X, y)
+    assert found.kind == "quasi-complete" and found.direction is not None
+    v_w, v_b = found.direction
+    m = (2 * y - 1) * (X @ v_w + v_b)
+    assert np.all(np.abs(m[6:]) <= found.gap) and np.all(m[:6] > found.gap)
+    assert abs(v_w[-1]) <= 16 * EPS * float(np.max(np.abs(v_w)))
+
+
+# samples to survey at theta, each reaching one of the ways `survey` can end its candidate's
+# search: none pushed to its side, pushed samples among the rest of a full-rank G, a candidate,
+# and a Gram matrix past float64 (its entries (1e200)^2, some of them inf - inf), with M or not
+_SURVEYED = {
+    "none pushed": (_SEVEN[0], _SEVEN[1], np.zeros(3)),
+    "no null space": (
+        np.random.default_rng(5).standard_normal((20, 2)),
+        np.random.default_rng(6).integers(0, 2, 20).astype(float),
+        np.array([8.0, -5.0, 1.0]),
+    ),
+    "a candidate": (*_SEVEN, np.array([30.0, 1.0, 0.0])),
+    "G and M past float64": (
+        np.array([[1e200, 1e200], [-1e200, 1e200], [1e200, -1e200], [1e202, 0.0], [-1e202, 0.0]]),
+        np.array([1.0, 0.0, 0.0, 1.0, 0.0]),
+        np.array([1e-200, 0.0, 0.0]),
+    ),
+    "G alone past float64": (  # the pushed samples' a_i = x1_i / m_i stay small
+        np.array(
+            [[1e200, 0.0], [-1e200, 0.0], [1e200, 0.0], [-1e200, 0.0], [0.0, 1.0], [0.0, -1.0]]
+        ),
+        np.array([1.0, 1.0, 0.0, 0.0, 1.0, 0.0]),
+        np.array([1e-200, 100.0, 0.0]),
+    ),
+}
+
+
+@pytest.mark.parametrize("rows", [2, None])
+@pytest.mark.parametrize("case", list(_SURVEYED))
+def test_asking_survey_for_a_candidate_changes_none_of_its_other_findings(
+    case: str, rows: int | None
+) -> None:
+    """`survey`'s findings answer what is asked, each on its own (`Survey`): asking for the
+    candidate of quasi-complete separation too leaves `separated`, `rounding`, `spread`,
+    `offset` and `pushed` as they are without it, however its search ends; a candidate is given
+    only where G has a null space, and a Gram matrix past float64 gives none, with no
+    RuntimeWarning (the suite makes them errors)."""
+    from manual.binary import BinaryLoss
+    from manual.diagnostics import survey
+
+    X, y, theta = _SURVEYED[case]
+    objective = LinearObjective(BinaryLoss, X, y, 0.0, block_rows=rows)
+    asked = {"margins": True, "rounding": True, "columns": True}
+    alone = survey(objective, theta, quasi=False, **asked)
+    found = survey(objective, theta, quasi=True, **asked)
+    assert found.separated is alone.separated and found.separated is False
+    assert found.rounding == alone.rounding and found.rounding is not None
+    assert found.pushed is alone.pushed and found.pushed is (case != "none pushed")
+    assert found.spread is not None and alone.spread is not None
+    assert np.array_equal(found.spread, alone.spread)
+    assert found.offset is not None and alone.offset is not None
+    assert np.array_equal(found.offset, alone.offset)
+    assert alone.direction is None
+    assert (found.direction is not None) is (case == "a candidate")
+
+
 # --- the certificate's own check (`certify`) ----------------------------------------------------
 # 1e8 * fl(0.1) - 1e7 = 5.55e-10 exactly, but fl(1e8 * fl(0.1)) = 1e7: a margin computed as 0
 _FAR = (np.array([[1e8], [2e8], [0.0]]), np.array([1.0, 1.0, 0.0]), np.array([0.1, -1e7]))
@@ -1152,6 +1327,40 @@ def test_surveys_rounding_is_its_documented_bound(
     assert found.separated is None and found.spread is None and found.offset is None
     unasked = survey(objective, theta, margins=False, rounding=False)
     assert unasked.rounding is None and unasked.separated is None and unasked.spread is None
+
+
+@pytest.mark.parametrize("rows", [2, None])
+@pytest.mark.parametrize(
+    ("scale", "l2"), [(0.1, 0.0), (10.0, 0.0), (10.0, 1e3)], ids=["b-led", "w-led", "penalized"]
+)
+def test_surveys_rounding_of_the_softmax_gradient_is_its_documented_bound(
+    rows: int | None, scale: float, l2: float
+) -> None:
+    """The same bound with K = 3 logits a sample, one entry a coefficient: r_i = p_i - Y_i and
+    the per-sample Hessian (diag(p_i) - p_i p_i') applied to dz_i, summed over the samples for
+    each class's weights and intercept on its own (small columns make an intercept's entry the
+    largest); retyped here from the definitions. RTOL as above (sums in another order)."""
+    from manual.diagnostics import survey
+
+    RTOL = 1e-12  # the same sums of 5 positive terms in another order: a few EPS apart
+    rng = np.random.default_rng(4)
+    n, d, K = 5, 2, 3
+    X = scale * rng.standard_normal((n, d))
+    Y = np.eye(K)[[0, 1, 2, 2, 1]]
+    W, b = rng.standard_normal((d, K)), np.array([0.5, -2.0, 1.0])
+    objective = LinearObjective(mm.MultinomialLoss(K), X, Y, l2, block_rows=rows)
+    used = objective.rows
+    Z = X @ W + b
+    P = np.exp(Z - Z.max(axis=1, keepdims=True))
+    P /= P.sum(axis=1, keepdims=True)
+    gamma = (math.log2(used) + math.ceil(n / used) + 2) * EPS
+    dz = (d + 2) * EPS * (np.abs(X) @ np.abs(W) + np.abs(b))
+    Hdz = P * dz - P * np.sum(P * dz, axis=1, keepdims=True)  # (diag(p) - p p') dz
+    X1 = np.column_stack([X, np.ones(n)])
+    bound = np.abs(X1).T @ (gamma * np.abs(P - Y) + np.abs(Hdz)) / n
+    bound[:-1] += EPS * l2 * np.abs(W)
+    found = survey(objective, np.vstack([W, b]).ravel(), margins=False, rounding=True)
+    assert found.rounding == pytest.approx(float(np.max(bound)), rel=RTOL, abs=0.0)
 
 
 def test_surveys_rounding_past_float64_is_infinite_without_a_warning() -> None:

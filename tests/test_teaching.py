@@ -135,7 +135,9 @@ def test_mean_p_equals_mean_y_at_the_optimum(dataset: str, l2: float) -> None:
 def test_the_hessians_quadratic_form_is_a_sum_of_squares(Pv: tuple[Problem, np.ndarray]) -> None:
     """v.H.v = ||B v||^2 + l2 ||v_w||^2, B = diag(sqrt(p (1 - p) / n)) X1: both sides are sums of
     products summed over the n samples and d + 1 coordinates, each within (n + d + 3) u of the
-    sum of the magnitudes of its terms (a factor 4 for H's own rounding)."""
+    sum of the magnitudes of its terms (a factor 4 for H's own rounding), or, where the terms are
+    subnormal, of as many spacings 2^-1074 (there a rounding errs by up to half of one,
+    whatever the magnitudes)."""
     P, v = Pv
     H = manual.hessian(P.w, P.b, P.X, P.y, P.l2)
     X1 = np.column_stack([P.X2, np.ones(P.X2.shape[0])])
@@ -144,7 +146,8 @@ def test_the_hessians_quadratic_form_is_a_sum_of_squares(Pv: tuple[Problem, np.n
     lhs = float(v @ H @ v)
     rhs = float(Bv @ Bv) + P.l2 * float(v[:-1] @ v[:-1])
     magnitude = float(np.abs(v) @ np.abs(H) @ np.abs(v)) + float(s @ (np.abs(X1) @ np.abs(v)) ** 2)
-    assert abs(lhs - rhs) <= 4 * (X1.shape[0] + X1.shape[1] + 3) * U * magnitude
+    count = 4 * (X1.shape[0] + X1.shape[1] + 3)
+    assert abs(lhs - rhs) <= count * (U * magnitude + 2.0**-1074)
 
 
 # --- step 8: gradient descent --------------------------------------------------------------------
