@@ -683,6 +683,24 @@ def test_surveys_candidate_keeps_thetas_margins_best_among_the_boundarys_directi
     assert np.max(np.abs(found.direction - expected)) <= RTOL * np.max(np.abs(best))
 
 
+@pytest.mark.parametrize("at", [0.0, 0.1, 1 / 3, 2024.7])
+def test_separation_finds_quasi_complete_separation_of_one_feature(at: float) -> None:
+    """One feature, three samples of both labels at x = at and the others split by it: quasi-
+    complete separation along (1, -at), found wherever `at` lies (0.1 and 1/3 are not binary
+    fractions: the null space of G, one direction of two, is then decided by an eigenvalue of
+    rounding size rather than an exact 0)."""
+    from manual.diagnostics import separation
+
+    X = np.array([[-2.0], [-1.0], [0.0], [0.0], [0.0], [1.0], [2.0]]) + at
+    y = np.array([0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0])
+    found = separation(X, y)
+    assert found.kind == "quasi-complete" and found.direction is not None
+    v_w, v_b = found.direction
+    m = (2 * y - 1) * (X @ v_w + v_b)
+    on = np.array([False, False, True, True, True, False, False])
+    assert np.all(np.abs(m[on]) <= found.gap) and np.all(m[~on] > found.gap)
+
+
 @pytest.mark.parametrize("constant", [0.0, 3.0, 1.7e9], ids=["zeros", "threes", "a timestamp"])
 def test_separation_finds_the_quasi_complete_direction_beside_a_constant_column(
     constant: float,
