@@ -1,8 +1,11 @@
 """Where a warning of the project points: the caller's line."""
 
 import os
+import warnings
 from pathlib import Path
 from typing import Any
+
+import manual
 
 
 def assert_attributed_to(record: Any, filename: str) -> None:
@@ -16,3 +19,12 @@ def assert_attributed_to(record: Any, filename: str) -> None:
             assert Path(warning.filename).parent.name not in ("manual", "reference")
         else:
             assert warning.filename == filename
+
+
+def warned(call: Any, *args: Any, **kwargs: Any) -> tuple[Any, list[warnings.WarningMessage]]:
+    """call(*args, **kwargs) and every LogregWarning it gave (each shown, however often; any
+    other warning goes through the suite's filters, which make a RuntimeWarning an error)."""
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always", manual.LogregWarning)
+        result = call(*args, **kwargs)
+    return result, list(record)

@@ -17,7 +17,7 @@ import reference
 from manual.binary import BinaryLoss
 from manual.linear import LinearObjective
 from manual.solvers import SOLVERS
-from tests.callers import assert_attributed_to
+from tests.callers import assert_attributed_to, warned
 from tests.strategies import TWIN_SHAPES, Problem, hard_label_problems, problems
 from tests.tolerances import (
     EPS,
@@ -253,21 +253,18 @@ def test_the_advice_reports_the_run_and_reads_its_last_gradient_against_its_roun
     assert "too large" in advice("gd", 2.0, rose, norms[:3], 1e-8, False, lr_given=True)
 
 
-def _warned(fit: Any, *args: Any, **kwargs: Any) -> tuple[Any, list[warnings.WarningMessage]]:
-    """fit(*args, **kwargs) and the LogregWarnings it gave."""
-    with warnings.catch_warnings(record=True) as record:
-        warnings.simplefilter("always", manual.LogregWarning)
-        res = fit(*args, **kwargs)
-    return res, record
+def _logistic_feature() -> tuple[np.ndarray, np.ndarray]:
+    """u uniform in (-1, 1) and labels from P(y = 1) = sigmoid(2 u): 200 samples, seed 0."""
+    rng = np.random.default_rng(0)
+    u = rng.uniform(-1, 1, 200)
+    return u, (rng.random(200) < manual.sigmoid(2 * u)).astype(float)
 
 
 def _offset_data() -> tuple[np.ndarray, np.ndarray, manual.FitResult]:
     """x = 3e4 + u (an offset 1.5e4 times its spread, u in (-1, 1)) and its optimum, from Newton
     (which centres the column itself): the gradient there (~2e-8) lies well within its rounding
     (~5e-7: the logits' rounding, 3e4 EPS a sample, times x)."""
-    rng = np.random.default_rng(0)
-    u = rng.uniform(-1, 1, 200)
-    y = (rng.random(200) < manual.sigmoid(2 * u)).astype(float)
+    u, y = _logistic_feature()
     X = (3e4 + u)[:, None]
     optimum = manual.fit(X, y, solver="newton", tol=1e-10)
     assert optimum.converged
@@ -280,7 +277,7 @@ def test_a_run_stopped_at_the_optimum_short_of_tol_is_told_the_optimum_is_reache
     max_iter, since no step could lower the gradient further."""
     X, y, optimum = _offset_data()
     for solver in ("gd", "newton"):
-        res, record = _warned(
+        res, record = warned(
             manual.fit, X, y, solver=solver, w0=optimum.w, b0=optimum.b, max_iter=0, tol=1e-12
         )
         assert not res.converged and not res.separable
@@ -294,13 +291,13 @@ def test_a_column_far_from_0_for_its_spread_is_named_where_gd_reaches_tol_not_ne
     The solvers that centre the columns themselves reach tol there with nothing to say."""
     X, y, optimum = _offset_data()
     start = {"w0": optimum.w, "b0": optimum.b, "tol": 1e-4}
-    res, record = _warned(manual.fit, X, y, solver="gd", **start)
+    res, record = warned(manual.fit, X, y, solver="gd", **start)
     assert res.converged
     (said,) = [str(r.message) for r in record]
     assert issubclass(record[0].category, manual.ConvergenceWarning)
     assert "column(s) [0] of X" in said and "far from 0" in said
     for solver in ("newton", "lbfgs", "newton-cg"):
-        res, record = _warned(manual.fit, X, y, solver=solver, **start)
+        res, record = warned(manual.fit, X, y, solver=solver, **start)
         assert res.converged and record == []
 
 
@@ -313,7 +310,7 @@ def test_a_run_that_ends_short_of_tol_gets_the_advice_and_no_claim_to_have_reach
     y = (rng.random(100) < manual.sigmoid(2 * u)).astype(float)
     X = np.column_stack([u, 3e4 + v, 1.0 + 1e-10 * t])  # far from 0; a spread of 2e-10 < tol
     for l2 in (0.0, 1e-3):
-        res, record = _warned(manual.fit, X, y, solver="gd", max_iter=3, l2=l2)
+        res, record = warned(manual.fit, X, y, solver="gd", max_iter=3, l2=l2)
         assert not res.converged
         (said,) = [str(r.message) for r in record]
         assert said.startswith("gd stopped after 3 steps") and "column" not in said
@@ -327,7 +324,7 @@ def test_tol_zero_claims_nothing_even_at_a_gradient_of_exactly_0() -> None:
     X = np.array([[3e4 + 1], [3e4 - 1], [3e4 + 1], [3e4 - 1]])
     y = np.array([1.0, 1.0, 0.0, 0.0])
     for solver in SOLVERS:
-        res, record = _warned(manual.fit, X, y, solver=solver, max_iter=2, tol=0.0)
+        res, record = warned(manual.fit, X, y, solver=solver, max_iter=2, tol=0.0)
         assert res.n_iter == 2 and np.all(res.grad_norms == 0.0) and record == []
 
 
@@ -338,7 +335,7 @@ def test_data_without_an_optimum_get_the_separation_warning_alone() -> None:
     x = np.concatenate([-rng.uniform(0.5, 1, 20), rng.uniform(0.5, 1, 20)])
     X, y = x[:, None], (x > 0).astype(float)
     for solver in ("gd", "newton"):
-        res, record = _warned(manual.fit, X, y, solver=solver, max_iter=3)
+        res, record = warned(manual.fit, X, y, solver=solver, max_iter=3)
         assert res.separable and not res.converged
         assert [r.category for r in record] == [manual.SeparationWarning]
 
@@ -347,9 +344,7 @@ def test_newton_from_a_start_its_scaled_coordinates_cannot_hold_runs_on_x_itself
     """x = 737 u (u in (-1, 1)) is scaled by c = 1024 for Newton, so that the start w0 = 2^1014
     (every logit finite, |x w0| <= 1.3e308) is c w0 = 2^1024 = inf in those coordinates: the run
     then starts from w0 on X itself, and reaches the optimum that a start from 0 reaches."""
-    rng = np.random.default_rng(0)
-    u = rng.uniform(-1, 1, 200)
-    y = (rng.random(200) < manual.sigmoid(2 * u)).astype(float)
+    u, y = _logistic_feature()
     X = (737.0 * u)[:, None]
     near = manual.fit(X, y, solver="newton")
     far = manual.fit(X, y, solver="newton", w0=np.array([2.0**1014]))

@@ -14,7 +14,6 @@ Both twins: they share `fit`'s driver, diagnostics and centring.
 from __future__ import annotations
 
 import warnings
-from typing import Any
 
 import numpy as np
 import pytest
@@ -27,6 +26,7 @@ from manual import multinomial as mm
 from manual.multinomial import GaugedObjective
 from manual.solvers import SOLVERS
 from reference import multinomial as rm
+from tests.callers import warned
 from tests.tolerances import EPS, ORACLE_LOSS_RTOL, ORACLE_RTOL, U, assert_within
 
 TWINS = {"manual": manual.fit, "reference": reference.fit}
@@ -38,12 +38,6 @@ TOL = 1e-8
 # a few ulps of the largest parameter (tests/test_multinomial.py: 8 K u a step), and the map back
 # from centred coordinates b = b_c - mu @ W that of |mu| @ |W|.
 GAUGE_ULPS_PER_STEP = 8
-
-
-def _fit(fit: Any, *args: Any, **kw: Any) -> tuple[Any, list[warnings.WarningMessage]]:
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        return fit(*args, **kw), list(caught)
 
 
 def _kinds(caught: list[warnings.WarningMessage]) -> set[type]:
@@ -76,13 +70,13 @@ def test_a_tiny_column_is_fitted_or_warned(twin: str, solver: str, seed: int, po
     ref = manual.fit(X, y, solver="newton", tol=1e-12)
     assert ref.converged
     c = 2.0**power
-    res, caught = _fit(TWINS[twin], X * [1.0, c], y, solver=solver, tol=TOL)
-    warned = manual.ConvergenceWarning in _kinds(caught)
+    res, caught = warned(TWINS[twin], X * [1.0, c], y, solver=solver, tol=TOL)
+    told = manual.ConvergenceWarning in _kinds(caught)
     at_optimum = res.losses[-1] <= ref.losses[-1] * (1 + ORACLE_LOSS_RTOL)
-    assert warned or not res.converged or at_optimum, (res.losses[-1], ref.losses[-1])
+    assert told or not res.converged or at_optimum, (res.losses[-1], ref.losses[-1])
     spread = float(np.ptp(X[:, 1] * c))
     if spread <= TOL and res.converged and solver not in INVARIANT:
-        assert warned
+        assert told
     if solver in INVARIANT:
         assert res.converged and at_optimum, (res.losses[-1], ref.losses[-1])
         assert_within("w * [1, c]", res.w * [1.0, c], ref.w, ORACLE_RTOL * np.abs(ref.w))
@@ -95,7 +89,7 @@ def test_a_constant_column_is_not_called_blind(twin: str, solver: str) -> None:
     the blind-column warning would be a false alarm."""
     X, y = _two_columns(1)
     Xc = np.c_[X, np.full(len(y), 3.0)]
-    res, caught = _fit(TWINS[twin], Xc, y, solver=solver, tol=TOL, max_iter=5000)
+    res, caught = warned(TWINS[twin], Xc, y, solver=solver, tol=TOL, max_iter=5000)
     assert res.converged
     assert not any("spread over no more than tol" in str(w.message) for w in caught)
 
@@ -113,18 +107,18 @@ def test_gd_on_an_offset_column_warns_unless_at_the_optimum(
     X, y = _two_columns(seed)
     x = X[:, :1]
     ref = manual.fit(x, y, solver="newton", tol=1e-12)
-    res, caught = _fit(TWINS[twin], x + offset, y, solver="gd", tol=TOL)
-    warned = manual.ConvergenceWarning in _kinds(caught)
-    assert warned or res.losses[-1] <= ref.losses[-1] * (1 + ORACLE_LOSS_RTOL)
+    res, caught = warned(TWINS[twin], x + offset, y, solver="gd", tol=TOL)
+    told = manual.ConvergenceWarning in _kinds(caught)
+    assert told or res.losses[-1] <= ref.losses[-1] * (1 + ORACLE_LOSS_RTOL)
     if res.converged:
-        assert warned
+        assert told
 
 
 @pytest.mark.parametrize("twin", sorted(TWINS))
 def test_gd_on_centred_columns_does_not_warn(twin: str) -> None:
     """The offset warning is about offsets: gd converged on centred data says nothing."""
     X, y = _two_columns(2)
-    res, caught = _fit(TWINS[twin], X, y, solver="gd", tol=1e-6, max_iter=20000)
+    res, caught = warned(TWINS[twin], X, y, solver="gd", tol=1e-6, max_iter=20000)
     assert res.converged and not caught
 
 
@@ -145,7 +139,7 @@ def test_separable_along_a_gap_below_tol_is_never_silent(
     x = offset + np.r_[np.zeros(20), np.full(20, gap)]
     assert np.all(x[20:] > x[0])  # the gap survives the rounding of offset + gap
     y = np.r_[np.zeros(20), np.ones(20)]
-    _, caught = _fit(TWINS[twin], x, y, solver=solver, tol=TOL)
+    _, caught = warned(TWINS[twin], x, y, solver=solver, tol=TOL)
     assert _kinds(caught) & {manual.ConvergenceWarning, manual.SeparationWarning}
 
 
@@ -181,7 +175,7 @@ def test_softmax_on_offset_features_reaches_the_centred_optimum(
     Xo = X + offset
     ref = mm.fit(Xo - offset, y, solver="newton", tol=1e-12)
     assert ref.converged
-    res, caught = _fit(MULTI_TWINS[twin], Xo, y, solver=solver, tol=TOL)
+    res, caught = warned(MULTI_TWINS[twin], Xo, y, solver=solver, tol=TOL)
     # dL/dW = c dL_c/dW + mu dL_c/db carries the rounding of dL_c/db (~1e-17) times mu (1.7e9):
     # past tol = 1e-8, and then said so, never a claim about a point that is not the optimum
     for w in caught:
@@ -209,7 +203,7 @@ def test_every_solver_keeps_the_gauge_on_offset_and_scaled_columns(
     shifts, so the gauge is off by the rounding of the steps alone."""
     X, y = _softmax_data(5)
     Xk = OFFSET_AND_SCALED[kind](X)
-    res, _ = _fit(MULTI_TWINS[twin], Xk, y, solver=solver, l2=l2, max_iter=300)
+    res, _ = warned(MULTI_TWINS[twin], Xk, y, solver=solver, l2=l2, max_iter=300)
     mu = np.abs(Xk.mean(axis=0))
     size = max(float(np.abs(res.W).max()), float(np.abs(res.b).max()), 1.0)
     size = max(size, float((mu @ np.abs(res.W)).max()))

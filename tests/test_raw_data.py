@@ -562,6 +562,15 @@ def test_examine_names_the_columns_tol_cannot_see_and_those_far_from_0_for_their
     assert seen() == ([], [])
 
 
+# seven samples: three on the line x_1 = 0 with both labels, the rest separated by x_1
+_SEVEN = (
+    np.array(
+        [[-2.0, 1.0], [-1.0, -1.0], [0.0, 1.0], [0.0, -1.0], [0.0, 0.5], [1.0, 1.0], [2.0, -1.0]]
+    ),
+    np.array([0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0]),
+)
+
+
 @pytest.mark.parametrize("rows", [1, 2, 3, None])
 def test_surveys_quasi_complete_candidate_is_the_same_whatever_the_blocks(rows: int | None) -> None:
     """Seven samples, three on the line x_1 = 0 with both labels, the rest separated by x_1, at
@@ -573,10 +582,7 @@ def test_surveys_quasi_complete_candidate_is_the_same_whatever_the_blocks(rows: 
     from manual.diagnostics import certify, survey
     from manual.linear import LinearObjective
 
-    X = np.array(
-        [[-2.0, 1.0], [-1.0, -1.0], [0.0, 1.0], [0.0, -1.0], [0.0, 0.5], [1.0, 1.0], [2.0, -1.0]]
-    )
-    y = np.array([0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0])
+    X, y = _SEVEN
     objective = LinearObjective(BinaryLoss, X, y, 0.0, block_rows=rows)
     found = survey(objective, np.array([30.0, 1.0, 0.0]), margins=False, rounding=False, quasi=True)
     assert found.direction is not None and found.boundary is not None
@@ -584,14 +590,6 @@ def test_surveys_quasi_complete_candidate_is_the_same_whatever_the_blocks(rows: 
     assert np.allclose(v, [1.0, 0.0, 0.0], rtol=0.0, atol=1e-12)
     assert np.array_equal(found.boundary, X[:, 0] == 0.0)
     assert certify(objective, found.direction, found.boundary, found.within) is not None
-
-
-_SEVEN = (
-    np.array(
-        [[-2.0, 1.0], [-1.0, -1.0], [0.0, 1.0], [0.0, -1.0], [0.0, 0.5], [1.0, 1.0], [2.0, -1.0]]
-    ),
-    np.array([0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0]),
-)
 
 
 @pytest.mark.parametrize("rows", [2, None])
@@ -691,8 +689,7 @@ def test_separation_finds_quasi_complete_separation_of_one_feature(at: float) ->
     rounding size rather than an exact 0)."""
     from manual.diagnostics import separation
 
-    X = np.array([[-2.0], [-1.0], [0.0], [0.0], [0.0], [1.0], [2.0]]) + at
-    y = np.array([0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0])
+    X, y = _SEVEN[0][:, :1] + at, _SEVEN[1]  # the seven samples' first column alone
     found = separation(X, y)
     assert found.kind == "quasi-complete" and found.direction is not None
     v_w, v_b = found.direction
@@ -1311,10 +1308,16 @@ def test_a_loss_whose_block_sums_pass_the_largest_float_keeps_its_mean() -> None
         assert got == pytest.approx(1.5e308, rel=4 * np.finfo(np.float64).eps), rows
 
 
-@pytest.mark.parametrize("rows", [2, None])
-@pytest.mark.parametrize(
+# small columns make the intercept's entry of the rounding bound the largest, large ones a
+# weight's, a penalty adds EPS l2 |w_j|; in one block or three
+_ROUNDING_ROWS = pytest.mark.parametrize("rows", [2, None])
+_ROUNDING_CASES = pytest.mark.parametrize(
     ("scale", "l2"), [(0.1, 0.0), (10.0, 0.0), (10.0, 1e3)], ids=["b-led", "w-led", "penalized"]
 )
+
+
+@_ROUNDING_ROWS
+@_ROUNDING_CASES
 def test_surveys_rounding_is_its_documented_bound(
     rows: int | None, scale: float, l2: float
 ) -> None:
@@ -1347,10 +1350,8 @@ def test_surveys_rounding_is_its_documented_bound(
     assert unasked.rounding is None and unasked.separated is None and unasked.spread is None
 
 
-@pytest.mark.parametrize("rows", [2, None])
-@pytest.mark.parametrize(
-    ("scale", "l2"), [(0.1, 0.0), (10.0, 0.0), (10.0, 1e3)], ids=["b-led", "w-led", "penalized"]
-)
+@_ROUNDING_ROWS
+@_ROUNDING_CASES
 def test_surveys_rounding_of_the_softmax_gradient_is_its_documented_bound(
     rows: int | None, scale: float, l2: float
 ) -> None:
